@@ -1,0 +1,128 @@
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { awsClientConfig } from "./client-config";
+import { type ExplainedError, explainAwsError } from "./explain";
+import { type CredentialResolution, diagnose, type EnvLike } from "./mode";
+import { currentTokenSummary, type TokenSummary } from "./token";
+
+export interface DoctorReport {
+  ok: boolean;
+  mode: CredentialResolution["mode"];
+  because: string[];
+  region?: string;
+  roleArn?: string;
+  profile?: string;
+  sessionName: string;
+  onVercel: boolean;
+  findings: CredentialResolution["findings"];
+  token?: TokenSummary;
+  identity?: { account?: string; arn?: string; userId?: string };
+  error?: ExplainedError;
+}
+
+/** Everything `aws-auth doctor` knows: mode, findings, the token's claims (not the token), identity. */
+export async function runDoctor(env: EnvLike = process.env): Promise<DoctorReport> {
+  const resolution = diagnose(env);
+  const report: DoctorReport = {
+    ok: false,
+    mode: resolution.mode,
+    because: resolution.because,
+    region: resolution.region,
+    roleArn: resolution.roleArn,
+    profile: resolution.profile,
+    sessionName: resolution.sessionName,
+    onVercel: resolution.onVercel,
+    findings: resolution.findings,
+    token: currentTokenSummary(resolution, env),
+  };
+  if (resolution.mode === "none") return report;
+  try {
+    const sts = new STSClient(awsClientConfig(env));
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    report.identity = { account: identity.Account, arn: identity.Arn, userId: identity.UserId };
+    report.ok = !resolution.findings.some((f) => f.severity === "error");
+  } catch (error) {
+    report.error = explainAwsError(error, { resolution });
+  }
+  return report;
+}
+
+export function formatDoctorReport(report: DoctorReport): string {
+  const lines: string[] = [];
+  lines.push(`mode      ${report.mode}`);
+  for (const reason of report.because) lines.push(`          ${reason}`);
+  if (report.region) lines.push(`region    ${report.region}`);
+  if (report.roleArn) lines.push(`role      ${report.roleArn}`);
+  if (report.profile) lines.push(`profile   ${report.profile}`);
+  if (report.mode !== "none" && report.mode !== "profile")
+    lines.push(`session   ${report.sessionName}`);
+  if (report.token) {
+    const t = report.token;
+    lines.push(`token     sub=${t.sub ?? "?"}`);
+    lines.push(`          iss=${t.iss ?? "?"} aud=${t.aud ?? "?"}`);
+    lines.push(`          expires ${t.expiresAt ?? "?"}${t.expired ? " (EXPIRED)" : ""}`);
+  }
+  if (report.findings.length) {
+    lines.push("", "findings");
+    for (const f of report.findings) {
+      lines.push(`  ${f.severity.padEnd(7)} ${f.message}`, `          fix: ${f.fix}`);
+    }
+  }
+  lines.push("");
+  if (report.identity) {
+    lines.push(`identity  ${report.identity.arn} (account ${report.identity.account})`);
+  } else if (report.error) {
+    lines.push(`error     ${report.error.title}`, `          ${report.error.cause}`);
+    for (const fix of report.error.fixes) lines.push(`          - ${fix}`);
+  } else if (report.mode === "none") {
+    lines.push("identity  none: no AWS credentials are configured (see findings)");
+  }
+  lines.push(`result    ${report.ok ? "ok" : "not ok"}`);
+  return lines.join("\n");
+}
+
+export interface PreflightResult {
+  /** 0 passes the build, 1 fails it. */
+  exitCode: 0 | 1;
+  lines: string[];
+}
+
+/**
+ * For `prebuild` on Vercel: assume the role with the build's OIDC token and print the assumed
+ * role in the build log. Fails a production build on an error, warns on others.
+ * KEYLESS_PREFLIGHT=strict fails every environment, =warn never fails, =off skips.
+ */
+export async function runPreflight(env: EnvLike = process.env): Promise<PreflightResult> {
+  const policy = env.KEYLESS_PREFLIGHT ?? "auto";
+  if (policy === "off")
+    return { exitCode: 0, lines: ["aws-auth preflight: off (KEYLESS_PREFLIGHT=off)"] };
+  if (env.VERCEL !== "1" && policy === "auto") {
+    return {
+      exitCode: 0,
+      lines: [
+        "aws-auth preflight: not on Vercel, nothing to prove (set KEYLESS_PREFLIGHT=strict to run anyway)",
+      ],
+    };
+  }
+  const strict = policy === "strict" || (policy === "auto" && env.VERCEL_ENV === "production");
+  const report = await runDoctor(env);
+  const lines: string[] = [];
+  for (const f of report.findings.filter((x) => x.severity !== "info")) {
+    lines.push(`aws-auth preflight: ${f.severity}: ${f.message} Fix: ${f.fix}`);
+  }
+  if (report.identity) {
+    lines.push(
+      `aws-auth preflight: ok — mode ${report.mode}, assumed ${report.identity.arn} (session ${report.sessionName})`,
+    );
+    return { exitCode: 0, lines };
+  }
+  const problem = report.error
+    ? `${report.error.title}. ${report.error.cause} Fixes: ${report.error.fixes.join(" | ")}`
+    : `no role could be assumed (mode ${report.mode}). ${report.because.join(" ")}`;
+  const fail = strict;
+  lines.push(`aws-auth preflight: ${fail ? "FAILED" : "warning"} — ${problem}`);
+  if (!fail)
+    lines.push(
+      "aws-auth preflight: continuing the build (only production builds fail; KEYLESS_PREFLIGHT=strict to fail all)",
+    );
+  return { exitCode: fail ? 1 : 0, lines };
+}

@@ -1,0 +1,245 @@
+import { fromIni, fromTokenFile, fromWebToken } from "@aws-sdk/credential-providers";
+import { ExplainedAwsError, type ExplainedError, explainAwsError } from "./explain";
+import { type CredentialResolution, diagnose, type EnvLike, hasBlockingFindings } from "./mode";
+import { readOidcToken } from "./token";
+
+// The SDK's identity types, derived from a provider so this package needs no extra type package.
+export type AwsCredentialIdentity = Awaited<ReturnType<ReturnType<typeof fromIni>>>;
+type AwsCredentialIdentityProvider = () => Promise<AwsCredentialIdentity>;
+
+export interface ProviderStats {
+  /** Credential fetches made (STS exchanges in the OIDC modes). */
+  exchanges: number;
+  expiration?: Date;
+  /** The last failed refresh, explained; cleared by the next success. */
+  lastError?: ExplainedError;
+  /** Calls answered from the cache while a refresh ran in the background. */
+  servedWhileRefreshing: number;
+}
+
+export type SharedCredentialProvider = AwsCredentialIdentityProvider & {
+  stats(): ProviderStats;
+  /** Forgets the cached credentials; the next call fetches new ones. */
+  invalidate(): void;
+};
+
+export interface ProviderOptions {
+  /** Clock, for tests and benchmarks that simulate hours. */
+  now?: () => number;
+  /** Start refreshing this long before expiry (capped at half the lifetime). Default 5 min. */
+  refreshBeforeExpiryMs?: number;
+  /** After a failed background refresh, wait this long before trying again. Default 10 s. */
+  retryAfterFailureMs?: number;
+  /** Requested session length in seconds (STS: 900 to the role's maximum). Default: the role's default. */
+  durationSeconds?: number;
+  /** Where VERCEL_OIDC_TOKEN is read from when there is no request header. Default process.env. */
+  env?: EnvLike;
+  /** Replaces the SDK fetch entirely (benchmarks compare fetch strategies with it). */
+  fetchCredentials?: () => Promise<AwsCredentialIdentity>;
+}
+
+// STS calls made while fetching credentials. The SDK default has no timeout at all, so a hung
+// endpoint would hang every request; a few seconds is generous for STS.
+const STS_CLIENT_TIMEOUTS = { requestTimeout: 5_000, connectionTimeout: 3_000 };
+
+function sdkFetcher(
+  resolution: CredentialResolution,
+  options: ProviderOptions,
+): () => Promise<AwsCredentialIdentity> {
+  const clientConfig = {
+    region: resolution.region,
+    requestHandler: STS_CLIENT_TIMEOUTS,
+    ...(resolution.stsEndpoint ? { endpoint: resolution.stsEndpoint } : {}),
+  };
+  switch (resolution.mode) {
+    case "vercel-oidc":
+      return () => {
+        // Read synchronously, before the first await: the request header is only reachable from
+        // inside the request that triggered this refresh. A fresh read per exchange also means a
+        // new token is used as soon as Vercel issues one.
+        let webIdentityToken: string;
+        try {
+          webIdentityToken = readOidcToken(resolution, options.env);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return fromWebToken({
+          roleArn: resolution.roleArn as string,
+          webIdentityToken,
+          roleSessionName: resolution.sessionName,
+          durationSeconds: options.durationSeconds,
+          clientConfig,
+        })();
+      };
+    case "web-identity-file":
+      return () =>
+        fromTokenFile({
+          roleArn: resolution.roleArn,
+          webIdentityTokenFile: resolution.tokenFile,
+          roleSessionName: resolution.sessionName,
+          durationSeconds: options.durationSeconds,
+          clientConfig,
+        })();
+    case "profile":
+      // A new fromIni per fetch re-reads ~/.aws, so `aws sso login` in another terminal is picked up.
+      return () =>
+        fromIni({
+          profile: resolution.profile,
+          filepath: resolution.profileFiles.credentials,
+          configFilepath: resolution.profileFiles.config,
+          clientConfig,
+        })();
+    case "none":
+      return () =>
+        Promise.reject(
+          new ExplainedAwsError({
+            code: "not-configured",
+            title: "No AWS credentials are configured",
+            cause: resolution.because.join(" "),
+            fixes: resolution.findings.map((f) => f.fix),
+          }),
+        );
+  }
+}
+
+/**
+ * A credential provider meant to be shared by every AWS client of the process:
+ * - concurrent first calls share one fetch;
+ * - inside the refresh window it answers at once with the current credentials and refreshes in
+ *   the background (one refresh at a time), so no request waits on STS;
+ * - if that refresh fails it keeps serving the still-valid credentials and tries again later;
+ * - once they have expired, callers wait for a fetch, and a failure is thrown explained.
+ * The SDK clients' own caches only avoid calls while > 5 min remain; this is what makes the whole
+ * process do one exchange per lifetime.
+ */
+export function createCredentialProvider(
+  resolution: CredentialResolution,
+  options: ProviderOptions = {},
+): SharedCredentialProvider {
+  const now = options.now ?? Date.now;
+  const refreshBefore = options.refreshBeforeExpiryMs ?? 5 * 60_000;
+  const retryAfter = options.retryAfterFailureMs ?? 10_000;
+  const fetchCredentials = options.fetchCredentials ?? sdkFetcher(resolution, options);
+
+  let current: AwsCredentialIdentity | undefined;
+  let fetchedAt = 0;
+  let inflight: Promise<AwsCredentialIdentity> | undefined;
+  let lastFailureAt = Number.NEGATIVE_INFINITY;
+  const stats: ProviderStats = { exchanges: 0, servedWhileRefreshing: 0 };
+
+  const refresh = (): Promise<AwsCredentialIdentity> => {
+    if (inflight) return inflight;
+    stats.exchanges += 1;
+    const started = now();
+    inflight = fetchCredentials().then(
+      (credentials) => {
+        current = credentials;
+        fetchedAt = started;
+        stats.expiration = credentials.expiration;
+        stats.lastError = undefined;
+        inflight = undefined;
+        return credentials;
+      },
+      (error: unknown) => {
+        lastFailureAt = now();
+        inflight = undefined;
+        const explained = explainAwsError(error, { resolution, env: options.env });
+        stats.lastError = explained;
+        throw new ExplainedAwsError(explained, { cause: error });
+      },
+    );
+    return inflight;
+  };
+
+  const provider = (async () => {
+    const at = now();
+    const expiresAt = current?.expiration?.getTime();
+    if (current && expiresAt === undefined) return current; // long-lived profile credentials
+    if (current && expiresAt !== undefined && expiresAt > at) {
+      const window = Math.min(refreshBefore, (expiresAt - fetchedAt) / 2);
+      if (expiresAt - at > window) return current;
+      // Inside the window: serve what we have, refresh behind it.
+      if (!inflight && at - lastFailureAt >= retryAfter) {
+        refresh().catch(() => {
+          // Kept in stats.lastError; the valid credentials keep being served until they expire.
+        });
+      }
+      stats.servedWhileRefreshing += 1;
+      return current;
+    }
+    return refresh();
+  }) as SharedCredentialProvider;
+
+  provider.stats = () => ({ ...stats });
+  provider.invalidate = () => {
+    current = undefined;
+    lastFailureAt = Number.NEGATIVE_INFINITY;
+  };
+  return provider;
+}
+
+interface ProcessProviderSlot {
+  key: string;
+  provider: SharedCredentialProvider;
+  resolution: CredentialResolution;
+}
+
+// Kept on globalThis so that module reloads (next dev, tests importing twice) reuse one provider.
+const SLOT = Symbol.for("keyless.aws-auth.provider");
+type GlobalWithSlot = typeof globalThis & { [SLOT]?: ProcessProviderSlot };
+
+function slotKey(r: CredentialResolution): string {
+  return JSON.stringify([r.mode, r.roleArn, r.tokenFile, r.profile, r.region, r.endpoint]);
+}
+
+/**
+ * The provider for this process, with the resolution it was made from. Decides the mode once per
+ * distinct configuration and keeps one provider for it. Throws an explained error when nothing
+ * usable is configured.
+ */
+export function processCredentials(
+  env: EnvLike = process.env,
+  options?: ProviderOptions,
+): { provider: SharedCredentialProvider; resolution: CredentialResolution } {
+  const resolution = resolveForProvider(env);
+  const key = slotKey(resolution);
+  const g = globalThis as GlobalWithSlot;
+  const existing = g[SLOT];
+  if (existing?.key === key) return existing;
+  const provider = createCredentialProvider(resolution, { env, ...options });
+  const slot = { key, provider, resolution };
+  g[SLOT] = slot;
+  return slot;
+}
+
+/** The process's shared credential provider (see `processCredentials`). */
+export function getCredentialProvider(
+  env: EnvLike = process.env,
+  options?: ProviderOptions,
+): SharedCredentialProvider {
+  return processCredentials(env, options).provider;
+}
+
+/** Drops the process provider (tests, or after the environment changed on purpose). */
+export function resetCredentialProvider(): void {
+  delete (globalThis as GlobalWithSlot)[SLOT];
+}
+
+/** Decides the mode and refuses configurations that cannot work, with the findings as the fix. */
+export function resolveForProvider(env: EnvLike = process.env): CredentialResolution {
+  const resolution = diagnose(env);
+  if (resolution.mode === "none" || hasBlockingFindings(resolution)) {
+    const errors = resolution.findings.filter((f) => f.severity === "error");
+    throw new ExplainedAwsError({
+      code:
+        resolution.mode === "none" && errors.length === 0 ? "not-configured" : "bad-configuration",
+      title:
+        resolution.mode === "none" && errors.length === 0
+          ? "No AWS credentials are configured"
+          : "The AWS configuration cannot work",
+      cause: [...resolution.because, ...errors.map((f) => f.message)].join(" "),
+      fixes: (errors.length ? errors : resolution.findings).map((f) => f.fix),
+    });
+  }
+  return resolution;
+}

@@ -1,0 +1,195 @@
+// The `aws-auth` CLI as users run it: a separate process, its stdout and exit code.
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createIssuer } from "./helpers/issuer";
+import { type Moto, startMoto } from "./helpers/moto";
+
+const BIN = fileURLToPath(new URL("../bin/aws-auth.mjs", import.meta.url));
+const issuer = await createIssuer();
+let moto: Moto;
+let refusing: Server;
+let refusingEndpoint: string;
+let roleArn: string;
+const home = mkdtempSync(join(tmpdir(), "aws-auth-cli-"));
+
+function run(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH ?? "", HOME: home, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Asserts that no token, secret key or session token leaked into text. */
+function expectNoSecrets(text: string, token?: string) {
+  expect(text).not.toMatch(/eyJ[\w-]{10,}\.[\w-]{10,}/);
+  if (token) expect(text).not.toContain(token);
+  expect(text).not.toMatch(/secretAccessKey|sessionToken|SecretAccessKey|SessionToken/);
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const iam = new IAMClient({
+    region: "us-east-1",
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
+  const role = await iam.send(
+    new CreateRoleCommand({ RoleName: "KeylessProduction", AssumeRolePolicyDocument: "{}" }),
+  );
+  roleArn = role.Role?.Arn as string;
+  refusing = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(403, { "content-type": "text/xml" });
+      res.end(
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error><RequestId>0d1c2b3a-0000-4000-8000-000000000000</RequestId></ErrorResponse>',
+      );
+    });
+  });
+  await new Promise<void>((resolve) => refusing.listen(0, "127.0.0.1", resolve));
+  refusingEndpoint = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await moto?.stop();
+  await new Promise((resolve) => refusing?.close(resolve));
+});
+
+describe("aws-auth doctor", () => {
+  it("explains an empty environment and exits 0", async () => {
+    const { code, stdout } = await run(["doctor"], {});
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/mode\s+none/);
+    expect(stdout).toContain("Neither AWS_ROLE_ARN nor AWS_PROFILE is set");
+    expect(stdout).toContain("pnpm dev");
+  });
+
+  it("explains a profile environment and shows the identity", async () => {
+    const config = join(home, "config");
+    const credentials = join(home, "credentials");
+    writeFileSync(config, "[profile dev]\nregion = us-east-1\n");
+    writeFileSync(
+      credentials,
+      "[dev]\naws_access_key_id = AKIDMOTOTEST\naws_secret_access_key = motoSecretValue123\n",
+    );
+    const env = {
+      AWS_PROFILE: "dev",
+      AWS_CONFIG_FILE: config,
+      AWS_SHARED_CREDENTIALS_FILE: credentials,
+      AWS_ENDPOINT_URL: moto.endpoint,
+    };
+    const text = await run(["doctor"], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/mode\s+profile/);
+    expect(text.stdout).toMatch(/identity\s+arn:aws:/);
+    expect(text.stdout).not.toContain("motoSecretValue123");
+    const json = await run(["doctor", "--json"], env);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({
+      ok: true,
+      mode: "profile",
+      profile: "dev",
+      region: "us-east-1",
+    });
+    expect(json.stdout).not.toContain("motoSecretValue123");
+  });
+
+  it("names a missing profile", async () => {
+    writeFileSync(join(home, "config2"), "[profile dev]\nregion = us-east-1\n");
+    const { code, stdout } = await run(["doctor"], {
+      AWS_PROFILE: "ghost",
+      AWS_REGION: "us-east-1",
+      AWS_CONFIG_FILE: join(home, "config2"),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, "nothing"),
+    });
+    expect(code).toBe(1);
+    expect(stdout).toContain("AWS_PROFILE=ghost is not defined");
+    expect(stdout).toContain("dev");
+  });
+
+  it("in OIDC mode prints the token's claims, never the token", async () => {
+    const token = await issuer.mint({ environment: "development" });
+    const { code, stdout, stderr } = await run(["doctor", "--json"], {
+      VERCEL_OIDC_TOKEN: token,
+      AWS_ROLE_ARN: roleArn,
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: moto.endpoint,
+    });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.mode).toBe("vercel-oidc");
+    expect(report.token.sub).toBe("owner:acme:project:web:environment:development");
+    expect(report.identity.arn).toContain(
+      "assumed-role/KeylessProduction/vercel-development-local",
+    );
+    expectNoSecrets(stdout + stderr, token);
+  });
+
+  it("rejects unknown options with exit 2", async () => {
+    const { code, stderr } = await run(["doctor", "--jsno"], {});
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option --jsno");
+  });
+});
+
+describe("aws-auth preflight", () => {
+  const vercelBuild = (token: string, extra: Record<string, string> = {}) => ({
+    VERCEL: "1",
+    VERCEL_ENV: "production",
+    VERCEL_DEPLOYMENT_ID: "dpl_preflight1",
+    VERCEL_OIDC_TOKEN: token,
+    AWS_ROLE_ARN: roleArn,
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL: moto.endpoint,
+    ...extra,
+  });
+
+  it("is a no-op off Vercel", async () => {
+    const { code, stdout } = await run(["preflight"], {});
+    expect(code).toBe(0);
+    expect(stdout).toContain("not on Vercel");
+  });
+
+  it("proves the role in the build log", async () => {
+    const token = await issuer.mint();
+    const { code, stdout } = await run(["preflight"], vercelBuild(token));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /ok — mode vercel-oidc, assumed arn:aws:sts::\d{12}:assumed-role\/KeylessProduction\/vercel-production-dpl_preflight1/,
+    );
+    expectNoSecrets(stdout, token);
+  });
+
+  it("fails a production build on a trust error, warns on preview", async () => {
+    const token = await issuer.mint({ environment: "preview" });
+    const production = await run(
+      ["preflight"],
+      vercelBuild(token, { AWS_ENDPOINT_URL: refusingEndpoint }),
+    );
+    expect(production.code).toBe(1);
+    expect(production.stdout).toContain(
+      "FAILED — Not authorized to perform sts:AssumeRoleWithWebIdentity",
+    );
+    expect(production.stdout).toContain("environment:preview");
+    expectNoSecrets(production.stdout, token);
+    const preview = await run(
+      ["preflight"],
+      vercelBuild(token, { AWS_ENDPOINT_URL: refusingEndpoint, VERCEL_ENV: "preview" }),
+    );
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain("warning — Not authorized");
+  });
+});
