@@ -1,0 +1,48 @@
+// pnpm infra:synth | infra:deploy | infra:diff | infra:destroy — runs the aws-cdk CLI with the
+// repo-root .env applied (so AWS_PROFILE / AWS_REGION / AWS_ENDPOINT_URL set there reach it),
+// after checking the configuration and saying what the command is about to do.
+
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { loadInfraConfig, readInfraEnv } from "../src/config";
+import { describeTrust } from "../src/trust/describe";
+import { printWarnings, runCli, UsageError } from "./run-cli";
+
+const COMMANDS = ["synth", "deploy", "diff", "destroy"] as const;
+const INFRA_DIR = fileURLToPath(new URL("..", import.meta.url));
+
+runCli(() => {
+  const [name, ...rest] = process.argv.slice(2);
+  const command = COMMANDS.find((c) => c === name);
+  if (!command) {
+    throw new UsageError(`usage: tsx bin/cdk.ts <${COMMANDS.join("|")}> [cdk options]`);
+  }
+  const env = readInfraEnv();
+  const config = loadInfraConfig(env);
+  printWarnings(config.warnings);
+
+  if (command === "deploy") {
+    console.log(`${describeTrust(config)}\n`);
+  }
+  if (command === "destroy") {
+    console.log(
+      [
+        `Destroying stack ${config.stackName} in ${config.region}.`,
+        "The app bucket and its access-log bucket are RETAINED (RemovalPolicy.RETAIN): their data",
+        "stays, and they keep costing storage. Empty and delete them in the S3 console when you no",
+        "longer need them. The roles go; the OIDC provider goes only if this stack created it.\n",
+      ].join("\n"),
+    );
+  }
+  // cdk synth writes cdk.out; --quiet keeps the template off the terminal.
+  const args = command === "synth" ? ["synth", "--quiet", ...rest] : [command, ...rest];
+  // Synth needs no credentials; without this the CLI spends seconds probing EC2 instance metadata.
+  const childEnv = command === "synth" ? { AWS_EC2_METADATA_DISABLED: "true", ...env } : { ...env };
+  const result = spawnSync("cdk", args, { cwd: INFRA_DIR, env: childEnv, stdio: "inherit" });
+  if (result.error) {
+    throw new UsageError(
+      `Could not run the aws-cdk CLI (${result.error.message}); run this through pnpm so node_modules/.bin is on PATH.`,
+    );
+  }
+  return result.status ?? 1;
+});

@@ -1,0 +1,83 @@
+// pnpm trust:check [--claims FILE] [--json]
+// Without --claims: the built-in matrix as a table; exits 1 when a decision contradicts the
+// configuration. With --claims FILE: decides each claim object of FILE (a JSON array).
+
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { loadInfraConfig } from "../src/config";
+import { roleLogicalId } from "../src/stack/keyless-stack";
+import { synthesizeKeylessTemplate } from "../src/stack/synth";
+import { decideClaimsList, formatTrustMatrix, runTrustMatrix } from "../src/trust/check";
+import { printWarnings, runCli, UsageError } from "./run-cli";
+
+const USAGE = "usage: pnpm trust:check [--claims FILE] [--json]";
+
+export function readClaimsFile(path: string): Record<string, unknown>[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`Cannot read the claims file ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`The claims file ${path} is not JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) {
+    throw new UsageError(
+      `The claims file ${path} must hold a JSON array of claim objects, like [{"sub": "…", "aud": "…"}]`,
+    );
+  }
+  parsed.forEach((item, index) => {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      throw new UsageError(`The claims file ${path}: item ${index} is not an object of claims`);
+    }
+  });
+  return parsed as Record<string, unknown>[];
+}
+
+runCli(() => {
+  let values: { claims?: string; json?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { claims: { type: "string" }, json: { type: "boolean" } },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const claimsList = values.claims !== undefined ? readClaimsFile(values.claims) : undefined;
+  const config = loadInfraConfig();
+  if (!values.json) printWarnings(config.warnings);
+  const template = synthesizeKeylessTemplate(config);
+
+  if (claimsList) {
+    const decisions = decideClaimsList(config, template, claimsList);
+    if (values.json) console.log(JSON.stringify(decisions, null, 2));
+    else {
+      decisions.forEach((d, i) => {
+        console.log(`${i}: ${d.allowed ? `allowed → ${d.role}` : "denied"} — ${d.reason}`);
+      });
+    }
+    return 0;
+  }
+
+  const rows = runTrustMatrix(config, template, roleLogicalId);
+  const wrong = rows.filter((row) => !row.ok).length;
+  if (values.json) {
+    console.log(JSON.stringify(rows, null, 2));
+  } else {
+    console.log(
+      `Trust of stack ${config.stackName}: issuer ${config.issuerUrl}, audience ${config.audience}\n`,
+    );
+    console.log(formatTrustMatrix(rows));
+    console.log(
+      wrong === 0
+        ? `\nAll ${rows.length} decisions match the configuration.`
+        : `\n${wrong} of ${rows.length} decisions contradict the configuration (rows marked WRONG).`,
+    );
+  }
+  return wrong === 0 ? 0 : 1;
+});

@@ -1,0 +1,232 @@
+import { join } from "node:path";
+import { type InfraEnv, readInfraEnv } from "../config";
+import type { VercelEnvironment } from "../stack/vercel-oidc";
+import { type CloudTrailEventRecord, CloudTrailStore } from "./cloudtrail";
+import {
+  deployStack,
+  motoClients,
+  SANDBOX_ACCOUNT,
+  sandboxInfraConfig,
+  seedBucket,
+  synthesizeSandboxTemplate,
+} from "./deploy";
+import { type ActiveFault, FaultInjector, type FaultSpec } from "./faults";
+import { type GatewayStats, startGateway } from "./gateway";
+import { createLocalIssuer, type MintOptions, sampleVercelId, serveIssuer } from "./issuer";
+import { startMoto } from "./moto";
+import {
+  APP_ENV_FILE,
+  clearStateFiles,
+  DEFAULT_STATE_DIR,
+  formatDotenv,
+  prepareStateDir,
+  type SandboxState,
+  STATE_FILE,
+  TOKEN_FILE,
+  writePrivateFile,
+} from "./state";
+
+export type { CloudTrailEventRecord } from "./cloudtrail";
+export type { ActiveFault, FaultKind, FaultSpec } from "./faults";
+export type { GatewayStats } from "./gateway";
+export type { MintOptions } from "./issuer";
+export { MOTO_INSTALL_HINT, MotoUnavailableError } from "./moto";
+
+export interface SandboxOptions {
+  /** 0 or unset = a free port for each. */
+  ports?: { gateway?: number; issuer?: number; moto?: number };
+  /** Where state.json, app.env and the token file go. @default <repo>/.sandbox */
+  stateDir?: string;
+  /** Lifetime of minted tokens, the token file's included. @default 3600 */
+  tokenLifetimeSeconds?: number;
+  /**
+   * Infra configuration variables (VERCEL_TEAM_SLUG, VERCEL_PROJECT_NAME, VERCEL_ENVIRONMENTS,
+   * VERCEL_ISSUER_MODE, VERCEL_TEAM_ID, VERCEL_PROJECT_ID, AWS_REGION, KEYLESS_STACK_NAME).
+   * Unset team/project/region fall back to acme / web / us-east-1.
+   * @default the repo-root .env under the process environment
+   */
+  env?: InfraEnv;
+  /** Put the sample objects in the bucket. @default true */
+  seed?: boolean;
+  /** Delay before CloudTrail events show up in LookupEvents (AWS: ~5 min). @default 0 */
+  cloudTrailDeliveryDelayMs?: number;
+  python?: string;
+  /** Progress and one line per STS exchange (never a token). @default silent */
+  log?: (line: string) => void;
+}
+
+export interface SandboxHandle {
+  /** The AWS endpoint for every service (AWS_ENDPOINT_URL). */
+  endpoint: string;
+  /** The local issuer: discovery, JWKS, POST /mint. */
+  issuerUrl: string;
+  /** moto itself, bypassing the gateway (admin use only). */
+  motoEndpoint: string;
+  region: string;
+  accountId: string;
+  stackName: string;
+  providerArn: string;
+  /** The `iss` / `aud` the configured team's tokens carry. */
+  tokenIssuer: string;
+  audience: string;
+  /** One role per trusted environment, as deployed. */
+  roleArns: Partial<Record<VercelEnvironment, string>>;
+  bucket: string;
+  tokenFile: string;
+  appEnvFile: string;
+  /** The web app's environment (also written to appEnvFile). */
+  appEnv: Record<string, string>;
+  mintToken(options?: MintOptions): Promise<string>;
+  /** Replaces the token file's content (e.g. with a refused token); the refresh timer keeps running. */
+  writeTokenFile(token: string): Promise<void>;
+  faults: {
+    inject(spec: FaultSpec): ActiveFault;
+    clear(): void;
+    list(): ActiveFault[];
+  };
+  stats(): GatewayStats;
+  resetStats(): void;
+  cloudTrail: { events(): CloudTrailEventRecord[]; clear(): void };
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const log = options.log ?? (() => {});
+  const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const lifetime = options.tokenLifetimeSeconds ?? 3600;
+  const config = sandboxInfraConfig(options.env ?? readInfraEnv());
+  await prepareStateDir(stateDir);
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const runCleanups = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+
+  try {
+    // moto boots in its own process while this one generates the key.
+    const motoStarting = startMoto({ port: options.ports?.moto, python: options.python });
+    cleanups.push(async () => (await motoStarting.catch(() => undefined))?.stop());
+    const issuer = await createLocalIssuer(
+      {
+        mode: config.issuerMode,
+        team: config.teamSlug,
+        teamId: config.teamId ?? sampleVercelId("team", config.teamSlug),
+        project: config.projectName,
+        projectId: config.projectId ?? sampleVercelId("prj", config.projectName),
+      },
+      lifetime,
+    );
+    // Synthesis is CPU-bound and in-process; moto keeps booting in its own process meanwhile.
+    const template = await synthesizeSandboxTemplate(config, stateDir);
+    const moto = await motoStarting;
+    log(`moto listening on ${moto.endpoint}`);
+
+    const clients = motoClients(moto.endpoint, config.region);
+    const deployed = await deployStack(config, template, clients);
+    log(`stack ${deployed.stackName} deployed into moto`);
+    if (options.seed !== false) await seedBucket(clients.s3, deployed.bucket);
+
+    const issuerServer = await serveIssuer(issuer, options.ports?.issuer);
+    cleanups.push(() => issuerServer.close());
+    const faults = new FaultInjector();
+    const cloudTrail = new CloudTrailStore({ deliveryDelayMs: options.cloudTrailDeliveryDelayMs });
+    const gateway = await startGateway({
+      port: options.ports?.gateway,
+      motoPort: moto.port,
+      region: config.region,
+      accountId: SANDBOX_ACCOUNT,
+      backend: { iam: clients.iam, jwks: issuer.jwks },
+      cloudTrail,
+      faults,
+      log,
+    });
+    cleanups.push(() => gateway.close());
+
+    const tokenFile = join(stateDir, TOKEN_FILE);
+    const appEnvFile = join(stateDir, APP_ENV_FILE);
+    const writeTokenFile = (token: string) => writePrivateFile(tokenFile, token);
+    // Keep the file fresh: rewrite it halfway through each token's life.
+    const refreshToken = async () => writeTokenFile((await issuer.mint()).token);
+    await refreshToken();
+    const refresher = setInterval(
+      () => {
+        refreshToken().catch((error: unknown) => log(`token refresh failed: ${String(error)}`));
+      },
+      Math.max(1000, (lifetime * 1000) / 2),
+    );
+    refresher.unref();
+    cleanups.push(() => clearInterval(refresher));
+    cleanups.push(() => clearStateFiles(stateDir));
+
+    const appRole = deployed.roleArns.production ?? Object.values(deployed.roleArns)[0] ?? "";
+    const appEnv = {
+      AWS_REGION: config.region,
+      AWS_ROLE_ARN: appRole,
+      AWS_ENDPOINT_URL: gateway.url,
+      S3_BUCKET: deployed.bucket,
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+    };
+    await writePrivateFile(
+      appEnvFile,
+      formatDotenv(appEnv, [
+        "Written by `pnpm sandbox` for the web app; removed when the sandbox stops.",
+        "The token file is a local token for the sandbox only, refreshed before it expires.",
+      ]),
+    );
+    const state: SandboxState = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      endpoint: gateway.url,
+      issuerUrl: issuerServer.url,
+      motoEndpoint: moto.endpoint,
+      region: config.region,
+      stackName: deployed.stackName,
+      roleArns: deployed.roleArns as Record<string, string>,
+      bucket: deployed.bucket,
+      tokenFile,
+      appEnvFile,
+    };
+    await writePrivateFile(join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      endpoint: gateway.url,
+      issuerUrl: issuerServer.url,
+      motoEndpoint: moto.endpoint,
+      region: config.region,
+      accountId: SANDBOX_ACCOUNT,
+      stackName: deployed.stackName,
+      providerArn: deployed.providerArn,
+      tokenIssuer: config.issuerUrl,
+      audience: config.audience,
+      roleArns: deployed.roleArns,
+      bucket: deployed.bucket,
+      tokenFile,
+      appEnvFile,
+      appEnv,
+      mintToken: async (mintOptions) => (await issuer.mint(mintOptions)).token,
+      writeTokenFile,
+      faults: {
+        inject: (spec) => faults.inject(spec),
+        clear: () => faults.clear(),
+        list: () => faults.list(),
+      },
+      stats: () => gateway.stats(),
+      resetStats: () => gateway.resetStats(),
+      cloudTrail: { events: () => cloudTrail.events(), clear: () => cloudTrail.clear() },
+      stop: () => {
+        stopping ??= runCleanups();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await runCleanups();
+    throw error;
+  }
+}

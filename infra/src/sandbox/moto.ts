@@ -1,0 +1,164 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { findFreePort, isPortInUse, LOOPBACK } from "./net";
+
+export const MOTO_INSTALL_HINT = 'pip install "moto[server]"';
+
+/** Python or moto is missing: the one line the user needs, and a non-zero exit. */
+export class MotoUnavailableError extends Error {
+  override name = "MotoUnavailableError";
+}
+
+export interface MotoServer {
+  endpoint: string;
+  port: number;
+  pid: number;
+  /** Empties every moto backend (IAM, S3, CloudFormation, …). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartMotoOptions {
+  /** 0 or unset = a free port. */
+  port?: number;
+  python?: string;
+  readyTimeoutMs?: number;
+}
+
+/*
+ * moto runs under a few lines of Python that exit as soon as our stdin pipe closes, so moto dies
+ * with the Node process even when Node is killed with SIGKILL and never runs its own cleanup.
+ */
+const MOTO_LAUNCHER = [
+  "import os, sys, threading",
+  "def _exit_with_parent():",
+  "    sys.stdin.buffer.read()",
+  "    os._exit(0)",
+  "threading.Thread(target=_exit_with_parent, daemon=True).start()",
+  "from moto.server import main",
+  "main(sys.argv[1:])",
+].join("\n");
+
+const STDERR_TAIL_BYTES = 4096;
+
+export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
+  const attempts = options.port ? 1 : 3;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const port = options.port || (await findFreePort());
+    try {
+      return await launch(port, options);
+    } catch (error) {
+      // Another process may have taken the free port between our probe and moto's bind.
+      if (error instanceof PortTakenError) {
+        lastError = error;
+        continue;
+      }
+      throw error;
+    }
+  }
+  throw lastError;
+}
+
+class PortTakenError extends Error {}
+
+async function launch(port: number, options: StartMotoOptions): Promise<MotoServer> {
+  const python = options.python ?? "python3";
+  const child = spawn(python, ["-c", MOTO_LAUNCHER, "-H", LOOPBACK, "-p", String(port)], {
+    stdio: ["pipe", "ignore", "pipe"],
+    env: { ...process.env, PYTHONUNBUFFERED: "1" },
+  });
+  let stderrTail = "";
+  // moto logs every request on stderr; it must be drained or the pipe fills and moto blocks.
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+  });
+  const exited = new Promise<{ code: number | null; spawnError?: NodeJS.ErrnoException }>(
+    (resolve) => {
+      child.once("error", (spawnError: NodeJS.ErrnoException) =>
+        resolve({ code: null, spawnError }),
+      );
+      child.once("exit", (code) => resolve({ code }));
+    },
+  );
+
+  const endpoint = `http://${LOOPBACK}:${port}`;
+  const ready = waitUntilListening(port, options.readyTimeoutMs ?? 20_000);
+  const stop = () => stopChild(child, exited);
+  let outcome: Awaited<typeof exited> | "ready";
+  try {
+    outcome = await Promise.race([ready.then(() => "ready" as const), exited]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  if (outcome !== "ready") {
+    ready.cancel();
+    throw explainEarlyExit(python, outcome, stderrTail);
+  }
+
+  return {
+    endpoint,
+    port,
+    pid: child.pid ?? -1,
+    stop,
+    async reset() {
+      const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+      if (!response.ok) throw new Error(`moto reset failed with HTTP ${response.status}`);
+    },
+  };
+}
+
+function explainEarlyExit(
+  python: string,
+  exit: { code: number | null; spawnError?: NodeJS.ErrnoException },
+  stderrTail: string,
+): Error {
+  if (exit.spawnError?.code === "ENOENT") {
+    return new MotoUnavailableError(
+      `${python} was not found: install Python 3, then ${MOTO_INSTALL_HINT}`,
+    );
+  }
+  if (/No module named ['"]?(moto|flask|werkzeug)/.test(stderrTail)) {
+    return new MotoUnavailableError(
+      `moto server is not installed for ${python}: run ${MOTO_INSTALL_HINT}`,
+    );
+  }
+  if (/Address already in use/i.test(stderrTail)) return new PortTakenError(stderrTail);
+  return new Error(
+    `moto server exited early (code ${exit.code ?? exit.spawnError?.message}):\n${stderrTail.trim()}`,
+  );
+}
+
+function waitUntilListening(port: number, timeoutMs: number) {
+  let cancelled = false;
+  const promise = (async () => {
+    const deadline = Date.now() + timeoutMs;
+    while (!cancelled) {
+      if (await isPortInUse(port)) return;
+      if (Date.now() > deadline) throw new Error(`moto did not listen on port ${port} in time`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  // The loser of the race must not surface as an unhandled rejection.
+  promise.catch(() => {});
+  return Object.assign(promise, {
+    cancel() {
+      cancelled = true;
+    },
+  });
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.stdin?.end();
+  child.kill("SIGTERM");
+  const killed = await Promise.race([
+    exited.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3000).unref()),
+  ]);
+  if (!killed) {
+    child.kill("SIGKILL");
+    await exited;
+  }
+}

@@ -1,0 +1,152 @@
+// The Keyless stack: Vercel OIDC provider (new or existing), a role per trusted environment, the
+// app bucket, and outputs that are exactly what the Vercel project needs.
+
+import { App, CfnOutput, Fn, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import type { CfnRole } from "aws-cdk-lib/aws-iam";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { Construct } from "constructs";
+import { NoBootstrapSynthesizer } from "./no-bootstrap-synthesizer";
+import {
+  type IVercelOidcProvider,
+  VERCEL_ENVIRONMENTS,
+  VercelAppBucket,
+  type VercelEnvironment,
+  type VercelIssuerMode,
+  VercelOidcProvider,
+  VercelOidcRole,
+} from "./vercel-oidc";
+
+export interface KeylessStackProps extends StackProps {
+  readonly teamSlug: string;
+  readonly projectName: string;
+  /** One role each; at least one. */
+  readonly environments: readonly VercelEnvironment[];
+  readonly issuerMode?: VercelIssuerMode;
+  /** Reuse this provider instead of creating one (one provider per URL per account). */
+  readonly existingProviderArn?: string;
+  readonly teamId?: string;
+  readonly projectId?: string;
+}
+
+/** `production` → `Production`: output and logical-id suffixes. */
+export function environmentSuffix(environment: VercelEnvironment): string {
+  return environment.charAt(0).toUpperCase() + environment.slice(1);
+}
+
+/** Stable, readable logical ids: trust:check and the sandbox name roles by them. */
+export function roleLogicalId(environment: VercelEnvironment): string {
+  return `VercelRole${environmentSuffix(environment)}`;
+}
+export const BUCKET_LOGICAL_ID = "AppBucket";
+export const PROVIDER_LOGICAL_ID = "VercelOidcProvider";
+
+export class KeylessStack extends Stack {
+  readonly provider: IVercelOidcProvider;
+  readonly roles: ReadonlyMap<VercelEnvironment, VercelOidcRole>;
+  readonly bucket: VercelAppBucket;
+
+  constructor(scope: Construct, id: string, props: KeylessStackProps) {
+    super(scope, id, { synthesizer: new NoBootstrapSynthesizer(), ...props });
+    const environments = checkEnvironments(props.environments);
+
+    const issuerProps = { teamSlug: props.teamSlug, issuerMode: props.issuerMode };
+    this.provider = props.existingProviderArn
+      ? VercelOidcProvider.fromProviderArn(
+          this,
+          PROVIDER_LOGICAL_ID,
+          props.existingProviderArn,
+          issuerProps,
+        )
+      : new VercelOidcProvider(this, PROVIDER_LOGICAL_ID, issuerProps);
+
+    this.bucket = new VercelAppBucket(this, BUCKET_LOGICAL_ID);
+    new CfnOutput(this, "BucketName", {
+      value: this.bucket.bucketName,
+      description: "S3_BUCKET for the app",
+    });
+    new CfnOutput(this, "Region", { value: this.region, description: "AWS_REGION for the app" });
+
+    const roles = new Map<VercelEnvironment, VercelOidcRole>();
+    for (const environment of environments) {
+      const role = new VercelOidcRole(this, roleLogicalId(environment), {
+        provider: this.provider,
+        projectName: props.projectName,
+        environment,
+        teamId: props.teamId,
+        projectId: props.projectId,
+      });
+      (role.node.defaultChild as CfnRole).overrideLogicalId(roleLogicalId(environment));
+      this.bucket.grantObjectReadWrite(role);
+      roles.set(environment, role);
+      const suffix = environmentSuffix(environment);
+      new CfnOutput(this, `RoleArn${suffix}`, {
+        value: role.roleArn,
+        description: `AWS_ROLE_ARN for Vercel ${environment} deployments`,
+      });
+      new CfnOutput(this, `VercelEnv${suffix}`, {
+        value: Fn.join("\n", [
+          `AWS_REGION=${this.region}`,
+          Fn.join("", ["AWS_ROLE_ARN=", role.roleArn]),
+          Fn.join("", ["S3_BUCKET=", this.bucket.bucketName]),
+        ]),
+        description: `Paste into Vercel → Project → Settings → Environment Variables, for ${environment} only`,
+      });
+    }
+    this.roles = roles;
+  }
+}
+
+function checkEnvironments(environments: readonly VercelEnvironment[]): VercelEnvironment[] {
+  if (environments.length === 0) {
+    throw new Error("KeylessStack environments is empty: trust at least one Vercel environment");
+  }
+  const seen = new Set<VercelEnvironment>();
+  for (const environment of environments) {
+    if (!VERCEL_ENVIRONMENTS.includes(environment)) {
+      throw new Error(
+        `KeylessStack environment "${environment}" must be one of ${VERCEL_ENVIRONMENTS.join(", ")}`,
+      );
+    }
+    if (seen.has(environment)) {
+      throw new Error(`KeylessStack environment "${environment}" is listed twice`);
+    }
+    seen.add(environment);
+  }
+  return [...seen];
+}
+
+export interface KeylessAppOptions {
+  /** Where `app.synth()` writes the cloud assembly. @default a temp dir (CDK's default) */
+  readonly outdir?: string;
+  readonly stackName: string;
+  readonly region: string;
+}
+
+/**
+ * The app as `cdk synth` builds it, shared by bin/app.ts, trust:check and the tests so they all
+ * see the same template: cdk-nag's AWS Solutions pack runs on every synth.
+ */
+export function createKeylessApp(
+  props: Omit<KeylessStackProps, "env" | "stackName">,
+  options: KeylessAppOptions,
+): { app: App; stack: KeylessStack } {
+  const app = new App({
+    outdir: options.outdir,
+    // No CDKMetadata resource: it means nothing to users and emulators do not know its type.
+    analyticsReporting: false,
+    // Grant log delivery through a bucket policy instead of the legacy LogDeliveryWrite ACL.
+    context: { "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": true },
+  });
+  const stack = new KeylessStack(app, options.stackName, {
+    ...props,
+    stackName: options.stackName,
+    // Region fixed, account left to the credentials that deploy (ARNs use AWS::AccountId).
+    env: { region: options.region },
+    description: `Vercel OIDC federation for ${props.teamSlug}/${props.projectName} (Keyless)`,
+  });
+  // Acknowledged findings are written into the template's Metadata, reasons included.
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }),
+  );
+  return { app, stack };
+}
