@@ -1,14 +1,10 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  CloudFormationClient,
-  CreateStackCommand,
-  DescribeStacksCommand,
-  type Stack,
-} from "@aws-sdk/client-cloudformation";
-import { CreateOpenIDConnectProviderCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { type InfraConfig, type InfraEnv, loadInfraConfig } from "../config";
+import { createStackAndWait, ensureVercelOidcProvider } from "../stack/deploy-template";
 import { environmentSuffix } from "../stack/keyless-stack";
 import { synthesizeKeylessTemplate } from "../stack/synth";
 import type { VercelEnvironment } from "../stack/vercel-oidc";
@@ -63,7 +59,7 @@ export function motoClients(motoEndpoint: string, region: string) {
   };
 }
 
-export interface DeployedStack {
+export interface SandboxStack {
   stackName: string;
   providerArn: string;
   roleArns: Partial<Record<VercelEnvironment, string>>;
@@ -74,7 +70,7 @@ export interface DeployedStack {
 export async function synthesizeSandboxTemplate(
   config: InfraConfig,
   workDir: string,
-): Promise<unknown> {
+): Promise<object> {
   const outdir = join(workDir, "cdk.out");
   try {
     return synthesizeKeylessTemplate(config, outdir);
@@ -86,54 +82,25 @@ export async function synthesizeSandboxTemplate(
 /** Creates the provider through IAM (moto skips it in templates), then the stack. */
 export async function deployStack(
   config: InfraConfig,
-  template: unknown,
+  template: object,
   clients: ReturnType<typeof motoClients>,
-): Promise<DeployedStack> {
-  const providerArn = config.existingProviderArn as string;
-  await clients.iam.send(
-    new CreateOpenIDConnectProviderCommand({
-      Url: config.issuerUrl,
-      ClientIDList: [config.audience],
-    }),
-  );
-  // CreateStack, not a change set: moto drops the Outputs of stacks made through change sets.
-  await clients.cloudFormation.send(
-    new CreateStackCommand({
-      StackName: config.stackName,
-      TemplateBody: JSON.stringify(template),
-      Capabilities: ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
-    }),
-  );
-  const stack = await waitForStack(clients.cloudFormation, config.stackName);
-  const output = (key: string) =>
-    stack.Outputs?.find((candidate) => candidate.OutputKey === key)?.OutputValue;
-  const roleArns: DeployedStack["roleArns"] = {};
+): Promise<SandboxStack> {
+  const providerArn = await ensureVercelOidcProvider(clients.iam, config);
+  const { outputs } = await createStackAndWait(clients.cloudFormation, {
+    stackName: config.stackName,
+    template,
+    timeoutMs: 30_000,
+  });
+  const output = (key: string) => {
+    const value = outputs[key];
+    if (!value) throw new Error(`the stack deployed into moto has no ${key} output`);
+    return value;
+  };
+  const roleArns: SandboxStack["roleArns"] = {};
   for (const environment of config.environments) {
-    const arn = output(`RoleArn${environmentSuffix(environment)}`);
-    if (!arn)
-      throw new Error(`the deployed stack has no RoleArn${environmentSuffix(environment)} output`);
-    roleArns[environment] = arn;
+    roleArns[environment] = output(`RoleArn${environmentSuffix(environment)}`);
   }
-  const bucket = output("BucketName");
-  if (!bucket) throw new Error("the deployed stack has no BucketName output");
-  return { stackName: config.stackName, providerArn, roleArns, bucket };
-}
-
-async function waitForStack(client: CloudFormationClient, stackName: string): Promise<Stack> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-    const stack = Stacks?.[0];
-    const status = stack?.StackStatus ?? "";
-    if (stack && status === "CREATE_COMPLETE") return stack;
-    if (/FAILED|ROLLBACK/.test(status)) {
-      throw new Error(
-        `deploying the stack into moto failed: ${status} ${stack?.StackStatusReason ?? ""}`,
-      );
-    }
-    if (Date.now() > deadline) throw new Error(`the stack is still ${status} after 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  return { stackName: config.stackName, providerArn, roleArns, bucket: output("BucketName") };
 }
 
 /** A 1×1 PNG: enough for "a small binary object" in listings and downloads. */

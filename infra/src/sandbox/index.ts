@@ -62,6 +62,8 @@ export interface SandboxHandle {
   issuerUrl: string;
   /** moto itself, bypassing the gateway (admin use only). */
   motoEndpoint: string;
+  /** Process ids and ports of everything the sandbox runs (moto is a child process). */
+  processes: { motoPid: number; ports: { gateway: number; issuer: number; moto: number } };
   region: string;
   accountId: string;
   stackName: string;
@@ -199,6 +201,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       endpoint: gateway.url,
       issuerUrl: issuerServer.url,
       motoEndpoint: moto.endpoint,
+      processes: {
+        motoPid: moto.pid,
+        ports: { gateway: gateway.port, issuer: issuerServer.port, moto: moto.port },
+      },
       region: config.region,
       accountId: SANDBOX_ACCOUNT,
       stackName: deployed.stackName,
