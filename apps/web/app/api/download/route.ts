@@ -1,0 +1,9 @@
+import { handleDownloadRequest } from "../../../lib/download";
+import { serverEnv } from "../../../lib/env";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export function GET(request: Request): Promise<Response> {
+  return handleDownloadRequest(request, { bucket: serverEnv().S3_BUCKET });
+}

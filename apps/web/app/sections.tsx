@@ -1,0 +1,332 @@
+import type { Finding } from "@repo/aws-auth/mode";
+import type { ReactNode } from "react";
+import type { DashboardData, SetupStep } from "../lib/dashboard";
+import type { CallerIdentity } from "../lib/identity";
+import type { PublicError } from "../lib/public-error";
+import { formatBytes } from "../lib/upload-policy";
+import styles from "./page.module.css";
+import { UploadForm } from "./upload-form";
+
+const MODE_LABELS: Record<string, { label: string; summary: string }> = {
+  "vercel-oidc": {
+    label: "Vercel OIDC",
+    summary: "Vercel's OIDC token is exchanged for a role session with AssumeRoleWithWebIdentity.",
+  },
+  "web-identity-file": {
+    label: "Web identity token file",
+    summary:
+      "A token read from a file is exchanged for a role session (the sandbox, Kubernetes, CI).",
+  },
+  profile: {
+    label: "AWS profile",
+    summary: "A named profile from ~/.aws/config supplies the credentials (SSO, assume-role, …).",
+  },
+  none: {
+    label: "Not configured",
+    summary: "No AWS configuration was found, so nothing is called.",
+  },
+};
+
+function Row({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div className={styles.row}>
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+export function CredentialsSection({ credentials }: { credentials: DashboardData["credentials"] }) {
+  const mode = MODE_LABELS[credentials.mode] ?? { label: credentials.mode, summary: "" };
+  return (
+    <section className={styles.card} aria-labelledby="credentials-heading">
+      <h2 id="credentials-heading" className={styles.cardTitle}>
+        Credentials
+      </h2>
+      <p className={styles.modeLine}>
+        <span className={styles.mode} data-mode={credentials.mode}>
+          {mode.label}
+        </span>
+        <code className={styles.modeCode}>mode: {credentials.mode}</code>
+      </p>
+      <p className={styles.muted}>{mode.summary}</p>
+      <h3 className={styles.subTitle}>Why this mode</h3>
+      <ul className={styles.because}>
+        {credentials.because.map((reason) => (
+          <li key={reason}>{reason}</li>
+        ))}
+      </ul>
+      <dl className={styles.facts}>
+        <Row term="Region">{credentials.region ?? <em>not set</em>}</Row>
+        {credentials.roleArn ? (
+          <Row term="Role">
+            <code className={styles.wrap}>{credentials.roleArn}</code>
+          </Row>
+        ) : null}
+        {credentials.profile ? (
+          <Row term="Profile">
+            <code>{credentials.profile}</code>
+          </Row>
+        ) : null}
+        {credentials.mode === "none" ? null : (
+          <Row term="Session name">
+            <code className={styles.wrap}>{credentials.sessionName}</code>
+          </Row>
+        )}
+        {credentials.endpoint ? (
+          <Row term="Endpoint">
+            <code className={styles.wrap}>{credentials.endpoint}</code>
+          </Row>
+        ) : null}
+        {credentials.vercelEnv ? (
+          <Row term="Vercel environment">{credentials.vercelEnv}</Row>
+        ) : null}
+      </dl>
+    </section>
+  );
+}
+
+export function IdentitySection({ identity }: { identity: CallerIdentity }) {
+  return (
+    <section className={styles.card} aria-labelledby="identity-heading">
+      <h2 id="identity-heading" className={styles.cardTitle}>
+        Assumed identity
+      </h2>
+      <p className={styles.muted}>
+        What STS <code>GetCallerIdentity</code> answers for these credentials.
+      </p>
+      <dl className={styles.facts}>
+        <Row term="Account">
+          <code>{identity.account}</code>
+        </Row>
+        {identity.roleArn ? (
+          <Row term="Role">
+            <code className={styles.wrap}>{identity.roleArn}</code>
+          </Row>
+        ) : null}
+        {identity.sessionName ? (
+          <Row term="Session">
+            <code className={styles.wrap}>{identity.sessionName}</code>
+          </Row>
+        ) : null}
+        {identity.principalName ? (
+          <Row term="Principal">
+            <code>{identity.principalName}</code>
+          </Row>
+        ) : null}
+        <Row term="Caller ARN">
+          <code className={styles.wrap}>{identity.arn}</code>
+        </Row>
+      </dl>
+    </section>
+  );
+}
+
+const SEVERITY_LABELS: Record<Finding["severity"], string> = {
+  error: "Error",
+  warning: "Warning",
+  info: "Note",
+};
+
+export function FindingsSection({ findings }: { findings: Finding[] }) {
+  return (
+    <section className={styles.card} aria-labelledby="findings-heading">
+      <h2 id="findings-heading" className={styles.cardTitle}>
+        Findings
+      </h2>
+      <ul className={styles.findings}>
+        {findings.map((finding) => (
+          <li key={finding.code} className={styles.finding} data-severity={finding.severity}>
+            <span className={styles.severity}>{SEVERITY_LABELS[finding.severity]}</span>
+            <div>
+              <p className={styles.findingMessage}>{finding.message}</p>
+              <p className={styles.findingFix}>
+                <strong>Fix:</strong> {finding.fix}
+              </p>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function ErrorPanel({ heading, error }: { heading: string; error: PublicError }) {
+  return (
+    <section className={styles.errorPanel} aria-labelledby={`${error.code}-heading`}>
+      <p className={styles.errorKicker}>{heading}</p>
+      <h2 id={`${error.code}-heading`} className={styles.errorTitle}>
+        {error.title}
+      </h2>
+      <p>{error.cause}</p>
+      {error.fixes.length > 0 ? (
+        <>
+          <h3 className={styles.subTitle}>How to fix it</h3>
+          <ol className={styles.fixes}>
+            {error.fixes.map((fix) => (
+              <li key={fix}>{fix}</li>
+            ))}
+          </ol>
+        </>
+      ) : null}
+      <details className={styles.details}>
+        <summary>Technical details</summary>
+        <dl className={styles.facts}>
+          <Row term="Code">
+            <code>{error.code}</code>
+          </Row>
+          {error.awsCode ? (
+            <Row term="AWS error">
+              <code>{error.awsCode}</code>
+            </Row>
+          ) : null}
+          {error.detail ? <Row term="Message">{error.detail}</Row> : null}
+          {error.expected?.sub ? (
+            <Row term="Trusted sub">
+              <code className={styles.wrap}>{error.expected.sub}</code>
+            </Row>
+          ) : null}
+          {error.token?.sub ? (
+            <Row term="Token sub">
+              <code className={styles.wrap}>{error.token.sub}</code>
+            </Row>
+          ) : null}
+          {error.expected?.aud ? (
+            <Row term="Trusted aud">
+              <code className={styles.wrap}>{error.expected.aud}</code>
+            </Row>
+          ) : null}
+          {error.token?.aud ? (
+            <Row term="Token aud">
+              <code className={styles.wrap}>{[error.token.aud].flat().join(", ")}</code>
+            </Row>
+          ) : null}
+        </dl>
+      </details>
+    </section>
+  );
+}
+
+export function SetupSection({ steps }: { steps: SetupStep[] }) {
+  return (
+    <section className={styles.card} aria-labelledby="setup-heading">
+      <h2 id="setup-heading" className={styles.cardTitle}>
+        Connect AWS — pick one
+      </h2>
+      <ol className={styles.steps}>
+        {steps.map((step) => (
+          <li key={step.title} className={styles.step}>
+            <h3 className={styles.stepTitle}>{step.title}</h3>
+            <p className={styles.muted}>{step.text}</p>
+            <pre className={styles.code}>
+              <code>{step.commands.join("\n")}</code>
+            </pre>
+          </li>
+        ))}
+      </ol>
+      <p className={styles.muted}>
+        Then run <code>pnpm exec aws-auth doctor</code> in <code>apps/web</code> to see the decision
+        and reload this page.
+      </p>
+    </section>
+  );
+}
+
+function formatTime(iso: string | undefined): string {
+  return iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "—";
+}
+
+export function BucketSection({ data }: { data: DashboardData }) {
+  const { bucket, objects, bucketError } = data;
+  return (
+    <section className={styles.card} aria-labelledby="bucket-heading">
+      <div className={styles.cardHeader}>
+        <h2 id="bucket-heading" className={styles.cardTitle}>
+          Bucket {bucket ? <code className={styles.bucketName}>{bucket}</code> : null}
+        </h2>
+      </div>
+      {!bucket ? (
+        <p>
+          Set <code>S3_BUCKET</code> to the bucket name from the stack outputs to list and upload
+          objects.
+        </p>
+      ) : null}
+      {bucketError ? <ErrorPanel heading="Could not list the bucket" error={bucketError} /> : null}
+      {bucket ? <UploadForm /> : null}
+      {objects ? (
+        <>
+          <div className={styles.tableWrap}>
+            <table className={styles.table}>
+              <caption className="visually-hidden">Objects in {bucket}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Key</th>
+                  <th scope="col" className={styles.num}>
+                    Size
+                  </th>
+                  <th scope="col">Last modified</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {objects.objects.length === 0 ? (
+                  <tr>
+                    <td colSpan={4} className={styles.empty}>
+                      {objects.after
+                        ? "No more objects."
+                        : "The bucket is empty. Upload a file above."}
+                    </td>
+                  </tr>
+                ) : (
+                  objects.objects.map((object) => (
+                    <tr key={object.key}>
+                      <td>
+                        <code className={styles.wrap}>{object.key}</code>
+                      </td>
+                      <td className={styles.num}>{formatBytes(object.size)}</td>
+                      <td>
+                        <time dateTime={object.lastModified}>
+                          {formatTime(object.lastModified)}
+                        </time>
+                      </td>
+                      <td className={styles.actions}>
+                        <a
+                          className={styles.download}
+                          href={`/api/download?key=${encodeURIComponent(object.key)}`}
+                          aria-label={`Download ${object.key}`}
+                        >
+                          Download
+                        </a>
+                      </td>
+                    </tr>
+                  ))
+                )}
+              </tbody>
+            </table>
+          </div>
+          {objects.after || objects.next ? (
+            <nav className={styles.pager} aria-label="Bucket pages">
+              {objects.after ? (
+                <a href="/" className={styles.pagerLink}>
+                  ← First page
+                </a>
+              ) : (
+                <span />
+              )}
+              {objects.next ? (
+                <a
+                  href={`/?after=${encodeURIComponent(objects.next)}`}
+                  className={styles.pagerLink}
+                >
+                  Next page →
+                </a>
+              ) : null}
+            </nav>
+          ) : null}
+        </>
+      ) : null}
+    </section>
+  );
+}

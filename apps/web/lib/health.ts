@@ -1,0 +1,85 @@
+import "server-only";
+import { type CredentialMode, diagnose } from "@repo/aws-auth/mode";
+import { type AwsClients, awsClients } from "./aws";
+import { isProductionDeployment } from "./deployment";
+import { type CallerIdentity, getCallerIdentity } from "./identity";
+import { briefError, type PublicError, toPublicError } from "./public-error";
+
+/** The body of GET /api/health in production: whether AWS answers, and as whom. */
+export interface BriefHealth {
+  ok: boolean;
+  mode: CredentialMode;
+  roleArn?: string;
+  error?: Pick<PublicError, "code" | "title">;
+}
+
+/** Preview and development add what helps to debug the setup. Still no secrets. */
+export interface DetailedHealth extends Omit<BriefHealth, "error"> {
+  because: string[];
+  region?: string;
+  vercelEnv?: string;
+  sessionName: string;
+  identity?: CallerIdentity;
+  /** STS exchanges this process has made (1 for as long as the credentials last). */
+  exchanges?: number;
+  credentialsExpireAt?: string;
+  findings: { code: string; severity: string; message: string; fix: string }[];
+  error?: PublicError;
+}
+
+export interface HealthReport {
+  status: 200 | 503;
+  body: BriefHealth | DetailedHealth;
+}
+
+export interface HealthOptions {
+  env?: NodeJS.ProcessEnv;
+  clients?: () => AwsClients;
+}
+
+/** Asks STS who we are with the configured credentials: 200 when it answers, 503 otherwise. */
+export async function checkHealth(options: HealthOptions = {}): Promise<HealthReport> {
+  const env = options.env ?? process.env;
+  const resolution = diagnose(env);
+  let identity: CallerIdentity | undefined;
+  let error: PublicError | undefined;
+  let clients: AwsClients | undefined;
+  try {
+    clients = (options.clients ?? awsClients)();
+    identity = await getCallerIdentity(clients.sts);
+  } catch (caught) {
+    error = toPublicError(caught, resolution);
+  }
+
+  const ok = identity !== undefined;
+  const roleArn = identity?.roleArn ?? resolution.roleArn;
+  const status = ok ? 200 : 503;
+  if (isProductionDeployment(env)) {
+    const body: BriefHealth = { ok, mode: resolution.mode };
+    if (roleArn) body.roleArn = roleArn;
+    if (error) body.error = briefError(error);
+    return { status, body };
+  }
+
+  const stats = clients?.credentials.stats();
+  const body: DetailedHealth = {
+    ok,
+    mode: resolution.mode,
+    roleArn,
+    because: resolution.because,
+    region: resolution.region,
+    vercelEnv: resolution.vercelEnv,
+    sessionName: resolution.sessionName,
+    identity,
+    exchanges: stats?.exchanges,
+    credentialsExpireAt: stats?.expiration?.toISOString(),
+    findings: resolution.findings.map(({ code, severity, message, fix }) => ({
+      code,
+      severity,
+      message,
+      fix,
+    })),
+    error,
+  };
+  return { status, body };
+}

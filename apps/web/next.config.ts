@@ -1,0 +1,31 @@
+import type { NextConfig } from "next";
+import { InvalidEnvironmentError, serverEnv } from "./lib/env";
+import { loadWorkspaceEnv, workspaceRootFrom } from "./lib/load-env";
+import { securityHeaders } from "./lib/security-headers";
+
+// Next transpiles this file to CommonJS, where __dirname is this app's folder.
+const appDir = typeof __dirname === "string" ? __dirname : process.cwd();
+const loaded = loadWorkspaceEnv(workspaceRootFrom(appDir));
+if (loaded.files.length > 0) console.log(`  keyless: env from ${loaded.files.join(", ")}`);
+
+try {
+  serverEnv();
+} catch (error) {
+  if (!(error instanceof InvalidEnvironmentError)) throw error;
+  // A readable list of what to fix, not a stack trace.
+  console.error(`\n${error.message}\n`);
+  process.exit(1);
+}
+
+const nextConfig: NextConfig = {
+  // @repo/aws-auth ships TypeScript source.
+  transpilePackages: ["@repo/aws-auth"],
+  poweredByHeader: false,
+  // `pnpm typecheck` runs tsc for the whole workspace; no second, slower pass inside the build.
+  typescript: { ignoreBuildErrors: true },
+  async headers() {
+    return [{ source: "/:path*", headers: securityHeaders(process.env) }];
+  },
+};
+
+export default nextConfig;

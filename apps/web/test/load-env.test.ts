@@ -1,0 +1,54 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadWorkspaceEnv, workspaceRootFrom } from "../lib/load-env";
+
+describe("loadWorkspaceEnv", () => {
+  let root = "";
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), "keyless-env-"));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const sandboxEnv = (text: string) => {
+    mkdirSync(join(root, ".sandbox"));
+    writeFileSync(join(root, ".sandbox", "app.env"), text);
+  };
+
+  it("loads the root .env, letting the process environment win", () => {
+    writeFileSync(join(root, ".env"), "AWS_REGION=eu-west-1\nS3_BUCKET=from-file\n");
+    const env: Record<string, string | undefined> = { S3_BUCKET: "from-process" };
+    expect(loadWorkspaceEnv(root, env).files).toEqual([".env"]);
+    expect(env).toEqual({ AWS_REGION: "eu-west-1", S3_BUCKET: "from-process" });
+  });
+
+  it("adds the sandbox's app.env when nothing configures AWS", () => {
+    writeFileSync(join(root, ".env"), "AWS_PROFILE=\nS3_BUCKET=mine\n");
+    sandboxEnv("AWS_ROLE_ARN=arn:aws:iam::000000000000:role/sandbox\nS3_BUCKET=sandbox-bucket\n");
+    const env: Record<string, string | undefined> = {};
+    expect(loadWorkspaceEnv(root, env).files).toEqual([".env", ".sandbox/app.env"]);
+    expect(env.AWS_ROLE_ARN).toBe("arn:aws:iam::000000000000:role/sandbox");
+    expect(env.S3_BUCKET).toBe("mine");
+    expect(env.AWS_PROFILE).toBeUndefined();
+  });
+
+  it("ignores the sandbox when a profile or role is configured", () => {
+    sandboxEnv("AWS_ROLE_ARN=arn:aws:iam::000000000000:role/sandbox\n");
+    const fromFile: Record<string, string | undefined> = {};
+    writeFileSync(join(root, ".env"), "AWS_PROFILE=work\n");
+    expect(loadWorkspaceEnv(root, fromFile).files).toEqual([".env"]);
+    expect(fromFile.AWS_ROLE_ARN).toBeUndefined();
+
+    rmSync(join(root, ".env"));
+    const fromProcess: Record<string, string | undefined> = {
+      AWS_ROLE_ARN: "arn:aws:iam::1:role/x",
+    };
+    expect(loadWorkspaceEnv(root, fromProcess).files).toEqual([]);
+    expect(fromProcess.AWS_ROLE_ARN).toBe("arn:aws:iam::1:role/x");
+  });
+
+  it("finds the workspace root two levels above the app", () => {
+    expect(workspaceRootFrom("/repo/apps/web")).toBe("/repo");
+  });
+});

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { GET as health } from "../app/api/health/route";
+import { POST as upload } from "../app/api/upload/route";
+import { loadDashboard, SETUP_STEPS } from "../lib/dashboard";
+import { forgetAwsState, stubEnv } from "./support/aws";
+
+const dir = mkdtempSync(join(tmpdir(), "keyless-unconfigured-"));
+const emptyConfig = join(dir, "config");
+writeFileSync(emptyConfig, "[profile someone-else]\nregion = eu-west-1\n");
+
+afterAll(() => {
+  forgetAwsState();
+  vi.unstubAllEnvs();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("with no AWS configured (mode none)", () => {
+  beforeEach(() => stubEnv({}));
+
+  it("the page shows the setup steps instead of an error", async () => {
+    const data = await loadDashboard({ bucket: "any-bucket" });
+    expect(data.credentials.mode).toBe("none");
+    expect(data.setup).toEqual(SETUP_STEPS);
+    expect(data.setup?.flatMap((step) => step.commands)).toEqual(
+      expect.arrayContaining(["pnpm dev", "AWS_PROFILE=my-profile", "pnpm infra:deploy"]),
+    );
+    expect(data.error).toBeUndefined();
+    expect(data.identity).toBeUndefined();
+  });
+
+  it("health answers 503 with the explained reason", async () => {
+    const response = await health();
+    expect(response.status).toBe(503);
+    const body = await response.json();
+    expect(body).toMatchObject({ ok: false, mode: "none", error: { code: "not-configured" } });
+    expect(body.error.fixes.join(" ")).toContain("pnpm dev");
+  });
+
+  it("production health names the error by code and title only", async () => {
+    vi.stubEnv("VERCEL_ENV", "production");
+    const body = await (await health()).json();
+    expect(body).toEqual({
+      ok: false,
+      mode: "none",
+      error: { code: "not-configured", title: "No AWS credentials are configured" },
+    });
+  });
+
+  it("upload explains that S3_BUCKET is missing before it needs AWS", async () => {
+    const response = await upload(
+      new Request("http://localhost/api/upload", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ filename: "a.txt", contentType: "text/plain", size: 1 }),
+      }),
+    );
+    expect(response.status).toBe(503);
+    expect((await response.json()).error.code).toBe("bucket-not-configured");
+  });
+});
+
+describe("with a profile that does not exist", () => {
+  beforeEach(() =>
+    stubEnv({
+      AWS_PROFILE: "missing-profile",
+      AWS_REGION: "us-east-1",
+      AWS_CONFIG_FILE: emptyConfig,
+    }),
+  );
+
+  it("the page explains the broken configuration with its fix", async () => {
+    const data = await loadDashboard({ bucket: "any-bucket" });
+    expect(data.credentials.mode).toBe("profile");
+    expect(data.findings.map((finding) => finding.code)).toContain("profile-missing");
+    expect(data.error).toMatchObject({ code: "bad-configuration" });
+    expect(data.error?.fixes.join(" ")).toContain("someone-else");
+    expect(data.setup).toBeUndefined();
+  });
+
+  it("health answers 503 and lists the finding", async () => {
+    const response = await health();
+    expect(response.status).toBe(503);
+    const body = await response.json();
+    expect(body.mode).toBe("profile");
+    expect(body.error.code).toBe("bad-configuration");
+    expect(body.findings.map((finding: { code: string }) => finding.code)).toContain(
+      "profile-missing",
+    );
+  });
+});
