@@ -141,9 +141,12 @@ function principalMatches(
   principal: NonNullable<PolicyStatement["Principal"]>,
   request: TrustRequest,
 ): boolean {
+  // A web-identity caller is a Federated principal; "*" (or AWS "*") stands for everyone.
   if (principal === "*") return true;
-  return Object.values(principal).some((values) =>
-    asList(values).some((value) => value === "*" || value === request.principal),
+  return Object.entries(principal).some(([kind, values]) =>
+    asList(values).some(
+      (value) => value === "*" || (kind === "Federated" && value === request.principal),
+    ),
   );
 }
 
