@@ -1,0 +1,183 @@
+// `pnpm verify`: proves a deployment works — credentials, stack, OIDC provider, trust, permissions,
+// optionally the app's /api/health, and CloudTrail entries naming the deployment. The checks run
+// in that order; each is a pure function of what fetch.ts read, so this file only wires them.
+
+import type { ExplainedError } from "@repo/aws-auth/explain";
+import type { InfraConfig, InfraEnv } from "../config";
+import { oidcProviderArn } from "../trust/evaluate";
+import {
+  checkCredentials,
+  checkHealth,
+  checkPermissions,
+  checkProvider,
+  checkStack,
+} from "./checks";
+import {
+  checkCloudTrail,
+  type PollClock,
+  type PollProgress,
+  pollCloudTrail,
+  publicEvent,
+  type TrailEvent,
+} from "./cloudtrail";
+import {
+  cloudTrailLookup,
+  createVerifyClients,
+  credentialSource,
+  describeAwsFailure,
+  fetchHealth,
+  fetchIdentity,
+  fetchPermissions,
+  fetchProviders,
+  fetchStack,
+  fetchTrust,
+  type VerifyClients,
+} from "./fetch";
+import { checkTrust } from "./trust";
+import type { CheckName, CheckResult, VerifyReport } from "./types";
+
+export type { CheckName, CheckResult, VerifyEvent, VerifyReport } from "./types";
+export { CHECK_NAMES } from "./types";
+
+export interface VerifyOptions {
+  /** Look for CloudTrail events this far back. */
+  sinceMs: number;
+  /** Keep polling CloudTrail this long for a successful event. */
+  waitMs: number;
+  /** The deployed app, for check 6. */
+  url?: string;
+}
+
+export interface VerifyDeps {
+  config: InfraConfig;
+  /** The infra environment (repo-root .env under the process env): AWS_ENDPOINT_URL, keys. */
+  env: InfraEnv;
+  clients?: VerifyClients;
+  clock?: PollClock;
+  fetch?: typeof fetch;
+  onCloudTrailProgress?(progress: PollProgress): void;
+}
+
+/** The report plus what the human renderer shows on top of it. */
+export interface VerifyOutcome {
+  report: VerifyReport;
+  /** The events with explanations for the failed ones. */
+  trail: TrailEvent[];
+  explanations: Map<string, ExplainedError>;
+  context: {
+    stackName: string;
+    region: string;
+    cloudTrailRegion: string;
+    endpoint?: string;
+    account?: string;
+  };
+}
+
+const notChecked = (name: CheckName, why: string): CheckResult => ({
+  name,
+  ok: false,
+  detail: `Not checked: ${why}.`,
+});
+
+export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promise<VerifyOutcome> {
+  const { config, env } = deps;
+  const endpoint = env.AWS_ENDPOINT_URL?.trim() || undefined;
+  const clients =
+    deps.clients ??
+    createVerifyClients({ region: config.region, profile: config.profile, endpoint });
+  const now = (deps.clock ?? { now: Date.now }).now();
+  const since = new Date(now - options.sinceMs);
+  const checks: CheckResult[] = [];
+  const context: VerifyOutcome["context"] = {
+    stackName: config.stackName,
+    region: config.region,
+    cloudTrailRegion: config.region,
+    endpoint,
+  };
+  const finish = (trail: TrailEvent[] = [], explanations = new Map<string, ExplainedError>()) => ({
+    report: {
+      ok: checks.every((check) => check.ok),
+      checks,
+      events: trail.map(publicEvent),
+    },
+    trail,
+    explanations,
+    context,
+  });
+
+  try {
+    const identity = await fetchIdentity(clients, credentialSource(env, config.profile), endpoint);
+    checks.push(checkCredentials(identity));
+    const health = options.url ? fetchHealth(options.url, deps.fetch) : undefined;
+    if (!identity.ok) {
+      const why = "needs working AWS credentials (see credentials)";
+      checks.push(
+        notChecked("stack", why),
+        notChecked("oidc-provider", why),
+        notChecked("trust-policy", why),
+        notChecked("permissions", why),
+      );
+      if (health) checks.push(checkHealth(await health, []));
+      checks.push(notChecked("cloudtrail", why));
+      return finish();
+    }
+    context.account = identity.account;
+
+    const [stackFacts, providerFacts] = await Promise.all([
+      fetchStack(clients, config.stackName, endpoint),
+      fetchProviders(clients, endpoint),
+    ]);
+    const stack = checkStack(stackFacts, config, identity.account);
+    const provider = checkProvider(providerFacts, config);
+    checks.push(stack.result, provider.result);
+    context.cloudTrailRegion = stack.region ?? config.region;
+
+    // The provider the roles must trust: the one found, else the one they should name (in the
+    // roles' account, which can differ from the caller's).
+    const [, partition, , , roleAccount] = (stack.roles[0]?.arn ?? "").split(":");
+    const expectedProvider =
+      provider.providerArn ??
+      config.existingProviderArn ??
+      oidcProviderArn(
+        config.issuerUrl,
+        roleAccount && /^\d{12}$/.test(roleAccount) ? roleAccount : identity.account,
+        partition || "aws",
+      );
+    const [trustFacts, permissionFacts] = await Promise.all([
+      fetchTrust(clients, stack.roles, endpoint),
+      fetchPermissions(clients, stack.roles, endpoint),
+    ]);
+    checks.push(
+      checkTrust(trustFacts, config, expectedProvider),
+      checkPermissions(permissionFacts),
+    );
+    if (health) checks.push(checkHealth(await health, stack.roles));
+
+    if (stack.roles.length === 0) {
+      checks.push(notChecked("cloudtrail", "no roles to look for (see stack)"));
+      return finish();
+    }
+    const roleArns = new Set(stack.roles.map((role) => role.arn));
+    const poll = await pollCloudTrail({
+      lookup: cloudTrailLookup(clients, context.cloudTrailRegion),
+      since,
+      waitMs: options.waitMs,
+      relevant: (event) => event.roleArn !== null && roleArns.has(event.roleArn),
+      done: (events) => events.some((event) => event.errorCode === null),
+      clock: deps.clock,
+      onProgress: deps.onCloudTrailProgress,
+    });
+    const trail = checkCloudTrail(poll, {
+      roles: stack.roles,
+      config,
+      region: context.cloudTrailRegion,
+      since,
+      waitMs: options.waitMs,
+      describeError: (error) => describeAwsFailure(error, "cloudtrail:LookupEvents", endpoint),
+    });
+    checks.push(trail.result);
+    return finish(trail.events, trail.explanations);
+  } finally {
+    if (!deps.clients) clients.destroy();
+  }
+}
