@@ -13,6 +13,7 @@ import {
   rolesFromTemplate,
   runTrustMatrix,
 } from "../src/trust/check";
+import { describeTrust } from "../src/trust/describe";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };
@@ -107,6 +108,22 @@ describe("the built-in trust matrix", { timeout: 120_000 }, () => {
       "sub with capitalised environment",
     ]);
     expect(formatTrustMatrix(rows)).toContain("WRONG");
+  });
+});
+
+describe("describeTrust (printed before cdk deploy)", () => {
+  it("names the provider, issuer, audience and every role's exact sub", () => {
+    const text = describeTrust(
+      loadInfraConfig({ ...SAMPLE, VERCEL_ENVIRONMENTS: "production,preview" }),
+    );
+    expect(text).toContain("a new OIDC provider for https://oidc.vercel.com/acme");
+    expect(text).toContain("audience: https://vercel.com/acme");
+    expect(text).toContain(`oidc.vercel.com/acme:sub = ${PROD}`);
+    expect(text).toContain("oidc.vercel.com/acme:sub = owner:acme:project:web:environment:preview");
+    const existing = "arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/acme";
+    expect(describeTrust(loadInfraConfig({ ...SAMPLE, OIDC_PROVIDER_ARN: existing }))).toContain(
+      `existing OIDC provider ${existing}`,
+    );
   });
 });
 
