@@ -1,48 +1,14 @@
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { type InfraConfig, type InfraEnv, loadInfraConfig } from "../config";
+// Runtime imports stay free of aws-cdk-lib: synthesis happens in a child process (synthesis.ts)
+// so the long-running sandbox process never holds the CDK's few hundred MB.
 import { createStackAndWait, ensureVercelOidcProvider } from "../stack/deploy-template";
-import { environmentSuffix } from "../stack/keyless-stack";
-import { synthesizeKeylessTemplate } from "../stack/synth";
 import type { VercelEnvironment } from "../stack/vercel-oidc";
-import { oidcProviderArn } from "../trust/evaluate";
+import type { SynthesizedSandbox } from "./synthesis";
 
 /** moto's default account: every ARN in the sandbox lives here. */
 export const SANDBOX_ACCOUNT = "123456789012";
-
-/** The sample Vercel team and project the sandbox stands for when the user configured none. */
-export const SANDBOX_DEFAULTS = {
-  VERCEL_TEAM_SLUG: "acme",
-  VERCEL_PROJECT_NAME: "web",
-  AWS_REGION: "us-east-1",
-} as const;
-
-/**
- * The user's infra configuration with the sandbox's own twists: sample team/project/region where
- * unset, and always the existing-provider path (moto skips AWS::IAM::OIDCProvider in templates,
- * so the sandbox creates the provider through IAM first).
- */
-export function sandboxInfraConfig(env: InfraEnv): InfraConfig {
-  const pick = (name: keyof typeof SANDBOX_DEFAULTS) =>
-    env[name]?.trim() ? env[name] : SANDBOX_DEFAULTS[name];
-  const config = loadInfraConfig({
-    ...env,
-    VERCEL_TEAM_SLUG: pick("VERCEL_TEAM_SLUG"),
-    VERCEL_PROJECT_NAME: pick("VERCEL_PROJECT_NAME"),
-    AWS_REGION: pick("AWS_REGION"),
-    // A real account's provider or profile means nothing inside moto.
-    OIDC_PROVIDER_ARN: undefined,
-    AWS_PROFILE: undefined,
-  });
-  return {
-    ...config,
-    profile: undefined,
-    existingProviderArn: oidcProviderArn(config.issuerUrl, SANDBOX_ACCOUNT),
-  };
-}
 
 /** Clients for moto itself (not through the gateway): the sandbox's own admin access. */
 export function motoClients(motoEndpoint: string, region: string) {
@@ -59,6 +25,7 @@ export function motoClients(motoEndpoint: string, region: string) {
   };
 }
 
+/** Where the stack landed in moto. */
 export interface SandboxStack {
   stackName: string;
   providerArn: string;
@@ -66,25 +33,12 @@ export interface SandboxStack {
   bucket: string;
 }
 
-/** The same template `cdk deploy` would deploy (cdk-nag included), synthesized in-process. */
-export async function synthesizeSandboxTemplate(
-  config: InfraConfig,
-  workDir: string,
-): Promise<object> {
-  const outdir = join(workDir, "cdk.out");
-  try {
-    return synthesizeKeylessTemplate(config, outdir);
-  } finally {
-    await rm(outdir, { recursive: true, force: true });
-  }
-}
-
 /** Creates the provider through IAM (moto skips it in templates), then the stack. */
 export async function deployStack(
-  config: InfraConfig,
-  template: object,
+  synthesized: SynthesizedSandbox,
   clients: ReturnType<typeof motoClients>,
 ): Promise<SandboxStack> {
+  const { config, template, outputKeys } = synthesized;
   const providerArn = await ensureVercelOidcProvider(clients.iam, config);
   const { outputs } = await createStackAndWait(clients.cloudFormation, {
     stackName: config.stackName,
@@ -97,10 +51,10 @@ export async function deployStack(
     return value;
   };
   const roleArns: SandboxStack["roleArns"] = {};
-  for (const environment of config.environments) {
-    roleArns[environment] = output(`RoleArn${environmentSuffix(environment)}`);
+  for (const [environment, key] of Object.entries(outputKeys.roles)) {
+    roleArns[environment as VercelEnvironment] = output(key);
   }
-  return { stackName: config.stackName, providerArn, roleArns, bucket: output("BucketName") };
+  return { stackName: config.stackName, providerArn, roleArns, bucket: output(outputKeys.bucket) };
 }
 
 /** A 1×1 PNG: enough for "a small binary object" in listings and downloads. */

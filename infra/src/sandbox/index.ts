@@ -1,18 +1,17 @@
 import { join } from "node:path";
-import { type InfraEnv, readInfraEnv } from "../config";
+import type { InfraEnv } from "../config";
 import type { VercelEnvironment } from "../stack/vercel-oidc";
 import { type CloudTrailEventRecord, CloudTrailStore } from "./cloudtrail";
-import {
-  deployStack,
-  motoClients,
-  SANDBOX_ACCOUNT,
-  sandboxInfraConfig,
-  seedBucket,
-  synthesizeSandboxTemplate,
-} from "./deploy";
+import { deployStack, motoClients, seedBucket } from "./deploy";
 import { type ActiveFault, FaultInjector, type FaultSpec } from "./faults";
 import { type GatewayStats, startGateway } from "./gateway";
-import { createLocalIssuer, type MintOptions, sampleVercelId, serveIssuer } from "./issuer";
+import {
+  createLocalIssuer,
+  generateSigningKey,
+  type MintOptions,
+  sampleVercelId,
+  serveIssuer,
+} from "./issuer";
 import { startMoto } from "./moto";
 import {
   APP_ENV_FILE,
@@ -25,12 +24,14 @@ import {
   TOKEN_FILE,
   writePrivateFile,
 } from "./state";
+import { SANDBOX_ACCOUNT, synthesizeInChild } from "./synthesis";
 
 export type { CloudTrailEventRecord } from "./cloudtrail";
 export type { ActiveFault, FaultKind, FaultSpec } from "./faults";
 export type { GatewayStats } from "./gateway";
 export type { MintOptions } from "./issuer";
 export { MOTO_INSTALL_HINT, MotoUnavailableError } from "./moto";
+export { SANDBOX_DEFAULTS, SandboxConfigError } from "./synthesis";
 
 export interface SandboxOptions {
   /** 0 or unset = a free port for each. */
@@ -96,7 +97,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const log = options.log ?? (() => {});
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   const lifetime = options.tokenLifetimeSeconds ?? 3600;
-  const config = sandboxInfraConfig(options.env ?? readInfraEnv());
   await prepareStateDir(stateDir);
 
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -111,9 +111,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   try {
-    // moto boots in its own process while this one generates the key.
+    // Three things at once: moto boots, a child process synthesizes the stack, this one makes the key.
     const motoStarting = startMoto({ port: options.ports?.moto, python: options.python });
     cleanups.push(async () => (await motoStarting.catch(() => undefined))?.stop());
+    const synthesis = synthesizeInChild(options.env, stateDir);
+    cleanups.push(() => synthesis.cancel());
+    const keyPair = generateSigningKey();
+    // Either failing (moto missing, a configuration error) ends the start at once.
+    const [moto, synthesized] = await Promise.all([motoStarting, synthesis.result]);
+    log(`moto listening on ${moto.endpoint}`);
+    const { config } = synthesized;
     const issuer = await createLocalIssuer(
       {
         mode: config.issuerMode,
@@ -123,14 +130,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         projectId: config.projectId ?? sampleVercelId("prj", config.projectName),
       },
       lifetime,
+      await keyPair,
     );
-    // Synthesis is CPU-bound and in-process; moto keeps booting in its own process meanwhile.
-    const template = await synthesizeSandboxTemplate(config, stateDir);
-    const moto = await motoStarting;
-    log(`moto listening on ${moto.endpoint}`);
-
     const clients = motoClients(moto.endpoint, config.region);
-    const deployed = await deployStack(config, template, clients);
+    const deployed = await deployStack(synthesized, clients);
     log(`stack ${deployed.stackName} deployed into moto`);
     if (options.seed !== false) await seedBucket(clients.s3, deployed.bucket);
 
@@ -187,6 +190,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       endpoint: gateway.url,
       issuerUrl: issuerServer.url,
       motoEndpoint: moto.endpoint,
+      motoPid: moto.pid,
       region: config.region,
       stackName: deployed.stackName,
       roleArns: deployed.roleArns as Record<string, string>,

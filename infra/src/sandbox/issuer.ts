@@ -66,11 +66,15 @@ export function sampleVercelId(prefix: "team" | "prj", slug: string): string {
   return `${prefix}_sandbox${digest.slice(0, 16)}`;
 }
 
+/** A fresh RS256 key pair, made per run and kept in memory only. */
+export const generateSigningKey = () => generateKeyPair("RS256");
+
 export async function createLocalIssuer(
   identity: IssuerIdentity,
   defaultLifetimeSeconds = 3600,
+  keyPair?: Awaited<ReturnType<typeof generateSigningKey>>,
 ): Promise<LocalIssuer> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
+  const { privateKey, publicKey } = keyPair ?? (await generateSigningKey());
   const keyId = randomUUID();
   const publicJwk = { ...(await exportJWK(publicKey)), kid: keyId, alg: "RS256", use: "sig" };
 

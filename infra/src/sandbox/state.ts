@@ -16,6 +16,7 @@ export interface SandboxState {
   endpoint: string;
   issuerUrl: string;
   motoEndpoint: string;
+  motoPid: number;
   region: string;
   stackName: string;
   roleArns: Record<string, string>;

@@ -1,0 +1,78 @@
+// pnpm dev [-- next dev flags]
+// With no AWS configured (no AWS_ROLE_ARN, no AWS_PROFILE in the root .env or the environment),
+// starts the sandbox and runs `next dev` on it: the app takes the real OIDC path against local
+// AWS. Otherwise runs `next dev` with the user's own configuration. If the sandbox cannot start
+// (moto missing), `next dev` still starts and the page shows the setup steps.
+
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import pc from "picocolors";
+import { readInfraEnv } from "../src/config";
+import { MotoUnavailableError, type SandboxHandle, startSandbox } from "../src/sandbox/index";
+import { formatSandboxSummary } from "../src/sandbox/summary";
+import { runCli } from "./run-cli";
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Why the user's own AWS configuration applies, or undefined when they configured none. */
+export function configuredAws(
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  for (const name of ["AWS_ROLE_ARN", "AWS_PROFILE"]) {
+    if (env[name]?.trim()) return `${name} is set`;
+  }
+  return undefined;
+}
+
+async function startSandboxForApp(): Promise<SandboxHandle | undefined> {
+  const started = Date.now();
+  console.log(pc.dim("No AWS_ROLE_ARN or AWS_PROFILE configured: starting the local sandbox…"));
+  try {
+    const sandbox = await startSandbox({ log: (line) => console.log(pc.dim(`[sandbox] ${line}`)) });
+    console.log(formatSandboxSummary(sandbox, Date.now() - started));
+    return sandbox;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(pc.yellow(`The sandbox did not start: ${message}`));
+    if (error instanceof MotoUnavailableError) {
+      console.error(pc.yellow("Starting the app anyway; its page shows the setup steps."));
+    }
+    return undefined;
+  }
+}
+
+runCli(async () => {
+  const reason = configuredAws(readInfraEnv());
+  const sandbox = reason ? undefined : await startSandboxForApp();
+  if (reason) console.log(pc.dim(`${reason}: running next dev with your AWS configuration.`));
+
+  const nextArgs = process.argv.slice(2).filter((arg) => arg !== "--");
+  const child = spawn(
+    "pnpm",
+    ["--filter", "@repo/web", "dev", ...(nextArgs.length ? ["--", ...nextArgs] : [])],
+    {
+      cwd: REPO_ROOT,
+      stdio: "inherit",
+      env: { ...process.env, ...sandbox?.appEnv },
+    },
+  );
+
+  // Ctrl-C reaches next dev through the terminal's process group; SIGTERM must be passed on.
+  let stopping = false;
+  const forward = (signal: NodeJS.Signals) => {
+    stopping = true;
+    if (child.exitCode === null) child.kill(signal);
+  };
+  process.on("SIGINT", forward);
+  process.on("SIGTERM", forward);
+
+  const code = await new Promise<number>((resolve) => {
+    child.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 0 : 1)));
+    child.once("error", (error) => {
+      console.error(`Could not run next dev: ${error.message}`);
+      resolve(1);
+    });
+  });
+  await sandbox?.stop();
+  return stopping ? 0 : code;
+});
