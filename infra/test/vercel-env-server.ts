@@ -1,0 +1,241 @@
+// A local stand-in for the four Vercel REST endpoints `pnpm vercel:env` calls, speaking their
+// documented shapes (vercel.com/docs/rest-api, projects → environment variables): bearer auth,
+// `teamId` (or `slug`) query, `{ envs }` listings, `{ created, failed }` from POST, the variable
+// itself from PATCH and DELETE, `{ error: { code, message } }` on failure.
+
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+export interface FakeEnvVar {
+  id: string;
+  key: string;
+  value: string;
+  type: "plain" | "encrypted" | "sensitive" | "system" | "secret";
+  target: string[];
+  gitBranch?: string;
+  configurationId: null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+}
+
+export interface FakeVercel {
+  readonly url: string;
+  readonly envs: FakeEnvVar[];
+  readonly requests: RecordedRequest[];
+  /** Next response to any request, once (e.g. 500, or a message echoing the token). */
+  failNext(status: number, error: { code: string; message: string }): void;
+  close(): Promise<void>;
+}
+
+const TYPES = ["plain", "encrypted", "sensitive"];
+const TARGETS = ["production", "preview", "development"];
+
+export const newEnvId = () => randomBytes(8).toString("base64url");
+
+export async function startFakeVercel(options: {
+  token: string;
+  teamId: string;
+  teamSlug: string;
+  project: { id: string; name: string };
+  envs?: Omit<FakeEnvVar, "id" | "configurationId" | "createdAt" | "updatedAt">[];
+}): Promise<FakeVercel> {
+  const now = Date.now();
+  const envs: FakeEnvVar[] = (options.envs ?? []).map((env) => ({
+    ...env,
+    id: newEnvId(),
+    configurationId: null,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  const requests: RecordedRequest[] = [];
+  let nextFailure: { status: number; error: { code: string; message: string } } | undefined;
+
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+    res.end(JSON.stringify(body));
+  };
+  const fail = (res: ServerResponse, status: number, code: string, message: string) =>
+    send(res, status, { error: { code, message } });
+
+  const overlaps = (
+    a: FakeEnvVar,
+    key: string,
+    target: string[],
+    gitBranch?: string,
+    except?: string,
+  ) =>
+    a.id !== except &&
+    a.key === key &&
+    (a.gitBranch ?? "") === (gitBranch ?? "") &&
+    a.target.some((t) => target.includes(t));
+
+  /** Vercel lists encrypted values as ciphertext; only plain values read back as set. */
+  const listed = (env: FakeEnvVar) =>
+    env.type === "plain"
+      ? env
+      : { ...env, value: `enc:${Buffer.from(env.value).toString("base64")}` };
+
+  const validTarget = (target: unknown): target is string[] =>
+    Array.isArray(target) && target.length > 0 && target.every((t) => TARGETS.includes(t));
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    let body: unknown;
+    try {
+      body = raw === "" ? undefined : JSON.parse(raw);
+    } catch {
+      return fail(res, 400, "bad_request", "Invalid JSON body");
+    }
+    requests.push({
+      method: req.method ?? "",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body,
+    });
+
+    if (req.headers.authorization !== `Bearer ${options.token}`) {
+      return fail(res, 403, "forbidden", "Not authorized");
+    }
+    if (nextFailure) {
+      const failure = nextFailure;
+      nextFailure = undefined;
+      return fail(res, failure.status, failure.error.code, failure.error.message);
+    }
+    const team = url.searchParams.get("teamId");
+    const slug = url.searchParams.get("slug");
+    if (team !== options.teamId && slug !== options.teamSlug) {
+      return fail(res, 404, "not_found", "Project not found");
+    }
+    const match =
+      /^\/v10\/projects\/([^/]+)\/env$/.exec(url.pathname) ??
+      /^\/v9\/projects\/([^/]+)\/env\/([^/]+)$/.exec(url.pathname);
+    const project = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+    if (!match || (project !== options.project.id && project !== options.project.name)) {
+      return fail(res, 404, "not_found", "Project not found");
+    }
+    const id = match[2] ? decodeURIComponent(match[2]) : undefined;
+    const isList = url.pathname.startsWith("/v10/");
+
+    if (isList && req.method === "GET") return send(res, 200, { envs: envs.map(listed) });
+
+    if (isList && req.method === "POST") {
+      const items = Array.isArray(body) ? body : [body];
+      const created: FakeEnvVar[] = [];
+      const failed: unknown[] = [];
+      for (const item of items as Record<string, unknown>[]) {
+        const { key, value, type, target, gitBranch } = item ?? {};
+        if (
+          typeof key !== "string" ||
+          typeof value !== "string" ||
+          !TYPES.includes(type as string) ||
+          !validTarget(target)
+        ) {
+          return fail(
+            res,
+            400,
+            "bad_request",
+            "Invalid request: `key`, `value`, `type` and `target` are required",
+          );
+        }
+        const branch = typeof gitBranch === "string" ? gitBranch : undefined;
+        if (envs.some((e) => overlaps(e, key, target, branch))) {
+          failed.push({
+            error: {
+              code: "ENV_CONFLICT",
+              message: `A variable with the name "${key}" already exists for the target`,
+              key,
+              target,
+            },
+          });
+          continue;
+        }
+        const env: FakeEnvVar = {
+          id: newEnvId(),
+          key,
+          value,
+          type: type as FakeEnvVar["type"],
+          target,
+          ...(branch ? { gitBranch: branch } : {}),
+          configurationId: null,
+          createdAt: Date.now(),
+          updatedAt: Date.now(),
+        };
+        envs.push(env);
+        created.push(env);
+      }
+      return send(res, 201, {
+        created: Array.isArray(body) ? created : (created[0] ?? {}),
+        failed,
+      });
+    }
+
+    const index = envs.findIndex((e) => e.id === id);
+    const env = envs[index];
+    if (!env) return fail(res, 404, "not_found", "Environment Variable was not found");
+
+    if (req.method === "PATCH") {
+      const change = (body ?? {}) as Record<string, unknown>;
+      if (change.target !== undefined) {
+        if (!validTarget(change.target)) return fail(res, 400, "bad_request", "Invalid `target`");
+        if (
+          envs.some((e) => overlaps(e, env.key, change.target as string[], env.gitBranch, env.id))
+        ) {
+          return fail(
+            res,
+            400,
+            "ENV_CONFLICT",
+            "Another variable with this name targets that environment",
+          );
+        }
+        env.target = change.target;
+      }
+      if (change.value !== undefined) {
+        if (typeof change.value !== "string")
+          return fail(res, 400, "bad_request", "Invalid `value`");
+        env.value = change.value;
+      }
+      if (change.type !== undefined) {
+        if (!TYPES.includes(change.type as string))
+          return fail(res, 400, "bad_request", "Invalid `type`");
+        env.type = change.type as FakeEnvVar["type"];
+      }
+      env.updatedAt = Date.now();
+      return send(res, 200, listed(env));
+    }
+    if (req.method === "DELETE") {
+      envs.splice(index, 1);
+      return send(res, 200, listed(env));
+    }
+    return fail(res, 405, "method_not_allowed", "Method not allowed");
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => fail(res, 500, "internal", String(error)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (!address || typeof address !== "object") throw new Error("the fake Vercel API has no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    envs,
+    requests,
+    failNext(status, error) {
+      nextFailure = { status, error };
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
