@@ -5,7 +5,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -15,6 +14,7 @@ import { createStackAndWait, ensureVercelOidcProvider } from "../src/stack/deplo
 import { synthesizeKeylessTemplate } from "../src/stack/synth";
 import { vercelIssuer } from "../src/stack/vercel-oidc";
 import { type MotoServer, startMoto } from "./helpers/moto";
+import { collector } from "./setup-streams";
 import { type FakeEnvVar, type FakeVercel, startFakeVercel } from "./vercel-env-server";
 
 const TEAM_ID = "team_k3yl3ss";
@@ -30,17 +30,6 @@ const VALUE_FLAGS = [
   "--role-arn-preview",
   ROLE_PREVIEW,
 ];
-
-const collector = () => {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-};
 
 /** A plausible leaked key pair, made at run time (never a literal that looks like a real key). */
 const fakeStaticKey = () => ({

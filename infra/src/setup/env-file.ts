@@ -28,10 +28,14 @@ export function readEnvValues(text: string): EnvValues {
   return parseDotenv(text);
 }
 
-/** A value as dotenv will read it back: bare when safe, double-quoted otherwise. */
+/** A value as dotenv will read it back: bare when safe, else in quotes it does not contain
+ * (dotenv does not unescape quotes, so escaping them would change the value). */
 export function formatEnvValue(value: string): string {
   if (SAFE_UNQUOTED.test(value)) return value;
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+  if (!value.includes("'") && !value.includes("\n")) return `'${value}'`;
+  if (!value.includes('"')) return `"${value.replace(/\n/g, "\\n")}"`;
+  if (!value.includes("`") && !value.includes("\n")) return `\`${value}\``;
+  throw new Error("A value with every kind of quote and a line break cannot be written to .env");
 }
 
 /** What follows the value on its line (an inline ` # comment`), kept when the value changes. */
