@@ -2,6 +2,7 @@
 // anything unexpected with its stack (exit 1).
 
 import { InfraConfigError } from "../src/config";
+import { ClaimsFileError } from "../src/trust/claims-file";
 
 /** A mistake in how the command was called; printed without a stack trace. */
 export class UsageError extends Error {
@@ -16,7 +17,11 @@ export function runCli(main: () => Promise<number> | number): void {
         process.exitCode = code;
       },
       (error: unknown) => {
-        if (error instanceof InfraConfigError || error instanceof UsageError) {
+        if (
+          error instanceof InfraConfigError ||
+          error instanceof UsageError ||
+          error instanceof ClaimsFileError
+        ) {
           console.error(error.message);
           process.exitCode = 2;
           return;

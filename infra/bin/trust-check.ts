@@ -2,41 +2,15 @@
 // Without --claims: the built-in matrix as a table; exits 1 when a decision contradicts the
 // configuration. With --claims FILE: decides each claim object of FILE (a JSON array).
 
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadInfraConfig } from "../src/config";
 import { roleLogicalId } from "../src/stack/keyless-stack";
 import { synthesizeKeylessTemplate } from "../src/stack/synth";
 import { decideClaimsList, formatTrustMatrix, runTrustMatrix } from "../src/trust/check";
+import { readClaimsFile } from "../src/trust/claims-file";
 import { printWarnings, runCli, UsageError } from "./run-cli";
 
 const USAGE = "usage: pnpm trust:check [--claims FILE] [--json]";
-
-export function readClaimsFile(path: string): Record<string, unknown>[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UsageError(`Cannot read the claims file ${path}: ${(error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`The claims file ${path} is not JSON: ${(error as Error).message}`);
-  }
-  if (!Array.isArray(parsed)) {
-    throw new UsageError(
-      `The claims file ${path} must hold a JSON array of claim objects, like [{"sub": "…", "aud": "…"}]`,
-    );
-  }
-  parsed.forEach((item, index) => {
-    if (item === null || typeof item !== "object" || Array.isArray(item)) {
-      throw new UsageError(`The claims file ${path}: item ${index} is not an object of claims`);
-    }
-  });
-  return parsed as Record<string, unknown>[];
-}
 
 runCli(() => {
   let values: { claims?: string; json?: boolean };

@@ -13,6 +13,7 @@ import {
   rolesFromTemplate,
   runTrustMatrix,
 } from "../src/trust/check";
+import { ClaimsFileError, readClaimsFile } from "../src/trust/claims-file";
 import { describeTrust } from "../src/trust/describe";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
@@ -199,12 +200,19 @@ describe("claims lists and the CLI", { timeout: 120_000 }, () => {
     ["bad JSON", "[{", "is not JSON"],
     ["not an array", '{"sub": "x"}', "must hold a JSON array of claim objects"],
     ["a non-object item", '[{"sub": "x"}, 3]', "item 1 is not an object of claims"],
-  ])("%s → a clear message and exit 2", (_label, content, message) => {
+  ])("%s → ClaimsFileError naming the problem", (_label, content, message) => {
     const file = join(dir, `bad-${Math.random()}.json`);
     if (content !== null) writeFileSync(file, content);
+    expect(() => readClaimsFile(file)).toThrow(ClaimsFileError);
+    expect(() => readClaimsFile(file)).toThrow(message);
+  });
+
+  it("the CLI turns a bad claims file into a message and exit 2", () => {
+    const file = join(dir, "broken.json");
+    writeFileSync(file, "[{");
     const result = trustCheck(["--claims", file, "--json"]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain(`The claims file ${file} is not JSON`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.stdout).toBe("");
   });
