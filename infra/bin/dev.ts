@@ -7,9 +7,9 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import pc from "picocolors";
-import { readInfraEnv } from "../src/config";
 import { MotoUnavailableError, type SandboxHandle, startSandbox } from "../src/sandbox/index";
 import { formatSandboxSummary } from "../src/sandbox/summary";
+import { readRootEnv } from "../src/sandbox/synthesis";
 import { runCli } from "./run-cli";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -42,7 +42,7 @@ async function startSandboxForApp(): Promise<SandboxHandle | undefined> {
 }
 
 runCli(async () => {
-  const reason = configuredAws(readInfraEnv());
+  const reason = configuredAws(readRootEnv());
   const sandbox = reason ? undefined : await startSandboxForApp();
   if (reason) console.log(pc.dim(`${reason}: running next dev with your AWS configuration.`));
 

@@ -10,9 +10,10 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MotoUnavailableError, startSandbox } from "../src/sandbox/index";
+import { MotoUnavailableError, SandboxConfigError, startSandbox } from "../src/sandbox/index";
 import { isPortInUse } from "../src/sandbox/net";
 import { isAlive, type SandboxState } from "../src/sandbox/state";
+import { synthesizeSandbox } from "../src/sandbox/synthesis";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
@@ -177,6 +178,27 @@ describe("failures and orphans", () => {
       await rm(stateDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it("names the variable to fix when the configuration is wrong", async () => {
+    const error = await synthesizeSandbox({ VERCEL_TEAM_SLUG: "Acme" }, tmpdir()).result.catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(SandboxConfigError);
+    expect((error as Error).message).toContain("VERCEL_TEAM_SLUG");
+    expect((error as Error).message).toContain('"acme"');
+  }, 60_000);
+
+  it("synthesizes the configured stack once and reuses it while nothing changed", async () => {
+    const env = { VERCEL_PROJECT_NAME: "shop", VERCEL_ENVIRONMENTS: "production,preview" };
+    const first = await synthesizeSandbox(env, tmpdir()).result;
+    expect(first.config).toMatchObject({ teamSlug: "acme", projectName: "shop" });
+    expect(first.outputKeys.roles).toEqual({
+      production: "RoleArnProduction",
+      preview: "RoleArnPreview",
+    });
+    expect(JSON.stringify(first.template)).toContain("owner:acme:project:shop:environment:preview");
+    expect(await synthesizeSandbox(env, tmpdir()).result).toEqual(first);
+  }, 90_000);
 
   it("takes moto down with it even when killed with SIGKILL", async () => {
     const holder = runTs("test/sandbox-fixture-moto.ts");

@@ -24,7 +24,7 @@ import {
   TOKEN_FILE,
   writePrivateFile,
 } from "./state";
-import { SANDBOX_ACCOUNT, synthesizeInChild } from "./synthesis";
+import { SANDBOX_ACCOUNT, synthesizeSandbox } from "./synthesis";
 
 export type { CloudTrailEventRecord } from "./cloudtrail";
 export type { ActiveFault, FaultKind, FaultSpec } from "./faults";
@@ -111,10 +111,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   try {
-    // Three things at once: moto boots, a child process synthesizes the stack, this one makes the key.
+    // Three things at once: moto boots, the stack is synthesized (or taken from the cache) in a
+    // child process, and this one makes the signing key.
     const motoStarting = startMoto({ port: options.ports?.moto, python: options.python });
     cleanups.push(async () => (await motoStarting.catch(() => undefined))?.stop());
-    const synthesis = synthesizeInChild(options.env, stateDir);
+    const synthesis = synthesizeSandbox(options.env, stateDir);
     cleanups.push(() => synthesis.cancel());
     const keyPair = generateSigningKey();
     // Either failing (moto missing, a configuration error) ends the start at once.

@@ -1,8 +1,14 @@
 import { fork } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parse as parseDotenv } from "dotenv";
 import type { InfraConfig, InfraEnv } from "../config";
 import type { VercelEnvironment } from "../stack/vercel-oidc";
+import { writePrivateFile } from "./state";
 
 /** moto's default account: every ARN in the sandbox lives here. */
 export const SANDBOX_ACCOUNT = "123456789012";
@@ -32,6 +38,79 @@ export type SynthesisReply =
   | { ok: false; configError: boolean; message: string };
 
 const CHILD = fileURLToPath(new URL("./synthesis-child.ts", import.meta.url));
+
+const INFRA_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CACHE_DIR = join(INFRA_ROOT, "node_modules", ".cache", "keyless-sandbox");
+
+/**
+ * The repo-root .env under the process environment, as the infra commands read it. Not
+ * `readInfraEnv` from ../config: that module loads the CDK, which this process must not.
+ */
+export function readRootEnv(): InfraEnv {
+  const envFile = join(INFRA_ROOT, "..", ".env");
+  return { ...(existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {}), ...process.env };
+}
+
+/**
+ * Everything the template depends on: the configuration variables, the sources that build the
+ * stack, and the CDK packages installed. Same key, same template, so synthesis is skipped.
+ */
+async function templateCacheKey(env: InfraEnv): Promise<string> {
+  const hash = createHash("sha256");
+  const variables = Object.keys(env)
+    .filter((name) => /^(VERCEL_|AWS_|KEYLESS_|OIDC_)/.test(name))
+    .sort();
+  hash.update(JSON.stringify(variables.map((name) => [name, env[name]])));
+  const sources = [
+    "src/config.ts",
+    "src/sandbox/synthesis.ts",
+    "src/sandbox/synthesis-child.ts",
+    ...(await readdir(join(INFRA_ROOT, "src/stack"))).map((file) => `src/stack/${file}`),
+    ...(await readdir(join(INFRA_ROOT, "src/trust"))).map((file) => `src/trust/${file}`),
+  ].sort();
+  for (const source of sources)
+    hash.update(source).update(await readFile(join(INFRA_ROOT, source)));
+  const resolve = createRequire(import.meta.url).resolve;
+  for (const pkg of ["aws-cdk-lib", "cdk-nag", "constructs"]) {
+    hash.update(await readFile(resolve(`${pkg}/package.json`)));
+  }
+  return hash.digest("hex").slice(0, 32);
+}
+
+/**
+ * The configuration and template for `env` (undefined = the repo-root .env under the process
+ * environment): from the cache when nothing they depend on changed, else synthesized in a child.
+ */
+export function synthesizeSandbox(
+  env: InfraEnv | undefined,
+  workDir: string,
+): { result: Promise<SynthesizedSandbox>; cancel(): void } {
+  const effectiveEnv = env ?? readRootEnv();
+  let child: ReturnType<typeof synthesizeInChild> | undefined;
+  let cancelled = false;
+  const result = (async () => {
+    const key = await templateCacheKey(effectiveEnv);
+    const cacheFile = join(CACHE_DIR, `${key}.json`);
+    try {
+      return JSON.parse(await readFile(cacheFile, "utf8")) as SynthesizedSandbox;
+    } catch {
+      // Not cached yet (or unreadable): synthesize.
+    }
+    if (cancelled) throw new Error("cancelled");
+    child = synthesizeInChild(effectiveEnv, workDir);
+    const synthesized = await child.result;
+    await mkdir(CACHE_DIR, { recursive: true });
+    await writePrivateFile(cacheFile, JSON.stringify(synthesized));
+    return synthesized;
+  })();
+  return {
+    result,
+    cancel: () => {
+      cancelled = true;
+      child?.cancel();
+    },
+  };
+}
 
 /**
  * Loads the configuration and synthesizes the stack in a short-lived child process: the CDK
