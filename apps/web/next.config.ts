@@ -21,6 +21,8 @@ const nextConfig: NextConfig = {
   // @repo/aws-auth ships TypeScript source.
   transpilePackages: ["@repo/aws-auth"],
   poweredByHeader: false,
+  // The browser tests build into a folder of their own (see e2e/servers.ts).
+  distDir: process.env.KEYLESS_DIST_DIR || ".next",
   // `pnpm typecheck` runs tsc for the whole workspace; no second, slower pass inside the build.
   typescript: { ignoreBuildErrors: true },
   async headers() {

@@ -4,6 +4,7 @@ import type { DashboardData, SetupStep } from "../lib/dashboard";
 import type { CallerIdentity } from "../lib/identity";
 import type { PublicError } from "../lib/public-error";
 import { formatBytes } from "../lib/upload-policy";
+import { InlineCode } from "./inline-code";
 import styles from "./page.module.css";
 import { UploadForm } from "./upload-form";
 
@@ -139,9 +140,11 @@ export function FindingsSection({ findings }: { findings: Finding[] }) {
           <li key={finding.code} className={styles.finding} data-severity={finding.severity}>
             <span className={styles.severity}>{SEVERITY_LABELS[finding.severity]}</span>
             <div>
-              <p className={styles.findingMessage}>{finding.message}</p>
+              <p className={styles.findingMessage}>
+                <InlineCode text={finding.message} />
+              </p>
               <p className={styles.findingFix}>
-                <strong>Fix:</strong> {finding.fix}
+                <strong>Fix:</strong> <InlineCode text={finding.fix} />
               </p>
             </div>
           </li>
@@ -158,13 +161,17 @@ export function ErrorPanel({ heading, error }: { heading: string; error: PublicE
       <h2 id={`${error.code}-heading`} className={styles.errorTitle}>
         {error.title}
       </h2>
-      <p>{error.cause}</p>
+      <p>
+        <InlineCode text={error.cause} />
+      </p>
       {error.fixes.length > 0 ? (
         <>
           <h3 className={styles.subTitle}>How to fix it</h3>
           <ol className={styles.fixes}>
             {error.fixes.map((fix) => (
-              <li key={fix}>{fix}</li>
+              <li key={fix}>
+                <InlineCode text={fix} />
+              </li>
             ))}
           </ol>
         </>

@@ -1,0 +1,164 @@
+import { expect, type Page, test } from "@playwright/test";
+
+const BASE = () => process.env.E2E_BASE_URL ?? "";
+const PREVIEW = () => process.env.E2E_PREVIEW_URL ?? "";
+const SEEDED = ["welcome.txt", "data/sample.json", "images/pixel.png"];
+
+function row(page: Page, key: string) {
+  return page.getByRole("row").filter({ has: page.getByText(key, { exact: true }) });
+}
+
+test("the dashboard shows the mode, the assumed identity and the seeded objects", async ({
+  page,
+}, testInfo) => {
+  await page.goto(BASE());
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("How this app reaches AWS");
+
+  const credentials = page.getByRole("region", { name: "Credentials" });
+  await expect(credentials).toContainText("Web identity token file");
+  await expect(credentials).toContainText("mode: web-identity-file");
+  await expect(credentials).toContainText("AWS_WEB_IDENTITY_TOKEN_FILE");
+
+  const identity = page.getByRole("region", { name: "Assumed identity" });
+  await expect(identity).toContainText(process.env.E2E_ROLE_ARN ?? "missing role");
+  await expect(identity.getByText(/^\d{12}$/)).toBeVisible();
+
+  const bucket = page.getByRole("region", { name: /^Bucket/ });
+  await expect(bucket).toContainText(process.env.E2E_BUCKET ?? "missing bucket");
+  for (const key of SEEDED) await expect(row(page, key)).toBeVisible();
+
+  const shot = testInfo.outputPath("dashboard.png");
+  await page.screenshot({ path: shot, fullPage: true });
+  await testInfo.attach("dashboard", { path: shot, contentType: "image/png" });
+});
+
+test("a file uploads through the presigned PUT, is listed, and downloads byte-identical", async ({
+  page,
+}) => {
+  const content = Buffer.from(`Keyless e2e upload ${Date.now()}\nsecond line: ✓\n`, "utf8");
+  await page.goto(BASE());
+  await page.getByLabel("File to upload").setInputFiles({
+    name: "e2e upload.txt",
+    mimeType: "text/plain",
+    buffer: content,
+  });
+  await page.getByRole("button", { name: "Upload", exact: true }).click();
+  await expect(page.getByRole("status")).toHaveText("Uploaded uploads/e2e-upload.txt.");
+  await expect(row(page, "uploads/e2e-upload.txt")).toBeVisible();
+  await expect(row(page, "uploads/e2e-upload.txt")).toContainText(`${content.length} B`);
+
+  // The link answers 307 to a presigned GET. AWS sends it as an attachment (the signed
+  // response-content-disposition); moto ignores that parameter, so here the browser shows it.
+  const presignedGet = page.waitForResponse(
+    (response) =>
+      response.url().includes("X-Amz-Signature=") && response.request().method() === "GET",
+  );
+  await page.getByRole("link", { name: "Download uploads/e2e-upload.txt" }).click();
+  const response = await presignedGet;
+  expect(response.status()).toBe(200);
+  // Chromium hands back a text body it displayed as decoded text, so read the bytes at the URL
+  // it was sent to (valid for 60 s) rather than trusting that round trip.
+  const served = await page.request.get(response.url());
+  expect(await served.body()).toEqual(content);
+});
+
+test("the server refuses uploads it would not sign", async ({ page }) => {
+  await page.goto(BASE());
+  await page.getByLabel("File to upload").setInputFiles({
+    name: "page.html",
+    mimeType: "text/html",
+    buffer: Buffer.from("<p>hi</p>"),
+  });
+  await page.getByRole("button", { name: "Upload", exact: true }).click();
+  await expect(page.locator("form").getByRole("alert")).toContainText('type "text/html"');
+
+  const response = await page.request.post(`${BASE()}/api/upload`, {
+    data: { filename: "big.txt", contentType: "text/plain", size: 6 * 1024 * 1024 },
+  });
+  expect(response.status()).toBe(400);
+  expect((await response.json()).error.fixes.join(" ")).toContain("at most 5.0 MB");
+});
+
+test("keyboard navigation reaches every control, with a visible focus ring", async ({ page }) => {
+  await page.goto(BASE());
+  await expect(row(page, SEEDED[0] ?? "")).toBeVisible();
+  const expected = [
+    "link:Skip to content",
+    "link:Health JSON",
+    "input:File to upload",
+    "button:Upload",
+    ...SEEDED.map((key) => `link:Download ${key}`),
+  ];
+  const reached: string[] = [];
+  for (let i = 0; i < 40; i += 1) {
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement as HTMLElement | null;
+      if (!element || element === document.body) return null;
+      const label =
+        element.getAttribute("aria-label") ??
+        (element.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : null) ??
+        element.textContent?.trim();
+      const style = getComputedStyle(element);
+      return {
+        name: `${element.tagName.toLowerCase() === "a" ? "link" : element.tagName.toLowerCase()}:${label}`,
+        outline: style.outlineStyle !== "none" && style.outlineWidth !== "0px",
+      };
+    });
+    if (!focused) continue;
+    if (reached.includes(focused.name)) break;
+    reached.push(focused.name);
+    expect(focused.outline, `${focused.name} shows where the focus is`).toBe(true);
+  }
+  for (const control of expected) expect(reached).toContain(control);
+
+  // The skip link moves the focus past the header.
+  await page.goto(BASE());
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  await expect(page.locator("main")).toBeFocused();
+});
+
+test("health answers 200 with the assumed role after one STS exchange", async ({ request }) => {
+  await request.get(BASE());
+  const response = await request.get(`${BASE()}/api/health`);
+  expect(response.status()).toBe(200);
+  expect(response.headers()["cache-control"]).toBe("no-store");
+  const body = await response.json();
+  expect(body).toMatchObject({
+    ok: true,
+    mode: "web-identity-file",
+    roleArn: process.env.E2E_ROLE_ARN,
+    exchanges: 1,
+  });
+});
+
+test("a preview token is refused: the page explains AccessDenied and health answers 503", async ({
+  page,
+  request,
+}, testInfo) => {
+  await page.goto(PREVIEW());
+  const panel = page.getByRole("region", {
+    name: "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+  });
+  await expect(panel).toBeVisible();
+  await expect(panel).toContainText("AWS did not accept these credentials");
+  await expect(panel).toContainText("trust policy");
+  await expect(panel.getByRole("listitem").first()).toBeVisible();
+  await panel.getByText("Technical details").click();
+  await expect(panel).toContainText("environment:preview");
+  const html = await page.content();
+  expect(html).not.toMatch(/eyJ[\w-]{10,}\.[\w-]{10,}\./);
+  expect(html).not.toMatch(/\n\s+at [\w.<>]+ \(/);
+  await page.screenshot({ path: testInfo.outputPath("preview-refused.png"), fullPage: true });
+
+  const health = await request.get(`${PREVIEW()}/api/health`);
+  expect(health.status()).toBe(503);
+  const body = await health.json();
+  expect(body).toMatchObject({
+    ok: false,
+    mode: "web-identity-file",
+    error: { code: "trust-denied" },
+  });
+  expect(JSON.stringify(body)).not.toMatch(/eyJ[\w-]{10,}\./);
+});

@@ -1,0 +1,86 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../test/support/moto";
+
+export const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
+const NEXT_BIN = fileURLToPath(new URL("../node_modules/next/dist/bin/next", import.meta.url));
+
+/** A build of its own, so the CSP names this sandbox's endpoint and the normal build stays intact. */
+export const E2E_DIST_DIR = ".next/e2e";
+
+/**
+ * Variables that would change the credential mode if the developer's root .env set them. Empty
+ * values win over the file (the process environment always does) and count as unset.
+ */
+const HERMETIC: Record<string, string> = {
+  AWS_PROFILE: "",
+  AWS_ACCESS_KEY_ID: "",
+  AWS_SECRET_ACCESS_KEY: "",
+  AWS_SESSION_TOKEN: "",
+  AWS_ENDPOINT_URL_S3: "",
+  AWS_ENDPOINT_URL_STS: "",
+  VERCEL: "",
+  VERCEL_ENV: "",
+  VERCEL_OIDC_TOKEN: "",
+  KEYLESS_PREFLIGHT: "",
+};
+
+export function appProcessEnv(appEnv: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...HERMETIC,
+    ...appEnv,
+    KEYLESS_DIST_DIR: E2E_DIST_DIR,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+}
+
+function tail(chunks: string[]): string {
+  return chunks.join("").split("\n").slice(-30).join("\n");
+}
+
+export async function buildApp(env: NodeJS.ProcessEnv): Promise<void> {
+  const output: string[] = [];
+  const child = spawn(process.execPath, [NEXT_BIN, "build"], { cwd: APP_DIR, env, stdio: "pipe" });
+  child.stdout.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`next build failed (exit ${code}):\n${tail(output)}`);
+}
+
+export interface AppServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `next start` on a free port, ready when it answers. */
+export async function startApp(env: NodeJS.ProcessEnv): Promise<AppServer> {
+  const port = await freePort();
+  const output: string[] = [];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [NEXT_BIN, "start", "--port", String(port), "--hostname", "127.0.0.1"],
+    { cwd: APP_DIR, env, stdio: "pipe" },
+  );
+  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`next start exited early:\n${tail(output)}`);
+    try {
+      await fetch(`${url}/icon.svg`);
+      return { url, stop };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+  await stop();
+  throw new Error(`next start did not answer on ${url}:\n${tail(output)}`);
+}
