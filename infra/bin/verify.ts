@@ -1,4 +1,4 @@
-// pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json]
+// pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox]
 // Proves a deployment works after `pnpm infra:deploy`; see src/verify/README.md.
 // Exit codes: 0 every check passed, 1 a check failed, 2 usage or configuration error.
 
@@ -23,13 +23,22 @@ async function main(argv: string[]): Promise<number> {
   const { runVerify } = await import("../src/verify/index");
   const { colorsFor, renderJson, renderText, startSpinner } = await import("../src/verify/render");
 
-  const env = readInfraEnv();
+  let env = readInfraEnv();
+  let credentials: Parameters<typeof runVerify>[1]["credentials"];
   let config: ReturnType<typeof loadInfraConfig>;
   try {
+    if (args.sandbox) {
+      const { SANDBOX_CREDENTIALS, sandboxVerifyEnv } = await import(
+        "../src/verify/sandbox-target"
+      );
+      env = await sandboxVerifyEnv(env);
+      credentials = SANDBOX_CREDENTIALS;
+    }
     config = loadInfraConfig(env);
   } catch (error) {
-    if (!(error instanceof InfraConfigError)) throw error;
-    console.error(error.message);
+    if (!(error instanceof InfraConfigError || (error as Error).name === "NoSandboxError"))
+      throw error;
+    console.error((error as Error).message);
     return 2;
   }
   if (!args.json) for (const warning of config.warnings) console.error(`WARNING: ${warning}`);
@@ -47,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
       {
         config,
         env,
+        credentials,
         onCloudTrailProgress: (progress) =>
           spinner.update(
             `Looking for AssumeRoleWithWebIdentity in CloudTrail (up to ${formatDuration(args.waitMs)}): ${progress.lookups} lookup${progress.lookups === 1 ? "" : "s"}${progress.throttled ? `, ${progress.throttled} throttled` : ""}`,

@@ -3,6 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { loadInfraConfig } from "../src/config";
+import { environmentSuffix } from "../src/stack/keyless-stack";
+import { VERCEL_ENVIRONMENTS } from "../src/stack/vercel-oidc";
 import { parseVerifyArgs, VerifyUsageError } from "../src/verify/args";
 import {
   checkCredentials,
@@ -11,6 +13,7 @@ import {
   checkProvider,
   checkStack,
   roleFromArn,
+  roleOutputKey,
 } from "../src/verify/checks";
 import {
   checkCloudTrail,
@@ -113,6 +116,12 @@ describe("checks on fetched data", () => {
     });
     expect(failed.ok).toBe(false);
     expect(failed.detail).toMatch(/profile dev.*SSO session expired.*aws sso login/);
+  });
+
+  it("reads the role outputs by the names the stack gives them", () => {
+    for (const environment of VERCEL_ENVIRONMENTS) {
+      expect(roleOutputKey(environment)).toBe(`RoleArn${environmentSuffix(environment)}`);
+    }
   });
 
   it("stack: complete with outputs passes; rollback, in-progress, missing outputs and no stack fail", () => {

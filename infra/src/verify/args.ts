@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { DurationError, parseDuration } from "./duration";
 
-export const VERIFY_HELP = `usage: pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json]
+export const VERIFY_HELP = `usage: pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox]
 
 Checks a deployed Keyless stack with your own AWS credentials (AWS_PROFILE or the SDK's default
 chain), in this order:
@@ -24,6 +24,8 @@ options:
                     once; with --url the default is 5m, for the exchange the health call caused)
   --url URL         the deployed app, e.g. https://my-app.vercel.app
   --json            print {"ok","checks":[{"name","ok","detail"}],"events":[…]} only
+  --sandbox         check the running local sandbox (\`pnpm sandbox\`): its endpoint, stack and
+                    placeholder credentials, the sandbox's team/project defaults (acme/web)
   -h, --help        this text
 
 Durations: 30s, 5m, 1h, 1h30m, 2d. Configuration comes from the repo-root .env and the environment
@@ -34,7 +36,7 @@ endpoint, such as the local sandbox.
 exit codes: 0 every check passed, 1 a check failed, 2 usage or configuration error`;
 
 export const VERIFY_USAGE =
-  "usage: pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] (--help for more)";
+  "usage: pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox] (--help for more)";
 
 /** A mistake in the command line: printed with the usage line, exit code 2. */
 export class VerifyUsageError extends Error {
@@ -49,6 +51,7 @@ export interface VerifyArgs {
   waitMs: number;
   url?: string;
   json: boolean;
+  sandbox: boolean;
   help: boolean;
 }
 
@@ -58,7 +61,14 @@ export const DEFAULT_WAIT_WITH_URL_MS = 300_000;
 const MAX_SINCE_MS = 90 * 86_400_000;
 
 export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
-  let values: { since?: string; wait?: string; url?: string; json?: boolean; help?: boolean };
+  let values: {
+    since?: string;
+    wait?: string;
+    url?: string;
+    json?: boolean;
+    sandbox?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -67,6 +77,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
         wait: { type: "string" },
         url: { type: "string" },
         json: { type: "boolean" },
+        sandbox: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -110,5 +121,12 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
         ? DEFAULT_WAIT_WITH_URL_MS
         : 0
       : duration(values.wait, "--wait");
-  return { sinceMs, waitMs, url, json: values.json ?? false, help: values.help ?? false };
+  return {
+    sinceMs,
+    waitMs,
+    url,
+    json: values.json ?? false,
+    sandbox: values.sandbox ?? false,
+    help: values.help ?? false,
+  };
 }

@@ -2,7 +2,6 @@
 // without AWS, and the same code whether the data came from AWS or the sandbox.
 
 import type { InfraConfig } from "../config";
-import { environmentSuffix } from "../stack/keyless-stack";
 import { VERCEL_ENVIRONMENTS } from "../stack/vercel-oidc";
 import {
   allowedActions,
@@ -56,6 +55,13 @@ export interface StackCheck {
 
 const COMPLETE = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE"]);
 
+/**
+ * `production` → `RoleArnProduction`: the stack's output names (keyless-stack.ts). Spelled out
+ * here so verify does not load the stack module and cdk-nag (about a second per run).
+ */
+export const roleOutputKey = (environment: string) =>
+  `RoleArn${environment.charAt(0).toUpperCase()}${environment.slice(1)}`;
+
 export function roleFromArn(environment: StackRole["environment"], arn: string): StackRole {
   return { environment, arn, name: arn.split("/").pop() ?? arn };
 }
@@ -81,7 +87,7 @@ export function checkStack(
   }
   const roles: StackRole[] = [];
   for (const environment of VERCEL_ENVIRONMENTS) {
-    const arn = facts.outputs[`RoleArn${environmentSuffix(environment)}`];
+    const arn = facts.outputs[roleOutputKey(environment)];
     if (arn) roles.push(roleFromArn(environment, arn));
   }
   const problems: string[] = [];
@@ -95,11 +101,7 @@ export function checkStack(
           : `it is ${facts.status}${reason}, not CREATE_COMPLETE or UPDATE_COMPLETE. Fix: \`pnpm infra:deploy\``,
     );
   }
-  const wanted = [
-    ...config.environments.map((env) => `RoleArn${environmentSuffix(env)}`),
-    "BucketName",
-    "Region",
-  ];
+  const wanted = [...config.environments.map(roleOutputKey), "BucketName", "Region"];
   const missing = wanted.filter((key) => !facts.outputs[key]);
   if (missing.length > 0) {
     problems.push(

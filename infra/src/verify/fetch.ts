@@ -34,6 +34,8 @@ export interface ClientSettings {
   profile?: string;
   /** AWS_ENDPOINT_URL (the sandbox); service-specific AWS_ENDPOINT_URL_<SERVICE> the SDK reads itself. */
   endpoint?: string;
+  /** Fixed credentials (the sandbox's placeholders); unset = the profile or the SDK's default chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface VerifyClients {
@@ -50,6 +52,7 @@ export function createVerifyClients(settings: ClientSettings): VerifyClients {
     region: settings.region,
     ...(settings.profile ? { profile: settings.profile } : {}),
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
     // A wrong endpoint should fail in seconds, not hang.
     requestHandler: { requestTimeout: 15_000, connectionTimeout: 5_000 },
   };

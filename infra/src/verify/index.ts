@@ -53,6 +53,8 @@ export interface VerifyDeps {
   /** The infra environment (repo-root .env under the process env): AWS_ENDPOINT_URL, keys. */
   env: InfraEnv;
   clients?: VerifyClients;
+  /** Fixed credentials instead of the profile / default chain, and how to name them. */
+  credentials?: { value: { accessKeyId: string; secretAccessKey: string }; source: string };
   clock?: PollClock;
   fetch?: typeof fetch;
   onCloudTrailProgress?(progress: PollProgress): void;
@@ -84,7 +86,12 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
   const endpoint = env.AWS_ENDPOINT_URL?.trim() || undefined;
   const clients =
     deps.clients ??
-    createVerifyClients({ region: config.region, profile: config.profile, endpoint });
+    createVerifyClients({
+      region: config.region,
+      profile: config.profile,
+      endpoint,
+      credentials: deps.credentials?.value,
+    });
   const now = (deps.clock ?? { now: Date.now }).now();
   const since = new Date(now - options.sinceMs);
   const checks: CheckResult[] = [];
@@ -106,9 +113,11 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
   });
 
   try {
-    const identity = await fetchIdentity(clients, credentialSource(env, config.profile), endpoint);
-    checks.push(checkCredentials(identity));
+    // Asked first: the app's exchange then has the whole run to reach CloudTrail.
     const health = options.url ? fetchHealth(options.url, deps.fetch) : undefined;
+    const source = deps.credentials?.source ?? credentialSource(env, config.profile);
+    const identity = await fetchIdentity(clients, source, endpoint);
+    checks.push(checkCredentials(identity));
     if (!identity.ok) {
       const why = "needs working AWS credentials (see credentials)";
       checks.push(
