@@ -39,11 +39,11 @@ describe("deploying the stack into moto", { timeout: 120_000 }, () => {
     iam = new IAMClient(moto.clientConfig);
     cfn = new CloudFormationClient(moto.clientConfig);
     s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
-  });
+  }, 60_000);
   afterAll(async () => {
     for (const client of [iam, cfn, s3]) client?.destroy();
     await moto?.stop();
-  });
+  }, 30_000);
 
   it("reaches CREATE_COMPLETE with the outputs and trust policies it was synthesized with", async () => {
     const providerArn = await ensureVercelOidcProvider(

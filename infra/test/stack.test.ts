@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { App, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadInfraConfig } from "../src/config";
 import { createKeylessApp, KeylessStack } from "../src/stack/keyless-stack";
 import { type CfnTemplate, createKeylessAppFromConfig } from "../src/stack/synth";
@@ -12,8 +15,14 @@ const EXISTING_ARN = "arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/ac
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 
+const outRoot = mkdtempSync(join(tmpdir(), "keyless-stack-test-"));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
 function synth(env: Record<string, string>) {
-  const { app, stack } = createKeylessAppFromConfig(loadInfraConfig({ ...SAMPLE, ...env }));
+  const { app, stack } = createKeylessAppFromConfig(
+    loadInfraConfig({ ...SAMPLE, ...env }),
+    mkdtempSync(join(outRoot, "out-")),
+  );
   const artifact = app.synth().getStackByName(stack.stackName);
   return { app, stack, artifact, template: artifact.template as CfnTemplate };
 }
