@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createLocalIssuer,
   type IssuerServer,
+  keepTokenFileFresh,
   type LocalIssuer,
   serveIssuer,
 } from "../src/sandbox/issuer";
@@ -133,5 +134,31 @@ describe("issuer over HTTP", () => {
     });
     expect(formPost.status).toBe(403);
     expect(await formPost.text()).not.toContain("eyJ");
+  });
+});
+
+describe("the token file", () => {
+  it("is rewritten with a fresh token halfway through each token's life", async () => {
+    const shortLived = await createLocalIssuer(identity, 2);
+    const written: string[] = [];
+    const keeper = await keepTokenFileFresh(
+      shortLived,
+      async (token) => {
+        written.push(token);
+      },
+      (error) => {
+        throw error;
+      },
+    );
+    try {
+      expect(written).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(written.length).toBeGreaterThanOrEqual(2);
+      const [first, latest] = [written[0] ?? "", written.at(-1) ?? ""].map(decodeJwt);
+      expect(latest?.exp).toBeGreaterThan(first?.exp as number);
+      expect(latest?.sub).toBe("owner:acme:project:web:environment:production");
+    } finally {
+      keeper.stop();
+    }
   });
 });

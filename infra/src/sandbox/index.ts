@@ -8,6 +8,7 @@ import { type GatewayStats, startGateway } from "./gateway";
 import {
   createLocalIssuer,
   generateSigningKey,
+  keepTokenFileFresh,
   type MintOptions,
   sampleVercelId,
   serveIssuer,
@@ -157,17 +158,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const tokenFile = join(stateDir, TOKEN_FILE);
     const appEnvFile = join(stateDir, APP_ENV_FILE);
     const writeTokenFile = (token: string) => writePrivateFile(tokenFile, token);
-    // Keep the file fresh: rewrite it halfway through each token's life.
-    const refreshToken = async () => writeTokenFile((await issuer.mint()).token);
-    await refreshToken();
-    const refresher = setInterval(
-      () => {
-        refreshToken().catch((error: unknown) => log(`token refresh failed: ${String(error)}`));
-      },
-      Math.max(1000, (lifetime * 1000) / 2),
+    const tokenKeeper = await keepTokenFileFresh(issuer, writeTokenFile, (error) =>
+      log(`token refresh failed: ${String(error)}`),
     );
-    refresher.unref();
-    cleanups.push(() => clearInterval(refresher));
+    cleanups.push(() => tokenKeeper.stop());
     cleanups.push(() => clearStateFiles(stateDir));
 
     const appRole = deployed.roleArns.production ?? Object.values(deployed.roleArns)[0] ?? "";

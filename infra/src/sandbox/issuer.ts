@@ -114,6 +114,27 @@ export async function createLocalIssuer(
   return { identity, keyId, jwks: { keys: [publicJwk] }, defaultLifetimeSeconds, mint };
 }
 
+/**
+ * Writes a fresh default token now and again halfway through each token's life, so a reader of
+ * the file (the SDK re-reads it at every refresh) never holds an expired one.
+ */
+export async function keepTokenFileFresh(
+  issuer: Pick<LocalIssuer, "mint" | "defaultLifetimeSeconds">,
+  write: (token: string) => Promise<void>,
+  onError: (error: unknown) => void,
+): Promise<{ stop(): void }> {
+  const refresh = async () => write((await issuer.mint()).token);
+  await refresh();
+  const timer = setInterval(
+    () => {
+      refresh().catch(onError);
+    },
+    Math.max(1000, (issuer.defaultLifetimeSeconds * 1000) / 2),
+  );
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
 export interface IssuerServer {
   url: string;
   port: number;
