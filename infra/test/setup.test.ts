@@ -66,6 +66,9 @@ describe("pnpm run setup without a terminal", () => {
     expect(stdout).toContain(`New ${envFile} from .env.example, with:`);
     expect(stdout).toContain("+ VERCEL_TEAM_ID=team_abc123");
     expect(stdout).toContain(
+      "Defaults used: AWS_REGION=us-east-1 (--region), VERCEL_ISSUER_MODE=team (--issuer-mode)",
+    );
+    expect(stdout).toContain(
       "Role for production  trusts sub = owner:acme:project:web:environment:production",
     );
     expect(stdout).toContain(

@@ -122,6 +122,7 @@ async function setup(options: SetupOptions, print: ReturnType<typeof printer>): 
 
   let values: Readonly<Record<string, string>>;
   let warnings: readonly string[];
+  let defaulted: string[] = [];
   if (interactive) {
     ({ values, warnings } = validateValues(await askSetupValues(sources, streams)));
   } else {
@@ -137,6 +138,9 @@ async function setup(options: SetupOptions, print: ReturnType<typeof printer>): 
       return 2;
     }
     ({ values, warnings } = resolution);
+    defaulted = SETUP_FIELDS.filter((f) => resolution.sources[f.variable] === "default").map(
+      (f) => `${f.variable}=${values[f.variable]} (--${f.flag})`,
+    );
   }
 
   const edit = updateEnvText(templateText, values, SETUP_COMMENTS);
@@ -162,6 +166,9 @@ async function setup(options: SetupOptions, print: ReturnType<typeof printer>): 
         : `Changes to ${envFile}:`,
     );
     print.line(diff);
+    if (defaulted.length > 0 && changes.length > 0) {
+      print.line(`Defaults used: ${defaulted.join(", ")}`);
+    }
     if (replacing.length > 0 && !flags.force && !flags["dry-run"]) {
       print.error(
         `Refusing to replace ${replacing.length} value(s) already in ${envFile} (${replacing.map((c) => c.key).join(", ")}) without --force. Nothing was written.`,
