@@ -120,6 +120,7 @@ describe("the app's credential provider through the gateway", () => {
     expect(response.Audience).toBe("https://vercel.com/acme");
     expect(response.Provider).toBe(sandbox.providerArn);
     expect(response.AssumedRoleUser?.Arn).toMatch(/:assumed-role\/.+\/web-production-check$/);
+    expect(response.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA\w+:web-production-check$/);
     expect(response.Credentials?.Expiration?.getTime()).toBeGreaterThan(Date.now());
   });
 });

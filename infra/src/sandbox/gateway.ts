@@ -258,13 +258,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       response.end(upstream.body);
       return;
     }
-    const issued = parseIssuedCredentials(upstream.body);
+    const xml = completeMotoResponse(upstream.body, approved);
+    const issued = parseIssuedCredentials(xml);
     stats.exchangesSucceeded++;
     record({ ok: true, ...issued });
     log(
       `sts AssumeRoleWithWebIdentity ${roleArn} sub=${approved.subject} → ${issued.assumedRoleArn}`,
     );
-    const xml = completeMotoResponse(upstream.body, approved);
     response.writeHead(200, {
       "content-type": "text/xml",
       "content-length": Buffer.byteLength(xml),

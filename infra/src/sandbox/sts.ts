@@ -100,6 +100,8 @@ export interface WebIdentityFacts {
 }
 
 export interface ApprovedExchange {
+  /** The role's unique id (AROA…), which prefixes the assumed-role id. */
+  roleId: string;
   subject: string;
   audience: string;
   providerArn: string;
@@ -195,6 +197,7 @@ export async function approveWebIdentity(
     audience: audience as string,
     providerArn: provider.arn,
     durationSeconds,
+    roleId: role.roleId,
   };
 }
 
@@ -275,7 +278,9 @@ async function findProvider(iam: IAMClient, hostPath: string): Promise<ProviderI
 async function getRole(
   iam: IAMClient,
   roleArn: string,
-): Promise<{ trustPolicy: PolicyDocument | string; maxSessionDuration: number } | undefined> {
+): Promise<
+  { trustPolicy: PolicyDocument | string; maxSessionDuration: number; roleId: string } | undefined
+> {
   if (!ROLE_ARN.test(roleArn)) return undefined;
   const roleName = roleArn.split("/").at(-1) as string;
   try {
@@ -284,6 +289,7 @@ async function getRole(
     return {
       trustPolicy: role.AssumeRolePolicyDocument ?? '{"Statement":[]}',
       maxSessionDuration: role.MaxSessionDuration ?? 3600,
+      roleId: role.RoleId ?? "",
     };
   } catch (error) {
     if (error instanceof NoSuchEntityException) return undefined;
@@ -293,7 +299,11 @@ async function getRole(
 
 /** Adds what real STS returns and moto leaves out, so the app shows the real response. */
 export function completeMotoResponse(xml: string, approved: ApprovedExchange): string {
-  return xml
+  // moto answers with a fixed placeholder role id; STS uses the role's own.
+  const withRoleId = approved.roleId
+    ? xml.replace(/<AssumedRoleId>[^:<]*:/, `<AssumedRoleId>${escapeXml(approved.roleId)}:`)
+    : xml;
+  return withRoleId
     .replace(
       "</Credentials>",
       `</Credentials><SubjectFromWebIdentityToken>${escapeXml(approved.subject)}</SubjectFromWebIdentityToken>`,
