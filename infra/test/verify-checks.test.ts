@@ -238,6 +238,7 @@ describe("checks on fetched data", () => {
     );
     expect(wildcard.ok).toBe(false);
     expect(wildcard.detail).toMatch(/sub is matched by StringLike with a wildcard/);
+    expect(wildcard.detail).not.toMatch(/sub is not pinned/);
     expect(wildcard.detail).toMatch(
       /this project, development: allowed by the production role, should be denied/,
     );
@@ -252,6 +253,21 @@ describe("checks on fetched data", () => {
         subject: "owner:acme:project:web:environment:production",
       }),
     ).toContain("it also trusts AWS *");
+    const audOnly = decoded(
+      trustPolicy("production", {
+        Condition: { StringEquals: { "oidc.vercel.com/acme:aud": "https://vercel.com/acme" } },
+      }),
+    );
+    expect(
+      trustPolicyProblems(audOnly, {
+        providerArn: PROVIDER,
+        issuerHostPath: "oidc.vercel.com/acme",
+        audience: "https://vercel.com/acme",
+        subject: "owner:acme:project:web:environment:production",
+      }),
+    ).toEqual([
+      'sub is not pinned: add StringEquals "owner:acme:project:web:environment:production"',
+    ]);
 
     const otherProvider = checkTrust(
       [{ role: production, trustPolicy: trustPolicy("production") }],
@@ -315,7 +331,7 @@ describe("checks on fetched data", () => {
     ]);
     expect(result.ok).toBe(false);
     expect(result.detail).toMatch(
-      /production role Keyless-Prod-ABC: s3:ListBucket, s3:GetObject, s3:PutObject on named resources only/,
+      /production: s3:ListBucket, s3:GetObject, s3:PutObject on named resources only/,
     );
     expect(result.detail).toMatch(/Action "s3:\*" is a wildcard in managed policy Extra/);
     expect(result.detail).toMatch(/Resource "\*" \(every resource\)/);

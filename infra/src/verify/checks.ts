@@ -108,9 +108,7 @@ export function checkStack(
       `outputs missing: ${missing.join(", ")} (the deployed stack is not this configuration's: run \`pnpm infra:deploy\`)`,
     );
   }
-  const outputs = wanted
-    .filter((key) => facts.outputs[key])
-    .map((key) => `${key}=${facts.outputs[key]}`);
+  const outputs = wanted.filter((key) => facts.outputs[key]);
   return {
     roles,
     bucket: facts.outputs.BucketName,
@@ -120,7 +118,7 @@ export function checkStack(
       ok: problems.length === 0,
       detail:
         problems.length === 0
-          ? `${facts.name} is ${facts.status}; ${outputs.join(", ")}.`
+          ? `${facts.name} is ${facts.status} with outputs ${outputs.join(", ")} (bucket ${facts.outputs.BucketName}, region ${facts.outputs.Region}).`
           : `${facts.name}: ${problems.join("; ")}.`,
     },
   };
@@ -240,7 +238,7 @@ export function checkPermissions(facts: readonly RolePermissionFacts[]): CheckRe
       return `${role.environment} role ${role.name}: ${problems.join("; ")}.`;
     }
     const distinct = [...new Set(actions)];
-    return `${role.environment} role ${role.name}: ${distinct.length > 0 ? distinct.join(", ") : "no permissions"} on named resources only.`;
+    return `${role.environment}: ${distinct.length > 0 ? `${distinct.join(", ")} on named resources only` : "no permissions"}.`;
   });
   if (!ok) {
     lines.push(

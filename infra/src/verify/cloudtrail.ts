@@ -284,7 +284,7 @@ export function checkCloudTrail(
   const window = `in ${context.region} since ${context.since.toISOString().replace(/\.\d{3}Z$/, "Z")}`;
   const failures =
     failed.length > 0
-      ? ` ${failed.length} failed: ${[...new Set(failed.map((e) => explanations.get(e.eventId)?.title ?? e.errorCode))].join("; ")} (explained below the table).`
+      ? ` ${failed.length} failed: ${[...new Set(failed.map((e) => explanations.get(e.eventId)?.title ?? e.errorCode))].join("; ")}.`
       : "";
 
   if (poll.error !== undefined) {

@@ -71,12 +71,14 @@ export function trustPolicyProblems(
     if (statement.NotAction !== undefined) problems.push("NotAction allows almost every action");
 
     const pinned = { aud: false, sub: false };
+    const mentioned = { aud: false, sub: false };
     for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
       for (const [key, raw] of Object.entries(block)) {
         const which =
           key.toLowerCase() === audKey ? "aud" : key.toLowerCase() === subKey ? "sub" : undefined;
         if (!which) continue;
         const values = (Array.isArray(raw) ? raw : [raw]).map(String);
+        mentioned[which] = true;
         const want = which === "aud" ? expected.audience : expected.subject;
         if (operator.toLowerCase() !== "stringequals") {
           const wildcard = values.some((value) => /[*?]/.test(value)) ? " with a wildcard" : "";
@@ -95,8 +97,13 @@ export function trustPolicyProblems(
         pinned[which] = true;
       }
     }
-    if (!pinned.aud) problems.push(`aud is not pinned with StringEquals "${expected.audience}"`);
-    if (!pinned.sub) problems.push(`sub is not pinned with StringEquals "${expected.subject}"`);
+    // A key matched the wrong way was reported above; one never mentioned is not checked at all.
+    if (!pinned.aud && !mentioned.aud) {
+      problems.push(`aud is not pinned: add StringEquals "${expected.audience}"`);
+    }
+    if (!pinned.sub && !mentioned.sub) {
+      problems.push(`sub is not pinned: add StringEquals "${expected.subject}"`);
+    }
   }
   return [...new Set(problems)];
 }
@@ -155,7 +162,7 @@ export function checkTrust(
       lines.push(`${role.environment} role ${role.name}: ${problems.join("; ")}.`);
     } else {
       lines.push(
-        `${role.environment} role ${role.name}: Federated = the provider, StringEquals aud = ${config.audience} and sub = ${subject}.`,
+        `${role.environment}: Federated = the provider; StringEquals aud = ${config.audience}, sub = ${subject}.`,
       );
     }
   }
