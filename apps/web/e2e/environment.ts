@@ -1,0 +1,69 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+// The sandbox is @repo/infra's; imported by path because apps/web does not depend on infra.
+import { type SandboxHandle, startSandbox } from "../../../infra/src/sandbox/index";
+import { type AppServer, appProcessEnv, buildApp, startApp } from "./servers";
+
+export interface E2eEnvironment {
+  sandbox: SandboxHandle;
+  /** Runs with the sandbox's production token, which the production role trusts. */
+  production: AppServer;
+  /** Runs with a preview-environment token, which that role refuses. */
+  preview: AppServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * One sandbox (the same stack and OIDC trust as AWS, in moto), one build against it, and two
+ * `next start` servers. The app keeps its credentials for the life of the process, so the
+ * refused token needs a process of its own.
+ */
+export async function startE2eEnvironment(
+  log: (line: string) => void = () => {},
+): Promise<E2eEnvironment> {
+  const started = Date.now();
+  const phase = (name: string) =>
+    log(`e2e: ${name} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const stateDir = await mkdtemp(join(tmpdir(), "keyless-e2e-"));
+  const servers: AppServer[] = [];
+  let sandbox: SandboxHandle | undefined;
+  const stop = async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    await sandbox?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  };
+  try {
+    sandbox = await startSandbox({
+      stateDir,
+      // Fixed names, so nothing depends on the developer's root .env.
+      env: {
+        VERCEL_TEAM_SLUG: "acme",
+        VERCEL_PROJECT_NAME: "web",
+        VERCEL_ENVIRONMENTS: "production",
+        VERCEL_ISSUER_MODE: "team",
+        AWS_REGION: "us-east-1",
+      },
+    });
+    phase("sandbox up");
+    // Built with the sandbox's endpoint, so the CSP's connect-src allows the presigned PUT.
+    const env = appProcessEnv(sandbox.appEnv);
+    await buildApp(env);
+    phase("next build done");
+
+    const previewTokenFile = join(stateDir, "preview-token");
+    await writeFile(previewTokenFile, await sandbox.mintToken({ environment: "preview" }), {
+      mode: 0o600,
+    });
+    const [production, preview] = await Promise.all([
+      startApp(env),
+      startApp({ ...env, AWS_WEB_IDENTITY_TOKEN_FILE: previewTokenFile }),
+    ]);
+    servers.push(production, preview);
+    phase("both servers answering");
+    return { sandbox, production, preview, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
