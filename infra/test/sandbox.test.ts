@@ -135,10 +135,11 @@ describe("pnpm sandbox (foreground) and pnpm sandbox token", () => {
   }, 60_000);
 
   it("refuses a second sandbox on the same state directory", async () => {
-    const second = await runToEnd("bin/sandbox.ts", ["--state-dir", stateDir]);
-    expect(second.code).not.toBe(0);
-    expect(second.stderr).toContain(`A sandbox is already running (pid ${state.pid}`);
-  }, 60_000);
+    const error = await startSandbox({ stateDir, env: {} }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toContain(`A sandbox is already running (pid ${state.pid}`);
+    // The running one is untouched.
+    expect(JSON.parse(await readFile(join(stateDir, "state.json"), "utf8")).pid).toBe(state.pid);
+  });
 
   it("stops on SIGTERM: moto killed, ports free, state files gone", async () => {
     sandbox.kill("SIGTERM");
