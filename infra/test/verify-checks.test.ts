@@ -23,8 +23,9 @@ import {
   toTrailEvent,
 } from "../src/verify/cloudtrail";
 import { formatDuration, parseDuration } from "../src/verify/duration";
+import { describeAwsFailure } from "../src/verify/fetch";
 import { permissionProblems, resourceWildcardProblem } from "../src/verify/policy";
-import { colorsFor, renderJson, wrap } from "../src/verify/render";
+import { colorsFor, renderJson, startSpinner, wrap } from "../src/verify/render";
 import { checkTrust, trustPolicyProblems } from "../src/verify/trust";
 
 const config = loadInfraConfig({
@@ -591,5 +592,41 @@ describe("output", () => {
     expect(colorsFor({ isTTY: true }, { NO_COLOR: "1" }).red("x")).toBe("x");
     expect(colorsFor({ isTTY: false }, {}).red("x")).toBe("x");
     expect(wrap("aaa bbb ccc", 7)).toEqual(["aaa bbb", "ccc"]);
+  });
+
+  it("draws a spinner with the elapsed time on a terminal only, and clears its line", () => {
+    const written: string[] = [];
+    const tty = { isTTY: true, write: (chunk: string) => written.push(chunk) > 0 };
+    const spinner = startSpinner(tty, "Looking in CloudTrail", colorsFor({ isTTY: false }, {}));
+    spinner.update("Looking in CloudTrail: 2 lookups");
+    spinner.stop();
+    spinner.stop();
+    expect(written[0]).toMatch(/Looking in CloudTrail \d+(ms|s)$/);
+    expect(written.at(-1)).toBe("\r\u001b[2K");
+    expect(written.filter((chunk) => chunk === "\r\u001b[2K")).toHaveLength(1);
+
+    const piped: string[] = [];
+    startSpinner(
+      { isTTY: false, write: (chunk) => piped.push(chunk) > 0 },
+      "x",
+      colorsFor({}, {}),
+    ).stop();
+    expect(piped).toEqual([]);
+  });
+
+  it("names the refused call and the policy that covers it when a lookup is denied", () => {
+    const denied = Object.assign(new Error("User is not authorized to perform iam:GetRole"), {
+      name: "AccessDenied",
+      $metadata: { httpStatusCode: 403 },
+    });
+    expect(describeAwsFailure(denied, "iam:GetRole")).toMatch(
+      /iam:GetRole was refused \(AccessDenied\).*ReadOnlyAccess/,
+    );
+    const down = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), {
+      code: "ECONNREFUSED",
+    });
+    expect(describeAwsFailure(down, "sts:GetCallerIdentity", "http://127.0.0.1:1")).toMatch(
+      /could not reach AWS_ENDPOINT_URL http:\/\/127.0.0.1:1.*pnpm sandbox/,
+    );
   });
 });

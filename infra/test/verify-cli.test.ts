@@ -1,5 +1,8 @@
 // The CLI's own answers, without AWS: help, bad flags and bad configuration.
 
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runVerifyCli } from "./verify-harness";
 
@@ -39,5 +42,27 @@ describe("pnpm verify's command line", { timeout: 60_000 }, () => {
     expect(run.stderr).toMatch(/VERCEL_TEAM_SLUG: "Acme" has capital letters/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.stdout).toBe("");
+  });
+
+  it("without credentials, the first check says how to sign in and the others are not run", async () => {
+    const run = await runVerifyCli(
+      ["--json"],
+      env({
+        HOME: mkdtempSync(join(tmpdir(), "keyless-verify-nocreds-")),
+        VERCEL_TEAM_SLUG: "acme",
+        VERCEL_PROJECT_NAME: "web",
+        AWS_REGION: "us-east-1",
+        AWS_PROFILE: "",
+        // No instance metadata lookups: this machine is not an EC2 instance.
+        AWS_EC2_METADATA_DISABLED: "true",
+      }),
+    );
+    expect(run.code).toBe(1);
+    expect(run.report?.ok).toBe(false);
+    expect(run.report?.checks[0]).toMatchObject({ name: "credentials", ok: false });
+    expect(run.report?.checks[0]?.detail).toMatch(/No working AWS credentials.*aws sso login/);
+    expect(
+      run.report?.checks.slice(1).every((check) => check.detail.startsWith("Not checked")),
+    ).toBe(true);
   });
 });
