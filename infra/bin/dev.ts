@@ -25,11 +25,10 @@ export function configuredAws(
 }
 
 async function startSandboxForApp(): Promise<SandboxHandle | undefined> {
-  const started = Date.now();
   console.log(pc.dim("No AWS_ROLE_ARN or AWS_PROFILE configured: starting the local sandbox…"));
   try {
     const sandbox = await startSandbox({ log: (line) => console.log(pc.dim(`[sandbox] ${line}`)) });
-    console.log(formatSandboxSummary(sandbox, Date.now() - started));
+    console.log(formatSandboxSummary(sandbox, process.uptime() * 1000));
     return sandbox;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

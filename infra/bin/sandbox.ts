@@ -74,7 +74,6 @@ async function printToken(values: ReturnType<typeof parse>["values"], stateDir: 
 }
 
 async function runForeground(values: ReturnType<typeof parse>["values"], stateDir: string) {
-  const started = Date.now();
   console.log(pc.dim("Starting the Keyless sandbox (moto, local issuer, gateway)…"));
   // Loaded here, not at the top: `pnpm sandbox token` needs none of the AWS SDK.
   const { MotoUnavailableError, SandboxConfigError, startSandbox } = await import(
@@ -99,7 +98,7 @@ async function runForeground(values: ReturnType<typeof parse>["values"], stateDi
     }
     throw error;
   }
-  console.log(formatSandboxSummary(sandbox, Date.now() - started));
+  console.log(formatSandboxSummary(sandbox, process.uptime() * 1000));
 
   return new Promise<number>((resolve) => {
     let stopping = false;

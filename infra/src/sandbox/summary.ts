@@ -20,7 +20,8 @@ export function formatSandboxSummary(sandbox: SandboxHandle, readyMs: number): s
   const appRole = sandbox.appEnv.AWS_ROLE_ARN ?? "";
   const endpoint = sandbox.endpoint;
   return [
-    pc.green(`Keyless sandbox ready in ${(readyMs / 1000).toFixed(1)} s`),
+    pc.green(`Keyless sandbox ready in ${(readyMs / 1000).toFixed(1)} s`) +
+      pc.dim(" (since the process started)"),
     row("AWS endpoint", endpoint, "STS, S3, IAM, CloudFormation, CloudTrail (AWS_ENDPOINT_URL)"),
     row("OIDC issuer", sandbox.tokenIssuer, `keys at ${sandbox.issuerUrl}/.well-known/jwks`),
     row("Audience", sandbox.audience),
