@@ -130,6 +130,11 @@ describe("pnpm run setup without a terminal", () => {
 
   it("writes nothing when nothing changes, or with --dry-run", async () => {
     expect((await setup(REQUIRED)).code).toBe(0);
+    // Spelled differently by hand, same meaning: not a change.
+    writeFileSync(
+      envFile,
+      read().replace("VERCEL_ENVIRONMENTS=production", "VERCEL_ENVIRONMENTS= production "),
+    );
     const first = read();
     const again = await setup([]);
     expect(again.code).toBe(0);

@@ -143,7 +143,11 @@ async function setup(options: SetupOptions, print: ReturnType<typeof printer>): 
     );
   }
 
-  const edit = updateEnvText(templateText, values, SETUP_COMMENTS);
+  const edit = updateEnvText(
+    templateText,
+    toWrite(values, readEnvValues(templateText)),
+    SETUP_COMMENTS,
+  );
   // A new file lists every value it gets; .env.example's samples are not "before" values.
   const changes: readonly EnvChange[] =
     existingText === undefined
@@ -205,6 +209,28 @@ async function setup(options: SetupOptions, print: ReturnType<typeof printer>): 
     print.line(summary);
   }
   return 0;
+}
+
+/**
+ * What actually goes into the file: a value the file already spells differently but means the same
+ * (`production, preview`) is left as written, and an empty optional value is not added as a new
+ * line.
+ */
+function toWrite(
+  values: Readonly<Record<string, string>>,
+  inFile: SetupValues,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const field of SETUP_FIELDS) {
+    const value = values[field.variable];
+    const current = inFile[field.variable];
+    if (value === undefined || (value === "" && current === undefined)) continue;
+    const meant =
+      current === undefined ? undefined : field.validate(current, { ...inFile, ...values });
+    result[field.variable] =
+      meant?.ok && meant.value === value && current !== undefined ? current : value;
+  }
+  return result;
 }
 
 function describeChanges(changes: readonly EnvChange[]): string {
