@@ -16,10 +16,12 @@ export interface PromptStreams {
 export const TRUST_EXPLANATION = [
   "AWS trusts a Vercel deployment by two claims of its OIDC token:",
   "  aud = https://vercel.com/<team slug>",
-  "  sub = owner:<team slug>:project:<project NAME>:environment:<environment>",
-  "IAM can match only sub and aud for a Vercel provider, so trust is pinned by the team slug",
-  "and the project name. The team_… and prj_… IDs are still useful (role tags, the Vercel API),",
-  "but cannot pin trust. Renaming the team or the project changes sub: run setup and deploy again.",
+  "  sub = owner:<team slug>:project:<project NAME>:environment:<env>",
+  "IAM can match only sub and aud for a Vercel provider, so trust is",
+  "pinned by the team slug and the project name. The team_… and prj_…",
+  "IDs are still useful (role tags, the Vercel API) but cannot pin trust.",
+  "Renaming the team or the project changes sub: run `pnpm run setup`",
+  "and deploy again.",
 ].join("\n");
 
 const ENVIRONMENT_HINTS: Record<VercelEnvironment, string> = {
@@ -38,7 +40,25 @@ function unlessCancelled<T>(value: T): Exclude<T, symbol> {
   return value as Exclude<T, symbol>;
 }
 
+/** Lines of at most `width` characters, broken at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  return line === "" ? lines : [...lines, line];
+}
+
+// select and multiselect put their guide bar before every line of the message; text does not.
 const question = (field: SetupField) => `${field.label}\n${pc.dim(field.where)}`;
+const textQuestion = (field: SetupField) =>
+  [field.label, ...wrap(field.where, 72).map((line) => `${pc.gray("│")}  ${pc.dim(line)}`)].join(
+    "\n",
+  );
 
 /**
  * Asks every value no flag gave, starting from what the environment or .env already says.
@@ -111,7 +131,7 @@ async function ask(
   const typed = unlessCancelled(
     await prompts.text({
       ...io,
-      message: question(field),
+      message: textQuestion(field),
       placeholder: field.example,
       initialValue: current,
       validate: (value) => {
