@@ -96,7 +96,9 @@ async function runForeground(values: ReturnType<typeof parse>["values"], stateDi
       console.error(error.message);
       return 2;
     }
-    throw error;
+    // Everything started so far has been stopped; say what failed, without a stack trace.
+    console.error(pc.red(`The sandbox did not start: ${(error as Error).message}`));
+    return 1;
   }
   console.log(formatSandboxSummary(sandbox, process.uptime() * 1000));
 

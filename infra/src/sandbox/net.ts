@@ -33,9 +33,17 @@ export function isPortInUse(port: number, host = LOOPBACK): Promise<boolean> {
 /** Listens on 127.0.0.1 (port 0 = any free port) and resolves with the port actually bound. */
 export function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    const fail = (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(
+              `${LOOPBACK}:${port} is already in use: choose another port (0 = any free one)`,
+            )
+          : error,
+      );
+    server.once("error", fail);
     server.listen(port, LOOPBACK, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       const address = server.address();
       resolve(typeof address === "object" && address ? address.port : port);
     });
