@@ -52,7 +52,10 @@ export async function checkHealth(options: HealthOptions = {}): Promise<HealthRe
   }
 
   const ok = identity !== undefined;
-  const roleArn = identity?.roleArn ?? resolution.roleArn;
+  // The OIDC modes assume the configured role (its ARN keeps any IAM path, which the assumed-role
+  // ARN drops); a profile may assume whatever role it names, so ask STS.
+  const assumesConfiguredRole = resolution.mode === "vercel-oidc" || resolution.mode === "web-identity-file";
+  const roleArn = assumesConfiguredRole ? resolution.roleArn : identity?.roleArn;
   const status = ok ? 200 : 503;
   if (isProductionDeployment(env)) {
     const body: BriefHealth = { ok, mode: resolution.mode };
