@@ -52,7 +52,12 @@ async function main(argv: string[]): Promise<number> {
       );
   try {
     const outcome = await runVerify(
-      { sinceMs: args.sinceMs, waitMs: args.waitMs, url: args.url },
+      {
+        sinceMs: args.sinceMs,
+        waitMs: args.waitMs,
+        url: args.url,
+        waitOnlyIfHealthy: args.waitDefaulted,
+      },
       {
         config,
         env,

@@ -76,7 +76,10 @@ describe("durations and flags", () => {
 
   it("defaults --since to 1h and --wait to 0, or to 5m when --url causes an exchange", () => {
     expect(parseVerifyArgs([])).toMatchObject({ sinceMs: 3_600_000, waitMs: 0, json: false });
-    expect(parseVerifyArgs(["--url", "https://app.example"])).toMatchObject({ waitMs: 300_000 });
+    expect(parseVerifyArgs(["--url", "https://app.example"])).toMatchObject({
+      waitMs: 300_000,
+      waitDefaulted: true,
+    });
     expect(
       parseVerifyArgs(["--url", "https://app.example", "--wait", "2s", "--json"]),
     ).toMatchObject({ waitMs: 2000, json: true, url: "https://app.example" });
@@ -545,7 +548,7 @@ describe("the CloudTrail poller", () => {
     );
     expect(check.result.ok).toBe(false);
     expect(check.result.detail).toMatch(
-      /No successful AssumeRoleWithWebIdentity.*--wait 0.*1 failed: Not authorized/,
+      /No successful AssumeRoleWithWebIdentity.*looked once.*1 failed: Not authorized/,
     );
     expect(check.explanations.get("e7")).toMatchObject({ code: "trust-denied" });
   });

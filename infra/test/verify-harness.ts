@@ -11,11 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { explainAwsError } from "@repo/aws-auth/explain";
 import { resolveCredentialMode } from "@repo/aws-auth/mode";
 import { createCredentialProvider } from "@repo/aws-auth/provider";
 import { loadInfraConfig } from "../src/config";
 import type { SandboxHandle } from "../src/sandbox/index";
-import { runVerify, type VerifyReport } from "../src/verify/index";
+import { runVerify, type VerifyOptions, type VerifyReport } from "../src/verify/index";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
@@ -99,11 +100,11 @@ export function runVerifyCli(args: string[], env: Record<string, string>): Promi
 export async function verifyInProcess(
   sandbox: SandboxHandle,
   overrides: Record<string, string> = {},
-  waitMs = 0,
+  options: Partial<VerifyOptions> = {},
 ): Promise<VerifyReport> {
   const env = verifyEnv(sandbox, overrides);
   const { report } = await runVerify(
-    { sinceMs: 3_600_000, waitMs },
+    { sinceMs: 3_600_000, waitMs: 0, ...options },
     {
       config: loadInfraConfig(env),
       env,
@@ -172,8 +173,9 @@ const closer = (server: Server) => () =>
 export async function startHealthApp(
   sandbox: SandboxHandle,
   deploymentId: string,
+  environment: "production" | "preview" = "production",
 ): Promise<TestServer> {
-  const env = await vercelDeploymentEnv(sandbox, deploymentId);
+  const env = await vercelDeploymentEnv(sandbox, deploymentId, environment);
   const resolution = resolveCredentialMode(env);
   const sts = new STSClient({
     region: sandbox.region,
@@ -194,9 +196,10 @@ export async function startHealthApp(
         response.writeHead(200, { "content-type": "application/json" });
         response.end(JSON.stringify({ ok: true, mode: resolution.mode, roleArn }));
       },
-      () => {
+      (error: unknown) => {
+        const { code, title } = explainAwsError(error);
         response.writeHead(503, { "content-type": "application/json" });
-        response.end(JSON.stringify({ ok: false, mode: resolution.mode }));
+        response.end(JSON.stringify({ ok: false, mode: resolution.mode, error: { code, title } }));
       },
     );
   });

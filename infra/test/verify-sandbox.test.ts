@@ -245,12 +245,38 @@ describe("pnpm verify against the sandbox", { timeout: 90_000 }, () => {
 
   it("no successful event within --wait fails the CloudTrail check only", async () => {
     sandbox.cloudTrail.clear();
-    const report = await verifyInProcess(sandbox, {}, 2000);
+    const report = await verifyInProcess(sandbox, {}, { waitMs: 2000 });
     expect(failingChecks(report)).toEqual(["cloudtrail"]);
     expect(report.checks.at(-1)?.detail).toMatch(
       /No successful AssumeRoleWithWebIdentity .*waited 2s/,
     );
     expect(report.events).toEqual([]);
+  });
+
+  it("--url on a failing app: health fails with the app's explanation, and the default wait is skipped", async () => {
+    // A preview deployment given the production role: every request answers 503.
+    const app = await startHealthApp(sandbox, "dpl_broken5", "preview");
+    try {
+      sandbox.cloudTrail.clear();
+      const report = await verifyInProcess(
+        sandbox,
+        {},
+        { url: app.url, waitMs: 300_000, waitOnlyIfHealthy: true },
+      );
+      expect(failingChecks(report)).toEqual(["health", "cloudtrail"]);
+      expect(report.checks[5]?.detail).toMatch(
+        /answered 503, ok=false, mode vercel-oidc: Not authorized to perform sts:AssumeRoleWithWebIdentity \(trust-denied\)/,
+      );
+      expect(report.checks[6]?.detail).toMatch(/looked once/);
+      expect(report.events).toContainEqual(
+        expect.objectContaining({
+          sessionName: "vercel-preview-dpl_broken5",
+          errorCode: "AccessDenied",
+        }),
+      );
+    } finally {
+      await app.close();
+    }
   });
 
   it("--sandbox points the same checks at a running sandbox, and says so when none runs", async () => {

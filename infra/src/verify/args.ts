@@ -21,7 +21,8 @@ chain), in this order:
 options:
   --since DURATION  how far back to look in CloudTrail (default 1h; at most 90d)
   --wait DURATION   keep polling CloudTrail this long for a successful event (default 0s: look
-                    once; with --url the default is 5m, for the exchange the health call caused)
+                    once; with --url the default is 5m, for the exchange the health call caused,
+                    and 0s when the health check fails)
   --url URL         the deployed app, e.g. https://my-app.vercel.app
   --json            print {"ok","checks":[{"name","ok","detail"}],"events":[…]} only
   --sandbox         check the running local sandbox (\`pnpm sandbox\`): its endpoint, stack and
@@ -49,6 +50,8 @@ export class VerifyUsageError extends Error {
 export interface VerifyArgs {
   sinceMs: number;
   waitMs: number;
+  /** --wait was not given: the wait is the --url default, pointless when the app is down. */
+  waitDefaulted: boolean;
   url?: string;
   json: boolean;
   sandbox: boolean;
@@ -124,6 +127,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
   return {
     sinceMs,
     waitMs,
+    waitDefaulted: values.wait === undefined,
     url,
     json: values.json ?? false,
     sandbox: values.sandbox ?? false,

@@ -308,8 +308,7 @@ export function checkCloudTrail(
       },
     };
   }
-  const waited =
-    context.waitMs > 0 ? `waited ${formatDuration(context.waitMs)}` : "looked once (--wait 0)";
+  const waited = context.waitMs > 0 ? `waited ${formatDuration(context.waitMs)}` : "looked once";
   return {
     events: poll.events,
     explanations,

@@ -44,6 +44,11 @@ export interface VerifyOptions {
   sinceMs: number;
   /** Keep polling CloudTrail this long for a successful event. */
   waitMs: number;
+  /**
+   * Skip the wait when the health check failed: the default 5 minutes of --url exist for the
+   * exchange a healthy app makes, which a failing one did not make.
+   */
+  waitOnlyIfHealthy?: boolean;
   /** The deployed app, for check 6. */
   url?: string;
 }
@@ -160,7 +165,12 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
       checkTrust(trustFacts, config, expectedProvider),
       checkPermissions(permissionFacts),
     );
-    if (health) checks.push(checkHealth(await health, stack.roles));
+    let waitMs = options.waitMs;
+    if (health) {
+      const healthCheck = checkHealth(await health, stack.roles);
+      checks.push(healthCheck);
+      if (!healthCheck.ok && options.waitOnlyIfHealthy) waitMs = 0;
+    }
 
     if (stack.roles.length === 0) {
       checks.push(notChecked("cloudtrail", "no roles to look for (see stack)"));
@@ -170,7 +180,7 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
     const poll = await pollCloudTrail({
       lookup: cloudTrailLookup(clients, context.cloudTrailRegion),
       since,
-      waitMs: options.waitMs,
+      waitMs,
       relevant: (event) => event.roleArn !== null && roleArns.has(event.roleArn),
       done: (events) => events.some((event) => event.errorCode === null),
       clock: deps.clock,
@@ -181,7 +191,7 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
       config,
       region: context.cloudTrailRegion,
       since,
-      waitMs: options.waitMs,
+      waitMs,
       describeError: (error) => describeAwsFailure(error, "cloudtrail:LookupEvents", endpoint),
     });
     checks.push(trail.result);
