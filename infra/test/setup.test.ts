@@ -3,7 +3,15 @@
 
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
@@ -126,6 +134,17 @@ describe("pnpm run setup without a terminal", () => {
       ),
     ).toBe(true);
     expect(forced.stdout).toContain("Issuer   https://oidc.vercel.com/acme-inc (team mode)");
+  });
+
+  it("writes through a symlinked .env instead of replacing the link", async () => {
+    const shared = join(dir, "shared.env");
+    writeFileSync(shared, "# shared between checkouts\n");
+    symlinkSync(shared, envFile);
+    expect((await setup(REQUIRED)).code).toBe(0);
+    expect(lstatSync(envFile).isSymbolicLink()).toBe(true);
+    expect(readFileSync(shared, "utf8")).toMatch(
+      /^# shared between checkouts\n[\s\S]*^VERCEL_TEAM_SLUG=acme$/m,
+    );
   });
 
   it("writes nothing when nothing changes, or with --dry-run", async () => {

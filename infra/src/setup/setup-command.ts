@@ -2,7 +2,7 @@
 // the one .env the user edits — never overwriting without asking, keeping every line it does not
 // own, writing no secret — and prints the next steps with their exact commands.
 
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { ENV_FILE, loadInfraConfig } from "../config";
@@ -264,6 +264,11 @@ function staticKeyNotes(existing: SetupValues): string[] {
 
 /** Write-then-rename, so an interrupted write never leaves half a .env. */
 function writeAtomically(path: string, text: string): void {
+  // A symlinked .env (shared between checkouts) is written through, not replaced by a file.
+  if (existsSync(path) && lstatSync(path).isSymbolicLink()) {
+    writeFileSync(path, text);
+    return;
+  }
   const temporary = `${path}.setup-${process.pid}.tmp`;
   const mode = existsSync(path) ? statSync(path).mode & 0o777 : 0o600;
   writeFileSync(temporary, text, { mode });
