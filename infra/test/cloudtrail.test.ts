@@ -7,6 +7,8 @@ import {
   type LookupEventsCommandInput,
 } from "@aws-sdk/client-cloudtrail";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloudTrailStore, type ExchangeRecord } from "../src/sandbox/cloudtrail";
 import { FaultInjector } from "../src/sandbox/faults";
@@ -266,5 +268,57 @@ describe("CloudTrailStore", () => {
     delayed.record(exchange({ time: new Date(recordedAt) }));
     expect(delayed.lookup({}, "us-east-1", recordedAt + 1000).Events).toEqual([]);
     expect(delayed.lookup({}, "us-east-1", recordedAt + 300_000).Events).toHaveLength(1);
+  });
+});
+
+describe("when the sandbox itself fails", () => {
+  it("answers STS InternalFailure (500) and records the failed exchange", async () => {
+    const failing = new CloudTrailStore();
+    const local = await startGateway({
+      motoPort: 1,
+      region: "us-east-1",
+      accountId: ACCOUNT,
+      // IAM unreachable: the provider lookup fails inside the sandbox.
+      backend: {
+        iam: new IAMClient({
+          region: "us-east-1",
+          endpoint: "http://127.0.0.1:1",
+          maxAttempts: 1,
+          credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
+        }),
+        jwks: { keys: [] },
+      },
+      cloudTrail: failing,
+      faults: new FaultInjector(),
+    });
+    try {
+      const { privateKey } = await generateKeyPair("RS256");
+      const token = await new SignJWT({ sub: PRODUCTION_SUB })
+        .setProtectedHeader({ alg: "RS256" })
+        .setIssuer("https://oidc.vercel.com/acme")
+        .setAudience("https://vercel.com/acme")
+        .setIssuedAt()
+        .setExpirationTime("1h")
+        .sign(privateKey);
+      const sts = new STSClient({ region: "us-east-1", endpoint: local.url, maxAttempts: 1 });
+      await expect(
+        sts.send(
+          new AssumeRoleWithWebIdentityCommand({
+            RoleArn: PRODUCTION_ROLE,
+            RoleSessionName: "internal-failure",
+            WebIdentityToken: token,
+          }),
+        ),
+      ).rejects.toMatchObject({ name: "InternalFailure", $metadata: { httpStatusCode: 500 } });
+      expect(failing.events()).toMatchObject([
+        {
+          errorCode: "InternalFailure",
+          responseElements: null,
+          requestParameters: { roleSessionName: "internal-failure" },
+        },
+      ]);
+    } finally {
+      await local.close();
+    }
   });
 });

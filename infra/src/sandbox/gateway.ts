@@ -17,6 +17,7 @@ import { closeServer, LOOPBACK, listen } from "./net";
 import {
   approveWebIdentity,
   completeMotoResponse,
+  internalFailure,
   newRequestId,
   parseIssuedCredentials,
   StsError,
@@ -165,10 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log(`fault ${fault.kind} applied to an STS call`);
     switch (fault.kind) {
       case "error-500":
-        sendStsError(
-          response,
-          new StsError("InternalFailure", "An internal error occurred", 500, "Receiver"),
-        );
+        sendStsError(response, internalFailure());
         return true;
       case "error-503":
         sendStsError(
@@ -235,7 +233,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         facts,
       );
     } catch (error) {
-      if (!(error instanceof StsError)) throw error;
+      if (!(error instanceof StsError)) {
+        // The sandbox itself failed (moto unreachable, say): answer as STS does for its own faults.
+        log(`sts AssumeRoleWithWebIdentity failed inside the sandbox: ${(error as Error).message}`);
+        stats.exchangesRefused++;
+        const failure = internalFailure();
+        record({ ok: false, errorCode: failure.code, errorMessage: failure.message });
+        sendStsError(response, failure, requestId);
+        return;
+      }
       stats.exchangesRefused++;
       record({ ok: false, errorCode: error.sdkName, errorMessage: error.message });
       log(

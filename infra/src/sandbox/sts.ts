@@ -59,6 +59,8 @@ const SDK_ERROR_NAMES: Record<string, string> = {
 
 export const accessDenied = () =>
   new StsError("AccessDenied", `Not authorized to perform ${ASSUME_ROLE_WITH_WEB_IDENTITY}`, 403);
+export const internalFailure = () =>
+  new StsError("InternalFailure", "An internal error occurred", 500, "Receiver");
 const invalidToken = (message: string) => new StsError("InvalidIdentityToken", message);
 const validationError = (message: string) => new StsError("ValidationError", message);
 
