@@ -61,6 +61,9 @@ async function synthesize(env: InfraEnv, workDir: string): Promise<SynthesizedSa
   }
 }
 
+// The sandbox stopped waiting (Ctrl-C during start-up): no one needs the template any more.
+process.once("disconnect", () => process.exit(0));
+
 process.once("message", (message: { env: InfraEnv | null; workDir: string }) => {
   const reply = (answer: SynthesisReply) => process.send?.(answer, () => process.disconnect());
   synthesize(message.env ?? readInfraEnv(), message.workDir).then(
