@@ -1,0 +1,73 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { answers, freePort, startUntil, timed } from "./lib/processes";
+import { REPO_ROOT } from "./p4-bundles";
+
+/**
+ * P5 — the developer loop, in a fresh clone of the committed HEAD (so nothing of this checkout's
+ * node_modules, .turbo or .next helps): cold install from pnpm's store, `pnpm build` twice (the
+ * second must be FULL TURBO), `pnpm test`, `pnpm sandbox` until ready, `next dev` until `/` answers.
+ */
+export interface P5Result {
+  installSeconds: number;
+  buildSeconds: number;
+  cachedBuildSeconds: number;
+  cachedBuildFullTurbo: boolean;
+  testSeconds?: number;
+  testExitCode?: number | null;
+  sandboxReadySeconds: number;
+  nextDevFirstPageSeconds: number;
+}
+
+export async function runP5(options: { quick: boolean }): Promise<P5Result> {
+  const parent = await mkdtemp(join(tmpdir(), "keyless-devloop-"));
+  const clone = join(parent, "keyless");
+  // Child processes get this machine's environment minus anything pointing at AWS or Vercel.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CI: "1" };
+  try {
+    const cloned = await timed("git", ["clone", "--quiet", REPO_ROOT, clone], { cwd: parent });
+    if (cloned.code !== 0) throw new Error(`git clone failed:\n${cloned.output}`);
+    const step = async (args: string[], timeoutMs = 600_000) => {
+      const result = await timed("pnpm", args, { cwd: clone, env, timeoutMs });
+      return result;
+    };
+    const install = await step(["install", "--frozen-lockfile", "--prefer-offline"]);
+    if (install.code !== 0) throw new Error(`install failed:\n${install.output.slice(-3000)}`);
+    const build = await step(["build"]);
+    if (build.code !== 0) throw new Error(`pnpm build failed:\n${build.output.slice(-3000)}`);
+    const cached = await step(["build"]);
+    const test = options.quick ? undefined : await step(["test"], 1_200_000);
+
+    const stateDir = join(parent, "sandbox-state");
+    const sandbox = await startUntil(
+      "pnpm",
+      ["sandbox", "--state-dir", stateDir],
+      { cwd: clone, env },
+      (output) => /sandbox ready/i.test(output),
+    );
+    const sandboxReadySeconds = sandbox.seconds;
+    await sandbox.stop();
+
+    const port = await freePort();
+    const dev = await startUntil(
+      join(clone, "apps/web/node_modules/.bin/next"),
+      ["dev", "-p", String(port), "-H", "127.0.0.1"],
+      { cwd: join(clone, "apps/web"), env },
+      () => answers(`http://127.0.0.1:${port}/`),
+    );
+    await dev.stop();
+
+    return {
+      installSeconds: install.seconds,
+      buildSeconds: build.seconds,
+      cachedBuildSeconds: cached.seconds,
+      cachedBuildFullTurbo: /FULL TURBO/.test(cached.output),
+      ...(test ? { testSeconds: test.seconds, testExitCode: test.code } : {}),
+      sandboxReadySeconds,
+      nextDevFirstPageSeconds: dev.seconds,
+    };
+  } finally {
+    await rm(parent, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,108 @@
+// Faults injected at the sandbox gateway, seen from the app's side: our provider in front of
+// real SDK clients. Expect the SDK's retries, then an explained error; the first request after
+// recovery succeeds; valid credentials keep being served while a background refresh fails.
+
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { ExplainedAwsError } from "@repo/aws-auth/explain";
+import { diagnose } from "@repo/aws-auth/mode";
+import { createCredentialProvider } from "@repo/aws-auth/provider";
+import type { FaultKind } from "@repo/infra/sandbox";
+import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { appEnv, clearFaults, gatewayStats, injectFault, resetGatewayStats } from "./helpers/admin";
+
+const sandbox = inject("sandbox");
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  env = await appEnv(sandbox);
+});
+
+afterEach(async () => {
+  await clearFaults(sandbox);
+});
+
+function appClients(options: { now?: () => number } = {}) {
+  const provider = createCredentialProvider(diagnose(env), { env, ...options });
+  const s3 = new S3Client({
+    region: sandbox.region,
+    endpoint: sandbox.endpoint,
+    forcePathStyle: true,
+    credentials: provider,
+  });
+  const list = () => s3.send(new ListObjectsV2Command({ Bucket: sandbox.bucket }));
+  return { provider, s3, list };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+// STS retries 5xx, throttling and network errors: three attempts in all (FACTS.md).
+const RETRIED_FAULTS: FaultKind[] = ["error-500", "error-503", "throttle", "reset"];
+
+describe("STS fails while no credentials are cached", () => {
+  it.each(RETRIED_FAULTS)(
+    "%s: retried, then explained as aws-unreachable; recovers",
+    async (kind) => {
+      const { provider, s3, list } = appClients();
+      await resetGatewayStats(sandbox);
+      await injectFault(sandbox, { kind });
+
+      const error = await rejection(list());
+      expect(error).toBeInstanceOf(ExplainedAwsError);
+      const explained = (error as ExplainedAwsError).explained;
+      expect(explained.code).toBe("aws-unreachable");
+      expect(explained.fixes.length).toBeGreaterThan(0);
+      const stats = await gatewayStats(sandbox);
+      expect(stats.stsFaulted).toBe(3);
+      expect(stats.exchangesSucceeded).toBe(0);
+      expect(provider.stats().lastError?.code).toBe("aws-unreachable");
+
+      await clearFaults(sandbox);
+      const listed = await list();
+      expect(listed.Contents?.length).toBeGreaterThan(0);
+      expect(provider.stats().lastError).toBeUndefined();
+      s3.destroy();
+    },
+  );
+});
+
+describe("STS fails while cached credentials are inside their refresh window", () => {
+  it.each(RETRIED_FAULTS)("%s: the valid credentials keep being served", async (kind) => {
+    let skew = 0;
+    // Our provider's clock only: the SDK clients would not ask it again with an hour left.
+    const { provider, s3, list } = appClients({ now: () => Date.now() + skew });
+    await list();
+    const first = await provider();
+    const expiresAt = first.expiration?.getTime() ?? 0;
+    skew = expiresAt - 2 * 60_000 - Date.now(); // 2 minutes before expiry: in the window, valid
+    await injectFault(sandbox, { kind });
+
+    for (let i = 0; i < 5; i++) {
+      expect((await provider()).accessKeyId).toBe(first.accessKeyId);
+    }
+    // The background refresh runs out of retries; its failure is kept, not thrown.
+    await expect
+      .poll(() => provider.stats().lastError?.code, { timeout: 30_000 })
+      .toBe("aws-unreachable");
+    const served = await provider();
+    expect(served.accessKeyId).toBe(first.accessKeyId);
+    expect(provider.stats().servedWhileRefreshing).toBeGreaterThanOrEqual(6);
+    // …and they still work.
+    const withServed = new S3Client({
+      region: sandbox.region,
+      endpoint: sandbox.endpoint,
+      forcePathStyle: true,
+      credentials: served,
+    });
+    const listed = await withServed.send(new ListObjectsV2Command({ Bucket: sandbox.bucket }));
+    expect(listed.Contents?.length).toBeGreaterThan(0);
+    withServed.destroy();
+    s3.destroy();
+  });
+});
