@@ -5,9 +5,12 @@
 // (moto missing), `next dev` still starts and the page shows the setup steps.
 
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { parse as parseDotenv } from "dotenv";
 import pc from "picocolors";
-import { MotoUnavailableError, type SandboxHandle, startSandbox } from "../src/sandbox/index";
+import { startSandbox } from "../src/sandbox/index";
+import { DEFAULT_STATE_DIR, readRunningSandbox } from "../src/sandbox/state";
 import { formatSandboxSummary } from "../src/sandbox/summary";
 import { readRootEnv } from "../src/sandbox/synthesis";
 import { runCli } from "./run-cli";
@@ -24,7 +27,17 @@ export function configuredAws(
   return undefined;
 }
 
-async function startSandboxForApp(): Promise<SandboxHandle | undefined> {
+/** The app's environment from a sandbox: one already running (`pnpm sandbox`), else a new one. */
+async function sandboxForApp(): Promise<
+  { appEnv: Record<string, string>; stop(): Promise<void> } | undefined
+> {
+  const running = await readRunningSandbox(DEFAULT_STATE_DIR);
+  if (running) {
+    console.log(
+      pc.dim(`Using the sandbox already running (pid ${running.pid}, ${running.endpoint}).`),
+    );
+    return { appEnv: parseDotenv(await readFile(running.appEnvFile)), stop: async () => {} };
+  }
   console.log(pc.dim("No AWS_ROLE_ARN or AWS_PROFILE configured: starting the local sandbox…"));
   try {
     const sandbox = await startSandbox({ log: (line) => console.log(pc.dim(`[sandbox] ${line}`)) });
@@ -33,16 +46,14 @@ async function startSandboxForApp(): Promise<SandboxHandle | undefined> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(pc.yellow(`The sandbox did not start: ${message}`));
-    if (error instanceof MotoUnavailableError) {
-      console.error(pc.yellow("Starting the app anyway; its page shows the setup steps."));
-    }
+    console.error(pc.yellow("Starting the app anyway; its page shows the setup steps."));
     return undefined;
   }
 }
 
 runCli(async () => {
   const reason = configuredAws(readRootEnv());
-  const sandbox = reason ? undefined : await startSandboxForApp();
+  const sandbox = reason ? undefined : await sandboxForApp();
   if (reason) console.log(pc.dim(`${reason}: running next dev with your AWS configuration.`));
 
   const nextArgs = process.argv.slice(2).filter((arg) => arg !== "--");
