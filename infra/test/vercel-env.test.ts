@@ -352,6 +352,9 @@ describe("pnpm vercel:env", () => {
   });
 });
 
+// moto needs a few seconds to start, many more on a busy 2-core machine.
+const MOTO_HOOK_TIMEOUT = 60_000;
+
 describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180_000 }, () => {
   let moto: MotoServer;
   let dir: string;
@@ -359,11 +362,11 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
   beforeAll(async () => {
     moto = await startMoto();
     dir = mkdtempSync(join(tmpdir(), "keyless-vercel-env-stack-"));
-  });
+  }, MOTO_HOOK_TIMEOUT);
   afterAll(async () => {
     await moto?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, MOTO_HOOK_TIMEOUT);
 
   it("reads the role ARNs and the bucket from the stack's outputs (DescribeStacks)", async () => {
     const iam = new IAMClient(moto.clientConfig);

@@ -151,14 +151,16 @@ async function setup(options: SetupOptions, print: ReturnType<typeof printer>): 
   // A new file lists every value it gets; .env.example's samples are not "before" values.
   const changes: readonly EnvChange[] =
     existingText === undefined
-      ? Object.entries(values).map(([key, after]) => ({ key, before: undefined, after }))
+      ? Object.entries(values)
+          .filter(([, after]) => after !== "")
+          .map(([key, after]) => ({ key, before: undefined, after }))
       : edit.changes;
   const replacing = existingText === undefined ? [] : changes.filter((c) => c.before);
   const diff = formatEnvChanges(changes);
 
   if (existingText !== undefined && changes.length === 0) {
     print.line(`${envFile} already has these values; nothing to write.`);
-  } else if (interactive) {
+  } else if (interactive && !flags["dry-run"]) {
     if (!(await confirmWrite(envFile, diff, replacing.length, streams))) {
       print.line("Nothing written.");
       return 1;
@@ -202,12 +204,8 @@ async function setup(options: SetupOptions, print: ReturnType<typeof printer>): 
     "Next steps",
     formatNextSteps(config),
   ].join("\n");
-  if (interactive) {
-    print.line(summary);
-    finishWizard("Setup done.", streams);
-  } else {
-    print.line(summary);
-  }
+  print.line(summary);
+  if (interactive) finishWizard("Setup done.", streams);
   return 0;
 }
 
