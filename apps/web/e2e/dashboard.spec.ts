@@ -11,6 +11,10 @@ function row(page: Page, key: string) {
 test("the dashboard shows the mode, the assumed identity and the seeded objects", async ({
   page,
 }, testInfo) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
   await page.goto(BASE());
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("How this app reaches AWS");
 
@@ -26,6 +30,10 @@ test("the dashboard shows the mode, the assumed identity and the seeded objects"
   const bucket = page.getByRole("region", { name: /^Bucket/ });
   await expect(bucket).toContainText(process.env.E2E_BUCKET ?? "missing bucket");
   for (const key of SEEDED) await expect(row(page, key)).toBeVisible();
+
+  // The upload form hydrated under the CSP (its button is enabled) without a single violation.
+  await expect(page.getByRole("button", { name: "Upload", exact: true })).toBeEnabled();
+  expect(violations).toEqual([]);
 
   const shot = testInfo.outputPath("dashboard.png");
   await page.screenshot({ path: shot, fullPage: true });
@@ -117,6 +125,20 @@ test("keyboard navigation reaches every control, with a visible focus ring", asy
   await page.keyboard.press("Tab");
   await page.keyboard.press("Enter");
   await expect(page.locator("main")).toBeFocused();
+});
+
+test("every response carries the security headers; the CSP lets uploads reach only the sandbox", async ({
+  request,
+}) => {
+  const headers = (await request.get(BASE())).headers();
+  const csp = headers["content-security-policy"] ?? "";
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).toContain("object-src 'none'");
+  expect(csp).toMatch(/connect-src 'self' http:\/\/127\.0\.0\.1:\d+(;|$)/);
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["referrer-policy"]).toBe("no-referrer");
+  expect(headers["permissions-policy"]).toContain("camera=()");
+  expect(headers["x-powered-by"]).toBeUndefined();
 });
 
 test("health answers 200 with the assumed role after one STS exchange", async ({ request }) => {

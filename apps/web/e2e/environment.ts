@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 // The sandbox is @repo/infra's; imported by path because apps/web does not depend on infra.
 import { type SandboxHandle, startSandbox } from "../../../infra/src/sandbox/index";
-import { type AppServer, appProcessEnv, buildApp, startApp } from "./servers";
+import {
+  APP_DIR,
+  type AppServer,
+  appProcessEnv,
+  buildApp,
+  E2E_DIST_DIR,
+  startApp,
+} from "./servers";
 
 export interface E2eEnvironment {
   sandbox: SandboxHandle;
@@ -55,9 +62,14 @@ export async function startE2eEnvironment(
     await writeFile(previewTokenFile, await sandbox.mintToken({ environment: "preview" }), {
       mode: 0o600,
     });
+    // Logs stay out of test-results/, which Playwright empties when the tests start.
+    const logs = join(APP_DIR, E2E_DIST_DIR, "..", "keyless-e2e-logs");
     const [production, preview] = await Promise.all([
-      startApp(env),
-      startApp({ ...env, AWS_WEB_IDENTITY_TOKEN_FILE: previewTokenFile }),
+      startApp(env, join(logs, "production.log")),
+      startApp(
+        { ...env, AWS_WEB_IDENTITY_TOKEN_FILE: previewTokenFile },
+        join(logs, "preview.log"),
+      ),
     ]);
     servers.push(production, preview);
     phase("both servers answering");

@@ -1,12 +1,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../test/support/moto";
 
 export const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 const NEXT_BIN = fileURLToPath(new URL("../node_modules/next/dist/bin/next", import.meta.url));
 
-/** A build of its own, so the CSP names this sandbox's endpoint and the normal build stays intact. */
-export const E2E_DIST_DIR = ".next/e2e";
+/**
+ * A build of its own, so the CSP names this sandbox's endpoint, the normal build stays intact, and
+ * a `next build` elsewhere (which empties .next) cannot pull files from under the running servers.
+ * Under node_modules/.cache: ignored by git and Biome, kept between runs for Turbopack's cache.
+ */
+export const E2E_DIST_DIR = "node_modules/.cache/keyless-e2e";
 
 /**
  * Variables that would change the credential mode if the developer's root .env set them. Empty
@@ -53,9 +60,11 @@ export interface AppServer {
   stop(): Promise<void>;
 }
 
-/** `next start` on a free port, ready when it answers. */
-export async function startApp(env: NodeJS.ProcessEnv): Promise<AppServer> {
+/** `next start` on a free port, ready when it answers; its output goes to `logFile` as well. */
+export async function startApp(env: NodeJS.ProcessEnv, logFile: string): Promise<AppServer> {
   const port = await freePort();
+  await mkdir(dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile);
   const output: string[] = [];
   const child: ChildProcess = spawn(
     process.execPath,
@@ -64,6 +73,8 @@ export async function startApp(env: NodeJS.ProcessEnv): Promise<AppServer> {
   );
   child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
   const url = `http://127.0.0.1:${port}`;
   const stop = () =>
     new Promise<void>((resolve) => {

@@ -54,7 +54,8 @@ export async function checkHealth(options: HealthOptions = {}): Promise<HealthRe
   const ok = identity !== undefined;
   // The OIDC modes assume the configured role (its ARN keeps any IAM path, which the assumed-role
   // ARN drops); a profile may assume whatever role it names, so ask STS.
-  const assumesConfiguredRole = resolution.mode === "vercel-oidc" || resolution.mode === "web-identity-file";
+  const assumesConfiguredRole =
+    resolution.mode === "vercel-oidc" || resolution.mode === "web-identity-file";
   const roleArn = assumesConfiguredRole ? resolution.roleArn : identity?.roleArn;
   const status = ok ? 200 : 503;
   if (isProductionDeployment(env)) {
