@@ -382,9 +382,9 @@ describe("faults at the gateway (STS calls only)", () => {
       await expect(exchange(token, "fault-delay")).resolves.toBeDefined();
 
       sandbox.faults.inject({ kind: "hang" });
-      const hung = await exchange(token, "fault-hang", sts({ requestTimeout: 300 })).catch(
-        (caught: unknown) => caught as Error,
-      );
+      const hung = (await exchange(token, "fault-hang", sts({ requestTimeout: 300 })).catch(
+        (caught: unknown) => caught,
+      )) as Error;
       expect(hung).toBeInstanceOf(Error);
       expect(hung.name).toBe("TimeoutError");
       // STS is down, S3 still answers.
@@ -404,16 +404,15 @@ describe("faults at the gateway (STS calls only)", () => {
       body: JSON.stringify({ kind: "throttle", count: 1 }),
     });
     expect(added.status).toBe(201);
-    expect((await (await fetch(`${admin}/faults`)).json()).faults).toMatchObject([
-      { kind: "throttle", remaining: 1 },
-    ]);
+    const listed = (await (await fetch(`${admin}/faults`)).json()) as { faults: unknown[] };
+    expect(listed.faults).toMatchObject([{ kind: "throttle", remaining: 1 }]);
     const bad = await fetch(`${admin}/faults`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ kind: "meteor" }),
     });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toContain("error-500");
+    expect(((await bad.json()) as { error: string }).error).toContain("error-500");
     expect((await fetch(`${admin}/faults`, { method: "DELETE" })).status).toBe(200);
     expect(sandbox.faults.list()).toEqual([]);
 

@@ -91,12 +91,16 @@ describe("minted tokens", () => {
 
 describe("issuer over HTTP", () => {
   it("serves discovery and a JWKS that verifies its tokens (public keys only)", async () => {
-    const discovery = await (
+    const discovery = (await (
       await fetch(`${server.url}/acme/.well-known/openid-configuration`)
-    ).json();
+    ).json()) as {
+      issuer: string;
+      jwks_uri: string;
+      id_token_signing_alg_values_supported: string[];
+    };
     expect(discovery.issuer).toBe("https://oidc.vercel.com/acme");
     expect(discovery.id_token_signing_alg_values_supported).toEqual(["RS256"]);
-    const jwks = await (await fetch(discovery.jwks_uri)).json();
+    const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: object[] };
     for (const key of jwks.keys) {
       expect(key).not.toHaveProperty("d");
       expect(key).not.toHaveProperty("p");
@@ -117,7 +121,7 @@ describe("issuer over HTTP", () => {
       body: JSON.stringify({ environment: "preview" }),
     });
     expect(minted.status).toBe(200);
-    const body = await minted.json();
+    const body = (await minted.json()) as { token: string; expiresAt: string };
     expect(decodeJwt(body.token).environment).toBe("preview");
     expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
 
