@@ -6,8 +6,8 @@ import { answers, freePort, startUntil, timed } from "./lib/processes";
 
 /**
  * P4 — what the browser downloads. Builds the web app (`pnpm --filter @repo/web build`), serves it
- * with `next start`, and sums every /_next/static script the HTML of `/` names (first-load JS, raw
- * and gzip). Then scans every client chunk in .next/static for code only the AWS SDK contains.
+ * with `next start`, and sums every /_next/static script the HTML of `/` loads or preloads
+ * (first-load JS, raw and gzip; the noModule polyfills modern browsers skip are left out). Then scans every client chunk in .next/static for code only the AWS SDK contains.
  */
 export interface P4Result {
   buildSeconds: number;
@@ -45,8 +45,10 @@ export async function runP4(): Promise<P4Result> {
   let firstLoadJsGzipBytes = 0;
   try {
     const html = await (await fetch(url)).text();
-    for (const match of html.matchAll(/["'](\/_next\/static\/[^"']+\.js)["']/g)) {
-      scripts.add(match[1] ?? "");
+    // Script tags and script preloads; `noModule` polyfills are skipped by every modern browser.
+    for (const [tag] of html.matchAll(/<(?:script|link)\b[^>]*>/gi)) {
+      const src = /(?:src|href)="(\/_next\/static\/[^"]+\.js)"/.exec(tag)?.[1];
+      if (src && !/\bnomodule\b/i.test(tag)) scripts.add(src);
     }
     for (const script of scripts) {
       const body = Buffer.from(await (await fetch(new URL(script, url))).arrayBuffer());
