@@ -2,7 +2,7 @@
 // conditions) and then decided by the infra trust evaluator on the claim sets `trust:check` uses.
 
 import type { InfraConfig } from "../config";
-import { parseProviderArn, type VercelEnvironment } from "../stack/vercel-oidc";
+import { parseProviderArn, type VercelEnvironment, vercelSubject } from "../stack/vercel-oidc";
 import { ASSUME_ACTION, decideClaims, type TemplateRole, trustMatrixCases } from "../trust/check";
 import { listOf, type PolicyDocument, parsePolicyDocument, statementsOf } from "./policy";
 import type { CheckResult, StackRole } from "./types";
@@ -145,7 +145,7 @@ export function checkTrust(
     roles.push({ logicalId: role.arn, trustPolicy: document });
     const subject =
       config.subjects[role.environment] ??
-      `owner:${config.teamSlug}:project:${config.projectName}:environment:${role.environment}`;
+      vercelSubject(config.teamSlug, config.projectName, role.environment);
     const problems = trustPolicyProblems(document, {
       providerArn,
       issuerHostPath: config.issuerHostPath,
