@@ -18,12 +18,24 @@ import { synthesizeSandbox } from "../src/sandbox/synthesis";
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
+const SAMPLE_CONFIGURATION = {
+  VERCEL_TEAM_SLUG: "acme",
+  VERCEL_PROJECT_NAME: "web",
+  VERCEL_ENVIRONMENTS: "production",
+  VERCEL_ISSUER_MODE: "team",
+  VERCEL_TEAM_ID: "",
+  VERCEL_PROJECT_ID: "",
+  AWS_REGION: "us-east-1",
+  KEYLESS_STACK_NAME: "",
+};
+
 /** Runs a TypeScript entry point of infra with node + tsx (no pnpm wrapper in between). */
 function runTs(script: string, args: string[] = []): ChildProcess {
   return spawn(process.execPath, ["--import", TSX, script, ...args], {
     cwd: INFRA,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
+    // The sample team whatever the developer's .env says (the process environment wins over it).
+    env: { ...process.env, ...SAMPLE_CONFIGURATION, NO_COLOR: "1" },
   });
 }
 
