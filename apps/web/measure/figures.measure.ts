@@ -11,13 +11,21 @@ const WARM_UP = 50;
 const SDK_MARKERS =
   /@aws-sdk|@smithy|smithy-client|AssumeRoleWithWebIdentity|GetCallerIdentity|x-amz-/;
 
-/** The JavaScript a first visit to `url` downloads: every /_next/static script the HTML names. */
+/**
+ * The JavaScript a first visit to `url` downloads: the scripts and script preloads the HTML names,
+ * minus `noModule` polyfills, which modern browsers skip.
+ */
 export async function firstLoadJs(
   url: string,
 ): Promise<{ files: number; bytes: number; gzip: number }> {
   const html = await (await fetch(url)).text();
+  const tags = [...html.matchAll(/<(?:script|link)\b[^>]*>/g)].map((m) => m[0]);
   const paths = new Set(
-    [...html.matchAll(/["'](\/_next\/static\/[^"']+\.js)["']/g)].map((m) => m[1] ?? ""),
+    tags
+      .filter((tag) => !/\bnoModule\b/i.test(tag))
+      .filter((tag) => tag.startsWith("<script") || /\bas="script"/.test(tag))
+      .map((tag) => /(?:src|href)="(\/_next\/static\/[^"]+\.js)"/.exec(tag)?.[1])
+      .filter((path): path is string => path !== undefined),
   );
   let bytes = 0;
   let gzip = 0;
