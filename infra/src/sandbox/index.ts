@@ -158,13 +158,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const tokenFile = join(stateDir, TOKEN_FILE);
     const appEnvFile = join(stateDir, APP_ENV_FILE);
     const writeTokenFile = (token: string) => writePrivateFile(tokenFile, token);
-    const tokenKeeper = await keepTokenFileFresh(issuer, writeTokenFile, (error) =>
-      log(`token refresh failed: ${String(error)}`),
+    // The app runs as the production deployment, or the first environment trusted without one.
+    const appEnvironment = config.environments.includes("production")
+      ? "production"
+      : (config.environments[0] ?? "production");
+    const tokenKeeper = await keepTokenFileFresh(
+      issuer,
+      writeTokenFile,
+      (error) => log(`token refresh failed: ${String(error)}`),
+      appEnvironment,
     );
     cleanups.push(() => tokenKeeper.stop());
     cleanups.push(() => clearStateFiles(stateDir));
 
-    const appRole = deployed.roleArns.production ?? Object.values(deployed.roleArns)[0] ?? "";
+    const appRole = deployed.roleArns[appEnvironment] ?? "";
     const appEnv = {
       AWS_REGION: config.region,
       AWS_ROLE_ARN: appRole,

@@ -115,15 +115,16 @@ export async function createLocalIssuer(
 }
 
 /**
- * Writes a fresh default token now and again halfway through each token's life, so a reader of
- * the file (the SDK re-reads it at every refresh) never holds an expired one.
+ * Writes a fresh token for `environment` now and again halfway through each token's life, so a
+ * reader of the file (the SDK re-reads it at every refresh) never holds an expired one.
  */
 export async function keepTokenFileFresh(
   issuer: Pick<LocalIssuer, "mint" | "defaultLifetimeSeconds">,
   write: (token: string) => Promise<void>,
   onError: (error: unknown) => void,
+  environment = "production",
 ): Promise<{ stop(): void }> {
-  const refresh = async () => write((await issuer.mint()).token);
+  const refresh = async () => write((await issuer.mint({ environment })).token);
   await refresh();
   const timer = setInterval(
     () => {
