@@ -8,8 +8,8 @@ import { mean, percentile } from "./lib/stats";
  * P2 — what the shared provider costs once credentials are cached.
  * - Resolution: our provider called directly, timed one call at a time (process.hrtime).
  * - ListObjectsV2 against moto (through the sandbox gateway): one client on our provider, one on
- *   the same credentials as static keys, same endpoint, calls interleaved A B B A so that drift
- *   in this noisy machine's load hits both sides alike.
+ *   the same credentials as static keys, same endpoint and HTTP handler, calls interleaved
+ *   A B B A so that drift in this noisy machine's load hits both sides alike.
  */
 export interface P2Result {
   resolutionCalls: number;
@@ -56,15 +56,17 @@ export async function runP2(sandbox: BenchSandbox, options: { quick: boolean }):
   const baseline = await timeCalls(resolutionCalls, staticProvider);
 
   const withOurs = new S3Client(config);
+  // The same HTTP handler (same keep-alive sockets to moto): only the credentials differ.
   const withStatic = new S3Client({
     region: config.region,
     endpoint: config.endpoint,
     forcePathStyle: true,
     credentials: staticKeys,
+    requestHandler: withOurs.config.requestHandler,
   });
   const list = (client: S3Client) => () =>
     client.send(new ListObjectsV2Command({ Bucket: sandbox.bucket }));
-  const listCalls = options.quick ? 100 : 600;
+  const listCalls = options.quick ? 100 : 1_000;
   for (let i = 0; i < 20; i++) {
     await list(withOurs)();
     await list(withStatic)();

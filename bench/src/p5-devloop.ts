@@ -16,6 +16,8 @@ export interface P5Result {
   cachedBuildFullTurbo: boolean;
   testSeconds?: number;
   testExitCode?: number | null;
+  /** The end of `pnpm test`'s output when it failed. */
+  testFailure?: string;
   sandboxReadySeconds: number;
   nextDevFirstPageSeconds: number;
 }
@@ -64,10 +66,17 @@ export async function runP5(options: { quick: boolean }): Promise<P5Result> {
       cachedBuildSeconds: cached.seconds,
       cachedBuildFullTurbo: /FULL TURBO/.test(cached.output),
       ...(test ? { testSeconds: test.seconds, testExitCode: test.code } : {}),
+      ...(test && test.code !== 0 ? { testFailure: plain(test.output).slice(-4000) } : {}),
       sandboxReadySeconds,
       nextDevFirstPageSeconds: dev.seconds,
     };
   } finally {
     await rm(parent, { recursive: true, force: true });
   }
+}
+
+/** Output without terminal colours. */
+function plain(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC
+  return text.replace(/\u001b\[[0-9;]*m/g, "");
 }

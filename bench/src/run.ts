@@ -142,7 +142,7 @@ function p5Rows(r: P5Result): Row[] {
           {
             bench,
             metric: "pnpm test (lint, typecheck, unit, emulator, e2e)",
-            value: `${fixed(r.testSeconds)} s (exit ${r.testExitCode})`,
+            value: `${fixed(r.testSeconds)} s (exit ${r.testExitCode}${r.testFailure ? "; output in latest.json P5.testFailure" : ""})`,
             goal: "≤ 120 s, exit 0",
             met: r.testSeconds <= 120 && r.testExitCode === 0,
           },
