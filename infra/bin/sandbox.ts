@@ -13,7 +13,7 @@ import { runCli, UsageError } from "./run-cli";
 const USAGE = `usage:
   pnpm sandbox [--port N] [--state-dir DIR]
   pnpm sandbox token [--environment production|preview|development] [--project NAME]
-                        [--team SLUG] [--expired] [--lifetime SECONDS] [--state-dir DIR]`;
+                     [--team SLUG] [--expired] [--lifetime SECONDS] [--state-dir DIR]`;
 
 function parse(args: string[]) {
   try {
