@@ -71,7 +71,8 @@ export async function runP5(options: { quick: boolean }): Promise<P5Result> {
       nextDevFirstPageSeconds: dev.seconds,
     };
   } finally {
-    await rm(parent, { recursive: true, force: true });
+    // A stopped `next dev` may still be flushing its cache for a moment.
+    await rm(parent, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
   }
 }
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type LifetimeProxy, startLifetimeProxy } from "../src/lib/fake-aws";
 import { appEnv, mintToken } from "./helpers/admin";
 import { run } from "./helpers/run";
-import { REPO_ROOT } from "./helpers/sandbox-process";
+import { REPO_ROOT, SAMPLE_INFRA_ENV } from "./helpers/sandbox-process";
 
 const sandbox = inject("sandbox");
 const secrets = new Set<string>();
@@ -129,9 +129,7 @@ describe("outputs", () => {
       cwd: join(REPO_ROOT, "infra"),
       env: {
         ...system,
-        VERCEL_TEAM_SLUG: "acme",
-        VERCEL_PROJECT_NAME: "web",
-        VERCEL_ENVIRONMENTS: "production",
+        ...SAMPLE_INFRA_ENV,
         AWS_REGION: sandbox.region,
         KEYLESS_STACK_NAME: sandbox.stackName,
         AWS_ENDPOINT_URL: sandbox.endpoint,

@@ -6,6 +6,23 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SandboxHandle } from "@repo/infra/sandbox";
 
+/**
+ * The sample configuration. The process environment wins over the repo's .env, and a blank value
+ * counts as unset, so whatever a developer's .env says, the suite runs on this.
+ */
+export const SAMPLE_INFRA_ENV = {
+  VERCEL_TEAM_SLUG: "acme",
+  VERCEL_PROJECT_NAME: "web",
+  VERCEL_ENVIRONMENTS: "production",
+  VERCEL_ISSUER_MODE: "team",
+  AWS_REGION: "us-east-1",
+  VERCEL_TEAM_ID: "",
+  VERCEL_PROJECT_ID: "",
+  OIDC_PROVIDER_ARN: "",
+  KEYLESS_STACK_NAME: "",
+  AWS_PROFILE: "",
+};
+
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** What the running sandbox wrote to its state.json (no secrets), plus where its output went. */
@@ -46,12 +63,7 @@ export async function spawnSandbox(): Promise<{
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         NO_COLOR: "1",
-        // The process environment wins over the repo's .env: the suite runs on the sample config.
-        VERCEL_TEAM_SLUG: "acme",
-        VERCEL_PROJECT_NAME: "web",
-        VERCEL_ENVIRONMENTS: "production",
-        VERCEL_ISSUER_MODE: "team",
-        AWS_REGION: "us-east-1",
+        ...SAMPLE_INFRA_ENV,
       },
       stdio: ["pipe", "pipe", "pipe"],
     },
