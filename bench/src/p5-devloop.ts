@@ -18,6 +18,8 @@ export interface P5Result {
   testExitCode?: number | null;
   /** The end of `pnpm test`'s output when it failed. */
   testFailure?: string;
+  /** When Biome stopped `pnpm test` first: the rest of it (`turbo run typecheck test e2e`) timed alone. */
+  testWithoutLint?: { seconds: number; exitCode: number | null; failure?: string };
   sandboxReadySeconds: number;
   nextDevFirstPageSeconds: number;
 }
@@ -40,6 +42,11 @@ export async function runP5(options: { quick: boolean }): Promise<P5Result> {
     if (build.code !== 0) throw new Error(`pnpm build failed:\n${build.output.slice(-3000)}`);
     const cached = await step(["build"]);
     const test = options.quick ? undefined : await step(["test"], 1_200_000);
+    // Turbo ends every run with "Tasks: N successful, M total"; without it, Biome stopped the run.
+    const lintStopped = test !== undefined && test.code !== 0 && !/Tasks:\s+\d/.test(test.output);
+    const rest = lintStopped
+      ? await step(["exec", "turbo", "run", "typecheck", "test", "e2e"], 1_200_000)
+      : undefined;
 
     const stateDir = join(parent, "sandbox-state");
     const sandbox = await startUntil(
@@ -67,6 +74,15 @@ export async function runP5(options: { quick: boolean }): Promise<P5Result> {
       cachedBuildFullTurbo: /FULL TURBO/.test(cached.output),
       ...(test ? { testSeconds: test.seconds, testExitCode: test.code } : {}),
       ...(test && test.code !== 0 ? { testFailure: plain(test.output).slice(-4000) } : {}),
+      ...(rest
+        ? {
+            testWithoutLint: {
+              seconds: rest.seconds,
+              exitCode: rest.code,
+              ...(rest.code !== 0 ? { failure: plain(rest.output).slice(-4000) } : {}),
+            },
+          }
+        : {}),
       sandboxReadySeconds,
       nextDevFirstPageSeconds: dev.seconds,
     };
