@@ -20,7 +20,6 @@ export const SAMPLE_INFRA_ENV = {
   VERCEL_PROJECT_ID: "",
   OIDC_PROVIDER_ARN: "",
   KEYLESS_STACK_NAME: "",
-  AWS_PROFILE: "",
 };
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
