@@ -1,0 +1,69 @@
+// The web app under STS faults: `next dev` on the sandbox (a dist folder of its own), faults
+// injected at the gateway. /api/health answers 503 with the explained error while STS fails, the
+// process keeps serving, and the first request after recovery answers 200.
+
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { answers, freePort, startUntil } from "../src/lib/processes";
+import { appEnv, clearFaults, injectFault } from "./helpers/admin";
+import { REPO_ROOT } from "./helpers/sandbox-process";
+
+const sandbox = inject("sandbox");
+const WEB_DIR = join(REPO_ROOT, "apps/web");
+let server: Awaited<ReturnType<typeof startUntil>>;
+let health: string;
+
+interface HealthBody {
+  ok: boolean;
+  mode: string;
+  error?: { code: string; title: string };
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  health = `http://127.0.0.1:${port}/api/health`;
+  server = await startUntil(
+    join(WEB_DIR, "node_modules/.bin/next"),
+    ["dev", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      cwd: WEB_DIR,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NEXT_TELEMETRY_DISABLED: "1",
+        // Its own build folder: never touches the one `next build` or the browser tests use.
+        KEYLESS_DIST_DIR: "node_modules/.cache/keyless-bench-dev",
+        ...(await appEnv(sandbox)),
+      },
+    },
+    () => answers(health),
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await clearFaults(sandbox);
+  await server?.stop();
+});
+
+async function getHealth(): Promise<{ status: number; body: HealthBody }> {
+  const response = await fetch(health);
+  return { status: response.status, body: (await response.json()) as HealthBody };
+}
+
+it("answers 503 with aws-unreachable while STS fails, then 200 once it recovers", async () => {
+  const healthy = await getHealth();
+  expect(healthy.status).toBe(200);
+  expect(healthy.body.mode).toBe("web-identity-file");
+
+  for (const kind of ["error-503", "reset"] as const) {
+    await injectFault(sandbox, { kind });
+    const failing = await getHealth();
+    expect(failing.status).toBe(503);
+    expect(failing.body.ok).toBe(false);
+    expect(failing.body.error?.code).toBe("aws-unreachable");
+    await clearFaults(sandbox);
+    const recovered = await getHealth();
+    expect(recovered.status).toBe(200);
+    expect(recovered.body.ok).toBe(true);
+  }
+});
