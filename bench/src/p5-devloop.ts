@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { answers, freePort, startUntil, timed } from "./lib/processes";
@@ -20,6 +20,8 @@ export interface P5Result {
   testFailure?: string;
   /** When Biome stopped `pnpm test` first: the rest of it (`turbo run typecheck test e2e`) timed alone. */
   testWithoutLint?: { seconds: number; exitCode: number | null; failure?: string };
+  /** Seconds per turbo task of the test run, slowest first (from turbo's run summary). */
+  slowestTestTasks?: Record<string, number>;
   sandboxReadySeconds: number;
   nextDevFirstPageSeconds: number;
 }
@@ -28,7 +30,13 @@ export async function runP5(options: { quick: boolean }): Promise<P5Result> {
   const parent = await mkdtemp(join(tmpdir(), "keyless-devloop-"));
   const clone = join(parent, "keyless");
   // Child processes get this machine's environment minus anything pointing at AWS or Vercel.
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CI: "1" };
+  // TURBO_RUN_SUMMARY: turbo writes .turbo/runs/*.json with each task's time.
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CI: "1",
+    TURBO_RUN_SUMMARY: "true",
+  };
   try {
     const cloned = await timed("git", ["clone", "--quiet", REPO_ROOT, clone], { cwd: parent });
     if (cloned.code !== 0) throw new Error(`git clone failed:\n${cloned.output}`);
@@ -67,7 +75,10 @@ export async function runP5(options: { quick: boolean }): Promise<P5Result> {
     );
     await dev.stop();
 
+    const slowestTestTasks = test ? await taskSeconds(clone) : undefined;
+
     return {
+      ...(slowestTestTasks ? { slowestTestTasks } : {}),
       installSeconds: install.seconds,
       buildSeconds: build.seconds,
       cachedBuildSeconds: cached.seconds,
@@ -96,4 +107,26 @@ export async function runP5(options: { quick: boolean }): Promise<P5Result> {
 function plain(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC
   return text.replace(/\u001b\[[0-9;]*m/g, "");
+}
+
+/** Task durations from the newest turbo run summary that ran tests. */
+async function taskSeconds(repo: string): Promise<Record<string, number> | undefined> {
+  const dir = join(repo, ".turbo/runs");
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".json"));
+  for (const file of files.sort().reverse()) {
+    const summary = JSON.parse(await readFile(join(dir, file), "utf8")) as {
+      tasks?: { taskId: string; execution?: { startTime: number; endTime: number } }[];
+    };
+    const tasks = (summary.tasks ?? []).filter((task) => task.execution);
+    if (!tasks.some((task) => task.taskId.endsWith("#test"))) continue;
+    return Object.fromEntries(
+      tasks
+        .map((task) => {
+          const { startTime, endTime } = task.execution as { startTime: number; endTime: number };
+          return [task.taskId, Math.round((endTime - startTime) / 100) / 10] as const;
+        })
+        .sort((a, b) => b[1] - a[1]),
+    );
+  }
+  return undefined;
 }

@@ -158,6 +158,18 @@ function p5Rows(r: P5Result): Row[] {
             met: r.testWithoutLint.seconds <= 120 && r.testWithoutLint.exitCode === 0,
           },
         ]),
+    ...(r.slowestTestTasks
+      ? [
+          {
+            bench,
+            metric: "  slowest test tasks",
+            value: Object.entries(r.slowestTestTasks)
+              .slice(0, 4)
+              .map(([task, seconds]) => `${task} ${seconds} s`)
+              .join(", "),
+          },
+        ]
+      : []),
     { bench, metric: "pnpm sandbox until ready", value: `${fixed(r.sandboxReadySeconds)} s` },
     { bench, metric: "next dev until / answers", value: `${fixed(r.nextDevFirstPageSeconds)} s` },
   ];
