@@ -21,7 +21,7 @@ afterEach(async () => {
   await clearFaults(sandbox);
 });
 
-function appClients(options: { now?: () => number } = {}) {
+function appClients(options: { now?: () => number; stsTimeoutMs?: number } = {}) {
   const provider = createCredentialProvider(diagnose(env), { env, ...options });
   const s3 = new S3Client({
     region: sandbox.region,
@@ -105,4 +105,17 @@ describe("STS fails while cached credentials are inside their refresh window", (
     withServed.destroy();
     s3.destroy();
   });
+});
+
+describe("STS hangs", () => {
+  it("the exchange times out, is explained, and the next request after recovery succeeds", async () => {
+    const { s3, list } = appClients({ stsTimeoutMs: 500 });
+    await injectFault(sandbox, { kind: "hang" });
+    const error = await rejection(list());
+    expect((error as ExplainedAwsError).explained?.code).toBe("aws-unreachable");
+    await clearFaults(sandbox);
+    const listed = await list();
+    expect(listed.Contents?.length).toBeGreaterThan(0);
+    s3.destroy();
+  }, 60_000);
 });

@@ -14,12 +14,6 @@ import {
 
 export const runtime = "nodejs";
 
-function errorKicker(code: string): string {
-  if (code === "bad-configuration" || code === "not-configured") return "Configuration problem";
-  if (code === "aws-unreachable") return "AWS could not be reached";
-  return "AWS did not accept these credentials";
-}
-
 interface HomeProps {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }

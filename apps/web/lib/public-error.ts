@@ -1,5 +1,5 @@
 import "server-only";
-import { type ExplainedError, explainAwsError } from "@repo/aws-auth/explain";
+import { explainAwsError } from "@repo/aws-auth/explain";
 import type { CredentialResolution } from "@repo/aws-auth/mode";
 
 /** What the page and the API may show about a failure: explained, never a stack or a secret. */
@@ -14,20 +14,10 @@ export interface PublicError {
   token?: { iss?: string; aud?: string | string[]; sub?: string; expired: boolean };
 }
 
-/**
- * Next bundles each route separately, so the page and /api/health carry their own copies of
- * @repo/aws-auth while the provider (on globalThis) is shared: an ExplainedAwsError thrown by the
- * page's copy fails `instanceof` in the route's. Recognise it by shape as well.
- */
-function carriedExplanation(error: unknown): ExplainedError | undefined {
-  const explained = (error as { explained?: Partial<ExplainedError> } | null)?.explained;
-  return typeof explained?.code === "string" && typeof explained.title === "string"
-    ? (explained as ExplainedError)
-    : undefined;
-}
-
 export function toPublicError(error: unknown, resolution: CredentialResolution): PublicError {
-  const explained = carriedExplanation(error) ?? explainAwsError(error, { resolution });
+  // explainAwsError recognises an ExplainedAwsError thrown by another bundle's copy of the package
+  // (Next bundles each route separately; the provider on globalThis is shared).
+  const explained = explainAwsError(error, { resolution });
   // Copy field by field: anything explainAwsError adds later stays private until chosen here.
   const result: PublicError = {
     code: explained.code,

@@ -65,6 +65,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => environment?.stop());
 
+// biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixtures argument to be destructured.
 test("figures", async ({}, testInfo) => {
   const base = environment.production.url;
   const js = await firstLoadJs(base);

@@ -6,6 +6,11 @@ export interface AwsClientConfig {
   credentials: SharedCredentialProvider;
   /** AWS_ENDPOINT_URL, passed explicitly so an env object other than process.env works too. */
   endpoint?: string;
+  /**
+   * Checksums only where an operation requires them. The SDK's default adds a CRC32 of the body to
+   * every PUT, which a presigned PUT from the browser cannot match.
+   */
+  requestChecksumCalculation: "WHEN_REQUIRED";
   /** Set only when an endpoint override is in force (the sandbox): S3 on localhost needs path-style URLs. */
   forcePathStyle?: boolean;
 }
@@ -20,7 +25,11 @@ export function awsClientConfig(env: EnvLike = process.env): AwsClientConfig {
   const { provider, resolution } = processCredentials(env);
   // A missing region is a blocking finding, so a resolution that got this far has one.
   const region = resolution.region as string;
-  const config: AwsClientConfig = { region, credentials: provider };
+  const config: AwsClientConfig = {
+    region,
+    credentials: provider,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+  };
   if (resolution.endpoint) config.endpoint = resolution.endpoint;
   if (resolution.endpoint || env.AWS_ENDPOINT_URL_S3) config.forcePathStyle = true;
   return config;

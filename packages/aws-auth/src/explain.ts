@@ -18,15 +18,32 @@ export interface ExplainedError {
   expected?: { sub?: string; aud?: string };
 }
 
+const BRAND = Symbol.for("keyless.aws-auth.ExplainedAwsError");
+
 /** An error that carries its explanation; thrown by the shared provider and the client config. */
 export class ExplainedAwsError extends Error {
   override name = "ExplainedAwsError";
+  readonly [BRAND] = true;
   constructor(
     readonly explained: ExplainedError,
     options?: { cause?: unknown },
   ) {
     super(`${explained.title}: ${explained.cause}`, options);
   }
+}
+
+/**
+ * True for an ExplainedAwsError from any copy of this module. Bundlers (Next.js builds each route
+ * separately) can load the class more than once, and the process-wide provider may throw another
+ * copy's instance, so `instanceof` alone is not enough.
+ */
+export function isExplainedAwsError(error: unknown): error is ExplainedAwsError {
+  return (
+    error instanceof ExplainedAwsError ||
+    (typeof error === "object" &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[BRAND] === true)
+  );
 }
 
 export interface ExplainContext {
@@ -60,7 +77,7 @@ const asShape = (error: unknown): ErrorShape =>
 
 /** Turns any error from STS, S3, the SDK's providers or @vercel/oidc into title, cause and fixes. */
 export function explainAwsError(error: unknown, context: ExplainContext = {}): ExplainedError {
-  if (error instanceof ExplainedAwsError) return error.explained;
+  if (isExplainedAwsError(error)) return error.explained;
   const shape = asShape(error);
   const awsCode = shape.name && shape.name !== "Error" ? shape.name : shape.code;
   const message = shape.message ?? "";

@@ -362,7 +362,7 @@ export function observeEnvironment(env: EnvLike, now: number = Date.now()): Obse
   if (set(tokenFile) && !onVercel) {
     let content: string | undefined;
     try {
-      content = readFileSync(tokenFile, "utf8");
+      content = readFileSync(/* turbopackIgnore: true */ tokenFile, "utf8");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       observed.tokenFile =
@@ -400,7 +400,7 @@ function readProfiles(env: EnvLike): NonNullable<Observations["profiles"]> {
   ] as const) {
     let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      text = readFileSync(/* turbopackIgnore: true */ file, "utf8");
     } catch {
       continue;
     }

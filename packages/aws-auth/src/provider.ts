@@ -32,15 +32,18 @@ export interface ProviderOptions {
   retryAfterFailureMs?: number;
   /** Requested session length in seconds (STS: 900 to the role's maximum). Default: the role's default. */
   durationSeconds?: number;
+  /** How long one STS request may take before it is abandoned (and retried by the SDK). Default 5 s. */
+  stsTimeoutMs?: number;
   /** Where VERCEL_OIDC_TOKEN is read from when there is no request header. Default process.env. */
   env?: EnvLike;
   /** Replaces the SDK fetch entirely (benchmarks compare fetch strategies with it). */
   fetchCredentials?: () => Promise<AwsCredentialIdentity>;
 }
 
-// STS calls made while fetching credentials. The SDK default has no timeout at all, so a hung
-// endpoint would hang every request; a few seconds is generous for STS.
-const STS_CLIENT_TIMEOUTS = { requestTimeout: 5_000, connectionTimeout: 3_000 };
+// STS calls made while fetching credentials. The SDK default has no timeout at all, and its
+// requestTimeout alone only logs a warning: without throwOnRequestTimeout a hung endpoint would
+// hang every request. A few seconds is generous for STS.
+const DEFAULT_STS_TIMEOUT_MS = 5_000;
 
 function sdkFetcher(
   resolution: CredentialResolution,
@@ -48,7 +51,11 @@ function sdkFetcher(
 ): () => Promise<AwsCredentialIdentity> {
   const clientConfig = {
     region: resolution.region,
-    requestHandler: STS_CLIENT_TIMEOUTS,
+    requestHandler: {
+      requestTimeout: options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS,
+      connectionTimeout: Math.min(3_000, options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS),
+      throwOnRequestTimeout: true,
+    },
     ...(resolution.stsEndpoint ? { endpoint: resolution.stsEndpoint } : {}),
   };
   switch (resolution.mode) {

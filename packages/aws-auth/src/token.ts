@@ -76,7 +76,7 @@ export function readOidcToken(
     return token.trim();
   }
   if (resolution.mode === "web-identity-file" && resolution.tokenFile) {
-    return readFileSync(resolution.tokenFile, "utf8").trim();
+    return readFileSync(/* turbopackIgnore: true */ resolution.tokenFile, "utf8").trim();
   }
   throw new Error(`mode ${resolution.mode} uses no identity token`);
 }

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ExplainedAwsError, explainAwsError, redact } from "../src/explain";
+import { ExplainedAwsError, explainAwsError, isExplainedAwsError, redact } from "../src/explain";
 import { resolveCredentialMode } from "../src/mode";
 import { createCredentialProvider } from "../src/provider";
 import { createIssuer } from "./helpers/issuer";
@@ -58,6 +58,7 @@ beforeAll(async () => {
         );
         return;
       }
+      if (scenario === "hang") return; // never answers: only a client-side timeout ends this
       const reply = STS_ERRORS[scenario] ?? STS_ERRORS.trust;
       res.writeHead(reply?.status ?? 500, { "content-type": "text/xml" });
       res.end(reply?.body);
@@ -67,9 +68,15 @@ beforeAll(async () => {
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+);
 
-async function exchangeFailure(name: string) {
+async function exchangeFailure(name: string, stsTimeoutMs?: number) {
   scenario = name;
   const token = await issuer.mint({ environment: "preview" });
   const resolution = resolveCredentialMode({
@@ -78,7 +85,10 @@ async function exchangeFailure(name: string) {
     AWS_REGION: "us-east-1",
     AWS_ENDPOINT_URL: endpoint,
   });
-  const provider = createCredentialProvider(resolution, { env: { VERCEL_OIDC_TOKEN: token } });
+  const provider = createCredentialProvider(resolution, {
+    env: { VERCEL_OIDC_TOKEN: token },
+    stsTimeoutMs,
+  });
   const error = await provider().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ExplainedAwsError);
   return { explained: (error as ExplainedAwsError).explained, token };
@@ -113,6 +123,27 @@ describe("explainAwsError on STS's own error responses", () => {
     const { explained } = await exchangeFailure("expired");
     expect(explained.code).toBe("token-expired");
     expect(explained.awsCode).toBe("ExpiredTokenException");
+  });
+
+  it("a hung STS endpoint times out, is retried, then explained", async () => {
+    const { explained } = await exchangeFailure("hang", 300);
+    expect(explained.code).toBe("aws-unreachable");
+  });
+
+  it("recognises an explained error from another copy of the module", () => {
+    const original = new ExplainedAwsError({
+      code: "trust-denied",
+      title: "t",
+      cause: "c",
+      fixes: [],
+    });
+    const foreign = Object.assign(new Error("copy"), {
+      explained: original.explained,
+      [Symbol.for("keyless.aws-auth.ExplainedAwsError")]: true,
+    });
+    expect(isExplainedAwsError(foreign)).toBe(true);
+    expect(explainAwsError(foreign).code).toBe("trust-denied");
+    expect(isExplainedAwsError(new Error("plain"))).toBe(false);
   });
 
   it("S3 AccessDenied is about permissions, not trust", async () => {
