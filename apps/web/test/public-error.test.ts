@@ -6,9 +6,11 @@ const resolution = resolveCredentialMode({});
 
 describe("toPublicError", () => {
   it("keeps an explanation thrown by another bundle's copy of @repo/aws-auth", () => {
-    // What `instanceof ExplainedAwsError` cannot recognise across Next's per-route bundles.
+    // What `instanceof ExplainedAwsError` cannot recognise across Next's per-route bundles: an
+    // instance of another copy of the class, carrying the package's global brand.
     const foreign = Object.assign(new Error("Not authorized"), {
       name: "ExplainedAwsError",
+      [Symbol.for("keyless.aws-auth.ExplainedAwsError")]: true,
       explained: {
         code: "trust-denied",
         title: "Not authorized to perform sts:AssumeRoleWithWebIdentity",
