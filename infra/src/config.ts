@@ -155,7 +155,7 @@ export function validateIssuerMode(raw: string | undefined): Validated<VercelIss
     ? ok(mode)
     : fail(
         "VERCEL_ISSUER_MODE",
-        `"${raw}" must be "team" (issuer https://oidc.vercel.com/<team-slug>, the default) or "global" (https://oidc.vercel.com), as set in Team Settings → Security → OIDC Federation`,
+        `"${raw}" must be "team" (issuer https://oidc.vercel.com/<team-slug>, the default) or "global" (https://oidc.vercel.com), as set in Vercel → Project → Settings → Security → OIDC Federation`,
       );
 }
 

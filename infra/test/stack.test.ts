@@ -136,6 +136,15 @@ describe("the synthesized stack (all three environments, new provider)", {
         LoggingConfiguration: {
           DestinationBucketName: { Ref: Match.stringLikeRegexp("^AppBucketAccessLogs") },
         },
+        // Browser uploads to presigned URLs: PUT/GET from Vercel deployments and next dev only.
+        CorsConfiguration: {
+          CorsRules: [
+            Match.objectLike({
+              AllowedMethods: ["PUT", "GET"],
+              AllowedOrigins: ["https://*.vercel.app", "http://localhost:3000"],
+            }),
+          ],
+        },
       },
     });
     const tlsDeny = Match.objectLike({

@@ -236,7 +236,15 @@ export class VercelOidcRole extends iam.Role {
 export interface VercelAppBucketProps {
   /** Where S3 server access logs go. @default a dedicated, retained log bucket */
   readonly accessLogsBucket?: s3.IBucket;
+  /**
+   * Origins whose pages may PUT to presigned URLs and GET presigned downloads (browser CORS).
+   * Default: Vercel deployments (`https://*.vercel.app`) and `next dev` (`http://localhost:3000`);
+   * add your custom domain here.
+   */
+  readonly browserOrigins?: string[];
 }
+
+const DEFAULT_BROWSER_ORIGINS = ["https://*.vercel.app", "http://localhost:3000"];
 
 /**
  * A private bucket for the app: public access blocked, TLS only, S3-managed encryption,
@@ -253,6 +261,16 @@ export class VercelAppBucket extends s3.Bucket {
       serverAccessLogsPrefix: "s3-access/",
       // Versioning keeps every overwrite; old versions are only worth a month of storage.
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+      // The app uploads from the browser straight to a presigned URL; without CORS the browser
+      // refuses. Only signed requests succeed, so this opens nothing by itself.
+      cors: [
+        {
+          allowedOrigins: props.browserOrigins ?? DEFAULT_BROWSER_ORIGINS,
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
+          allowedHeaders: ["content-type", "content-length"],
+          maxAge: 3600,
+        },
+      ],
     });
   }
 
