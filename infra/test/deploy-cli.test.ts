@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadInfraConfig } from "../src/config";
 import { ensureVercelOidcProvider } from "../src/stack/deploy-template";
 import { synthesizeKeylessTemplate } from "../src/stack/synth";
+import { isolatedInfraEnv } from "./helpers/cli-env";
 import { MOTO_REGION, type MotoServer, startMoto } from "./helpers/moto";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
@@ -25,19 +26,7 @@ describe("bin/cdk.ts (infra:synth|deploy|diff|destroy)", { timeout: 240_000 }, (
     home = mkdtempSync(join(tmpdir(), "keyless-cdk-home-"));
     // Every infra variable explicit (a developer's .env must not change the outcome) and a
     // throwaway HOME, so no ~/.aws profile or CDK cache takes part.
-    baseEnv = {
-      PATH: process.env.PATH,
-      HOME: home,
-      ...SAMPLE,
-      VERCEL_ENVIRONMENTS: "",
-      VERCEL_ISSUER_MODE: "",
-      VERCEL_TEAM_ID: "",
-      VERCEL_PROJECT_ID: "",
-      OIDC_PROVIDER_ARN: "",
-      AWS_PROFILE: "",
-      KEYLESS_STACK_NAME: "",
-      AWS_EC2_METADATA_DISABLED: "true",
-    };
+    baseEnv = isolatedInfraEnv({ ...SAMPLE, HOME: home, AWS_EC2_METADATA_DISABLED: "true" });
   });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 

@@ -15,6 +15,7 @@ import {
 } from "../src/trust/check";
 import { ClaimsFileError, readClaimsFile } from "../src/trust/claims-file";
 import { describeTrust } from "../src/trust/describe";
+import { isolatedInfraEnv } from "./helpers/cli-env";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };
@@ -133,18 +134,7 @@ describe("claims lists and the CLI", { timeout: 120_000 }, () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "keyless-claims-"));
-    // Every infra variable set explicitly, so a developer's .env cannot change the outcome.
-    env = {
-      PATH: process.env.PATH,
-      ...SAMPLE,
-      VERCEL_ENVIRONMENTS: "",
-      VERCEL_ISSUER_MODE: "",
-      VERCEL_TEAM_ID: "",
-      VERCEL_PROJECT_ID: "",
-      OIDC_PROVIDER_ARN: "",
-      AWS_PROFILE: "",
-      KEYLESS_STACK_NAME: "",
-    };
+    env = isolatedInfraEnv(SAMPLE);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
