@@ -9,10 +9,10 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import pc from "picocolors";
+import { readInfraEnv } from "../src/root-env";
 import { startSandbox } from "../src/sandbox/index";
 import { DEFAULT_STATE_DIR, readRunningSandbox } from "../src/sandbox/state";
 import { formatSandboxSummary } from "../src/sandbox/summary";
-import { readRootEnv } from "../src/sandbox/synthesis";
 import { runCli } from "./run-cli";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -52,7 +52,7 @@ async function sandboxForApp(): Promise<
 }
 
 runCli(async () => {
-  const reason = configuredAws(readRootEnv());
+  const reason = configuredAws(readInfraEnv());
   const sandbox = reason ? undefined : await sandboxForApp();
   if (reason) console.log(pc.dim(`${reason}: running next dev with your AWS configuration.`));
 

@@ -2,9 +2,7 @@
 // validated variable by variable. Each validator is exported on its own so the setup wizard can
 // check an answer the moment it is typed.
 
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { parse as parseDotenv } from "dotenv";
+import { ENV_FILE, type InfraEnv, readInfraEnv } from "./root-env";
 import {
   parseProviderArn,
   projectNameProblem,
@@ -19,11 +17,8 @@ import {
   vercelSubject,
 } from "./stack/vercel-oidc";
 
-/** The repo-root `.env`, found from this file so it works from any working directory. */
-export const ENV_FILE = fileURLToPath(new URL("../../.env", import.meta.url));
+export { ENV_FILE, type InfraEnv, readInfraEnv } from "./root-env";
 export const DEFAULT_STACK_NAME = "KeylessVercelOidc";
-
-export type InfraEnv = Readonly<Record<string, string | undefined>>;
 
 export interface ConfigProblem {
   /** The variable to fix, e.g. VERCEL_TEAM_SLUG. */
@@ -212,12 +207,6 @@ export function validateStackName(raw: string | undefined): Validated<string> {
         "KEYLESS_STACK_NAME",
         `"${value}" is not a CloudFormation stack name (a letter, then letters, digits, hyphens; ≤128)`,
       );
-}
-
-/** The repo-root `.env` under the process environment (the process environment wins). */
-export function readInfraEnv(envFile = ENV_FILE): InfraEnv {
-  const fromFile = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
-  return { ...fromFile, ...process.env };
 }
 
 /** Loads and validates everything; throws InfraConfigError listing every problem. */

@@ -1,12 +1,11 @@
 import { fork } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parse as parseDotenv } from "dotenv";
-import type { InfraConfig, InfraEnv } from "../config";
+import type { InfraConfig } from "../config";
+import { type InfraEnv, readInfraEnv } from "../root-env";
 import type { VercelEnvironment } from "../stack/vercel-oidc";
 import { writePrivateFile } from "./state";
 
@@ -43,15 +42,6 @@ const INFRA_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CACHE_DIR = join(INFRA_ROOT, "node_modules", ".cache", "keyless-sandbox");
 
 /**
- * The repo-root .env under the process environment, as the infra commands read it. Not
- * `readInfraEnv` from ../config: that module loads the CDK, which this process must not.
- */
-export function readRootEnv(): InfraEnv {
-  const envFile = join(INFRA_ROOT, "..", ".env");
-  return { ...(existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {}), ...process.env };
-}
-
-/**
  * Everything the template depends on: the configuration variables, the sources that build the
  * stack, and the CDK packages installed. Same key, same template, so synthesis is skipped.
  */
@@ -85,7 +75,7 @@ export function synthesizeSandbox(
   env: InfraEnv | undefined,
   workDir: string,
 ): { result: Promise<SynthesizedSandbox>; cancel(): void } {
-  const effectiveEnv = env ?? readRootEnv();
+  const effectiveEnv = env ?? readInfraEnv();
   let child: ReturnType<typeof synthesizeInChild> | undefined;
   let cancelled = false;
   const result = (async () => {
