@@ -3,6 +3,7 @@
 // the old AWS keys, through Vercel's REST API. Dry run unless --apply.
 
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { parseRoleArn } from "@repo/aws-auth/role-arn";
 import { InfraConfigError, loadInfraConfig } from "../config";
 import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "../stack/vercel-oidc";
 import {
@@ -38,7 +39,6 @@ project from .env (VERCEL_PROJECT_ID or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or V
 Values not given as flags are read from the deployed stack's outputs (CloudFormation
 DescribeStacks, with AWS_PROFILE from .env).`;
 
-const ROLE_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export interface VercelEnvOptions extends Output {
@@ -178,9 +178,10 @@ async function desiredValues(
   }
   for (const environment of config.environments) {
     const arn = roleArns[environment] ?? "";
-    if (!ROLE_ARN.test(arn)) {
+    const parsed = parseRoleArn(arn);
+    if (!parsed.ok) {
       throw new CommandUsageError(
-        `The role ARN for ${environment} ("${arn}") is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>).`,
+        `The role ARN for ${environment} ("${arn}") is not an IAM role ARN: ${parsed.problem} (arn:aws:iam::<12-digit account>:role/<name>).`,
       );
     }
   }
