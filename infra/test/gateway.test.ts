@@ -85,7 +85,9 @@ describe("the app's credential provider through the gateway", () => {
     expect(diagnose(env).mode).toBe("web-identity-file");
     const before = sandbox.stats().exchangesSucceeded;
     const config = awsClientConfig(env);
-    expect(await listKeys(config)).toEqual(SAMPLE_OBJECTS.map((object) => object.key).sort());
+    expect(await listKeys(config)).toEqual(
+      SAMPLE_OBJECTS.map((object) => `production/${object.key}`).sort(),
+    );
     const identity = await new STSClient(config).send(new GetCallerIdentityCommand({}));
     const roleName = sandbox.roleArns.production?.split("/").at(-1);
     expect(identity.Arn).toContain(`:assumed-role/${roleName}/`);

@@ -58,3 +58,22 @@ export function escapeXml(text: string): string {
     .replaceAll('"', "&quot;")
     .replaceAll("'", "&apos;");
 }
+
+/**
+ * Loopback servers answer only requests addressed to loopback (`127.0.0.1:<port>`,
+ * `localhost:<port>`, `[::1]:<port>`): a page under another name that resolves to 127.0.0.1 (DNS
+ * rebinding) carries its own name in Host. Returns false after answering 403.
+ */
+export function refuseForeignHost(
+  request: IncomingMessage,
+  response: ServerResponse,
+  port: number,
+): boolean {
+  const host = (request.headers.host ?? "").toLowerCase();
+  const allowed = ["127.0.0.1", "localhost", "[::1]"].map((name) => `${name}:${port}`);
+  if (allowed.includes(host)) return true;
+  sendJson(response, 403, {
+    error: `this sandbox server answers only requests to ${allowed.join(" or ")} (Host was "${host}")`,
+  });
+  return false;
+}

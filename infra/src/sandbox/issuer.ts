@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { exportJWK, generateKeyPair, type JSONWebKeySet, type JWTPayload, SignJWT } from "jose";
-import { readJsonBody, refuseBrowserRequests, sendJson } from "./http";
+import { readJsonBody, refuseBrowserRequests, refuseForeignHost, sendJson } from "./http";
 import { closeServer, LOOPBACK, listen } from "./net";
 
 export type IssuerMode = "team" | "global";
@@ -149,12 +149,14 @@ export interface IssuerServer {
  */
 export async function serveIssuer(issuer: LocalIssuer, port = 0): Promise<IssuerServer> {
   let baseUrl = "";
+  let boundPort = 0;
   const server = createServer((request, response) => {
+    if (!refuseForeignHost(request, response, boundPort)) return;
     handleIssuerRequest(issuer, baseUrl, request, response).catch((error: unknown) => {
       sendJson(response, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   });
-  const boundPort = await listen(server, port);
+  boundPort = await listen(server, port);
   baseUrl = `http://${LOOPBACK}:${boundPort}`;
   return { url: baseUrl, port: boundPort, close: () => closeServer(server) };
 }
