@@ -73,7 +73,7 @@ export function validateTeamSlug(raw: string | undefined): Validated<string> {
   if (blank(raw)) {
     return fail(
       "VERCEL_TEAM_SLUG",
-      "missing. In Vercel: Team Settings → General → Team URL, the part after vercel.com/ (e.g. acme).",
+      "missing. In Vercel: Team Settings → General → Team URL, the part after vercel.com/ (e.g. acme). .env.example leaves it empty on purpose: the roles trust whatever team this names, so it must be yours.",
     );
   }
   const problem = teamSlugProblem(raw.trim());
@@ -84,7 +84,7 @@ export function validateProjectName(raw: string | undefined): Validated<string> 
   if (blank(raw)) {
     return fail(
       "VERCEL_PROJECT_NAME",
-      "missing. In Vercel: open the project → Settings → General → Project Name (e.g. web).",
+      "missing. In Vercel: open the project → Settings → General → Project Name (e.g. web). .env.example leaves it empty on purpose: the roles trust whatever project this names.",
     );
   }
   const problem = projectNameProblem(raw.trim());

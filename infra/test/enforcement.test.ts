@@ -8,7 +8,12 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import {
   AssumeRoleCommand,
   AssumeRoleWithWebIdentityCommand,
@@ -73,6 +78,26 @@ afterAll(async () => {
 });
 
 describe("each role reaches only its own environment's data (SDK, header-signed)", () => {
+  it("the production role lists its own prefix, as the app does", async () => {
+    const listed = await production.send(
+      new ListObjectsV2Command({ Bucket: sandbox.bucket, Prefix: "production/", MaxKeys: 20 }),
+    );
+    expect(listed.Contents?.map((object) => object.Key)).toContain("production/welcome.txt");
+    // A continuation token carries "/", "+" and "=": the next page is signed the same way.
+    const first = await production.send(
+      new ListObjectsV2Command({ Bucket: sandbox.bucket, Prefix: "production/", MaxKeys: 1 }),
+    );
+    const next = await production.send(
+      new ListObjectsV2Command({
+        Bucket: sandbox.bucket,
+        Prefix: "production/",
+        MaxKeys: 1,
+        ContinuationToken: first.NextContinuationToken,
+      }),
+    );
+    expect(next.Contents?.[0]?.Key).not.toBe(first.Contents?.[0]?.Key);
+  });
+
   it("the production role reads and writes production/", async () => {
     const object = await production.send(get("production/welcome.txt"));
     expect(await object.Body?.transformToString()).toMatch(/Keyless sandbox/);

@@ -19,6 +19,8 @@ import {
   IssuedCredentials,
   isPresigned,
   PresignError,
+  queryMotoMisreads,
+  resignForMoto,
   SANDBOX_PLACEHOLDER_KEY_ID,
   type SignedForward,
   type SigningCredentials,
@@ -172,7 +174,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const queryCall =
       request.method === "GET" && url.pathname === "/" && url.searchParams.has("Action");
     if (!formPost && !queryCall) {
-      proxy(request, response);
+      await proxyAs(request, response, scope);
       return;
     }
     // Query-protocol calls (STS, IAM, CloudFormation) are small: buffer them to read the action.
@@ -220,7 +222,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       proxy(request, response, body, await signForUpstream(request, admin, scope, motoHost, body));
       return;
     }
+    if (admin && scope?.service === "s3" && queryMotoMisreads(request.url ?? "")) {
+      const headers = await resignForMoto(request, issuedKeys);
+      if (!headers) {
+        sendS3Error(
+          response,
+          new PresignError(
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+          ),
+        );
+        return;
+      }
+      proxy(request, response, body, { path: request.url ?? "/", headers });
+      return;
+    }
     proxy(request, response, body);
+  }
+
+  function sendS3Error(response: ServerResponse, error: PresignError): void {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message}</Message></Error>`;
+    response.writeHead(error.status, {
+      "content-type": "application/xml",
+      "content-length": Buffer.byteLength(xml),
+    });
+    response.end(xml);
   }
 
   async function presigned(
@@ -233,12 +259,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       credentials = await verifyPresigned(request, issuedKeys);
     } catch (error) {
       if (!(error instanceof PresignError)) throw error;
-      const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message}</Message></Error>`;
-      response.writeHead(error.status, {
-        "content-type": "application/xml",
-        "content-length": Buffer.byteLength(xml),
-      });
-      response.end(xml);
+      sendS3Error(response, error);
       return;
     }
     // Header-signed with the same credentials: moto decides with the role's own policies.

@@ -248,3 +248,123 @@ export async function signForUpstream(
     ),
   };
 }
+
+// --- header-signed S3 calls whose query moto reads differently --------------------------------
+
+interface AuthorizationHeader {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+function parseAuthorization(value: string | undefined): AuthorizationHeader | undefined {
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+      value ?? "",
+    );
+  if (!match) return undefined;
+  const [, accessKeyId = "", date = "", region = "", service = "", headers = "", signature = ""] =
+    match;
+  return { accessKeyId, date, region, service, signedHeaders: headers.split(";"), signature };
+}
+
+/**
+ * moto recomputes a signature from the URL as werkzeug hands it over, which decodes `%2F` and
+ * friends in the query (werkzeug keeps only space, `#`, `%`, `&`, `+` and `=` encoded): the SDK's
+ * correct signature over `prefix=production%2F` then fails there. True when that would happen.
+ */
+export function queryMotoMisreads(rawUrl: string): boolean {
+  const query = rawUrl.split("?")[1] ?? "";
+  return /%(?!20|23|25|26|2B|3D)[0-9A-F]{2}/i.test(query);
+}
+
+/** The query as werkzeug renders it, which is what moto signs over (see queryMotoMisreads). */
+function werkzeugQuery(rawQuery: string): string {
+  const keep = (text: string) =>
+    encodeURIComponent(text).replace(
+      /%(22|24|2C|2F|3A|3B|3C|3E|3F|40|5B|5C|5D|5E|60|7B|7C|7D)/gi,
+      (escaped) => decodeURIComponent(escaped),
+    );
+  return rawQuery
+    .split("&")
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf("=");
+      const [name, value] = at < 0 ? [pair, ""] : [pair.slice(0, at), pair.slice(at + 1)];
+      return `${keep(decodeURIComponent(name))}=${keep(decodeURIComponent(value))}`;
+    })
+    .sort()
+    .join("&");
+}
+
+/**
+ * For a header-signed S3 request with credentials STS issued here whose query moto would misread:
+ * checks the client's signature with the SDK's signer (resolves false when it does not match, so
+ * the request is refused as S3 would), then signs it again — same credentials, same date — over
+ * the query the way moto reads it. SigV4's canonical request is written out here because no
+ * signer produces moto's reading; the key derivation and HMAC are the SDK's.
+ */
+export async function resignForMoto(
+  request: { method?: string; url?: string; headers: IncomingHttpHeaders },
+  issued: IssuedCredentials,
+): Promise<Record<string, string> | undefined> {
+  const auth = parseAuthorization(request.headers.authorization);
+  const credentials = auth && issued.get(auth.accessKeyId);
+  const amzDateHeader = String(request.headers["x-amz-date"] ?? "");
+  const signingDate = amzDate(amzDateHeader);
+  if (!auth || !credentials || !signingDate) return undefined;
+  const { path, query } = splitPath(request.url ?? "/");
+  const headers: Record<string, string> = {};
+  for (const name of auth.signedHeaders) {
+    const value = request.headers[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const payloadHash = headers["x-amz-content-sha256"] ?? UNSIGNED_PAYLOAD;
+  const s3 = signer(credentials, auth.region, auth.service);
+  const expected = await s3.sign(
+    {
+      method: request.method ?? "GET",
+      protocol: "http:",
+      hostname: (headers.host ?? "").split(":")[0] ?? "",
+      path,
+      query: queryObject(query, []),
+      headers,
+    },
+    { signingDate, signableHeaders: new Set(auth.signedHeaders) },
+  );
+  const given = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1];
+  if (given !== auth.signature) return undefined;
+
+  const canonicalHeaders = auth.signedHeaders
+    .map((name) => `${name}:${(headers[name] ?? "").trim().replace(/\s+/g, " ")}\n`)
+    .join("");
+  const canonicalRequest = [
+    request.method ?? "GET",
+    path,
+    werkzeugQuery((request.url ?? "").split("?")[1] ?? ""),
+    canonicalHeaders,
+    auth.signedHeaders.join(";"),
+    payloadHash,
+  ].join("\n");
+  const hash = new Hash("sha256");
+  hash.update(canonicalRequest);
+  const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
+  const stringToSign = [
+    "AWS4-HMAC-SHA256",
+    amzDateHeader,
+    scope,
+    Buffer.from(await hash.digest()).toString("hex"),
+  ].join("\n");
+  const signature = await s3.sign(stringToSign, {
+    signingDate,
+    signingRegion: auth.region,
+    signingService: auth.service,
+  });
+  return {
+    ...headers,
+    authorization: `AWS4-HMAC-SHA256 Credential=${auth.accessKeyId}/${scope}, SignedHeaders=${auth.signedHeaders.join(";")}, Signature=${signature}`,
+  };
+}
