@@ -126,7 +126,17 @@ describe("presigned URLs, as the app hands them out", () => {
   });
 
   it("production credentials + a presigned GET of a production key → 200 with the object", async () => {
-    const url = await getSignedUrl(production, get("production/welcome.txt"), { expiresIn: 60 });
+    // As the app signs it: with a response-content-disposition full of characters moto reads
+    // differently from the signer (the gateway signs its forward the way moto reads it).
+    const url = await getSignedUrl(
+      production,
+      new GetObjectCommand({
+        Bucket: sandbox.bucket,
+        Key: "production/welcome.txt",
+        ResponseContentDisposition: `attachment; filename="welcome.txt"; filename*=UTF-8''welcome.txt`,
+      }),
+      { expiresIn: 60 },
+    );
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/Keyless sandbox/);
@@ -183,6 +193,43 @@ describe("presigned URLs, as the app hands them out", () => {
 });
 
 describe("the gateway fails closed", () => {
+  const exchangeWith = async (token: string) => {
+    const sts = new STSClient({
+      region: sandbox.region,
+      endpoint: sandbox.endpoint,
+      maxAttempts: 1,
+    });
+    try {
+      return await sts.send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: sandbox.roleArns.production,
+          RoleSessionName: "fail-closed",
+          WebIdentityToken: token,
+        }),
+      );
+    } catch (error) {
+      return error as Error;
+    } finally {
+      sts.destroy();
+    }
+  };
+
+  it("matches iss exactly: a trailing slash is another issuer", async () => {
+    const answer = await exchangeWith(
+      await sandbox.mintToken({ issuer: `${sandbox.tokenIssuer}/` }),
+    );
+    expect(answer).toMatchObject({ name: "InvalidIdentityTokenException" });
+    expect((answer as Error).message).toMatch(/No OpenIDConnect provider found/);
+  });
+
+  it("refuses a token issued in the future (iat), even with a valid nbf", async () => {
+    const answer = await exchangeWith(await sandbox.mintToken({ issuedAtShiftSeconds: 3600 }));
+    expect(answer).toMatchObject({ name: "InvalidIdentityTokenException" });
+    expect((answer as Error).message).toMatch(/issued-at/);
+    // The same token without the shift is accepted: the check is the iat, nothing else.
+    expect(await exchangeWith(await sandbox.mintToken())).toHaveProperty("Credentials");
+  });
+
   it("refuses STS actions other than AssumeRoleWithWebIdentity and GetCallerIdentity", async () => {
     const sts = new STSClient({
       region: sandbox.region,

@@ -158,7 +158,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const scope = credentialScope(request, url);
-    if (admin && isPresigned(url) && scope?.service === "s3") {
+    // A preflight for a presigned URL carries its query but is no signed request itself.
+    if (admin && isPresigned(url) && scope?.service === "s3" && request.method !== "OPTIONS") {
       await presigned(request, response, scope);
       return;
     }
@@ -218,6 +219,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     scope: CredentialScope | undefined,
     body?: Buffer,
   ): Promise<void> {
+    // A browser's CORS preflight carries no signature; S3 answers it from the bucket's CORS rules
+    // without one, moto only with a signature: the sandbox asks on the browser's behalf.
+    if (admin && request.method === "OPTIONS" && !request.headers.authorization) {
+      const preflight = { region, service: "s3" };
+      proxy(request, response, body, await signForUpstream(request, admin, preflight, motoHost));
+      return;
+    }
     if (admin && scope && scope.accessKeyId === SANDBOX_PLACEHOLDER_KEY_ID) {
       proxy(request, response, body, await signForUpstream(request, admin, scope, motoHost, body));
       return;

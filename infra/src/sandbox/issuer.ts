@@ -25,6 +25,8 @@ export interface MintOptions {
   lifetimeSeconds?: number;
   /** Moves `nbf` (and `iat`) this many seconds into the future. */
   notBeforeInSeconds?: number;
+  /** Moves only `iat` this many seconds (a token "issued" in the future, `nbf` still now). */
+  issuedAtShiftSeconds?: number;
   /** Overrides for forged tokens: a wrong issuer or audience. */
   issuer?: string;
   audience?: string;
@@ -100,7 +102,7 @@ export async function createLocalIssuer(
         project === identity.project ? identity.projectId : sampleVercelId("prj", project),
       environment,
       scope: subject,
-      iat: issuedAt,
+      iat: issuedAt + (options.issuedAtShiftSeconds ?? 0),
       nbf: issuedAt,
       exp: expiresAt,
       ...(environment === "development" ? { user_id: "sandbox-user" } : {}),

@@ -25,6 +25,8 @@ export interface SigningCredentials {
 export const SANDBOX_PLACEHOLDER_KEY_ID = "sandbox";
 
 const sha256 = Hash.bind(null, "sha256");
+/** Headers worth signing when the gateway signs for moto: what S3 and the query APIs read. */
+const SIGNED_UPSTREAM = /^(host|content-type|content-md5|range|if-[a-z-]+|x-amz-.+)$/;
 const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 const AUTH_QUERY = [
   "X-Amz-Algorithm",
@@ -222,17 +224,11 @@ export async function signForUpstream(
       headers,
       body,
     },
-    // Only what identifies the request: proxies and browsers add headers of their own.
+    // Only what identifies the request: browsers add headers of their own (sec-ch-ua, origin, …).
     {
-      unsignableHeaders: new Set([
-        "user-agent",
-        "accept",
-        "accept-encoding",
-        "accept-language",
-        "origin",
-        "referer",
-        "content-length",
-      ]),
+      unsignableHeaders: new Set(
+        Object.keys(headers).filter((name) => !SIGNED_UPSTREAM.test(name)),
+      ),
     },
   );
   // The query as the client encoded it (the SDK's RFC 3986 encoding, which the signer also uses).
@@ -241,12 +237,34 @@ export async function signForUpstream(
     .split("&")
     .filter((part) => part && !AUTH_QUERY.includes(decodeURIComponent(part.split("=")[0] ?? "")))
     .join("&");
-  return {
-    path: search ? `${path}?${search}` : path,
-    headers: Object.fromEntries(
-      Object.entries(signed.headers).map(([name, value]) => [name, String(value)]),
-    ),
-  };
+  const forwardHeaders = Object.fromEntries(
+    Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), String(value)]),
+  );
+  const forwardPath = search ? `${path}?${search}` : path;
+  const authorization = forwardHeaders.authorization ?? "";
+  if (scope.service === "s3" && queryMotoMisreads(forwardPath)) {
+    // moto would read this query differently from the signer: sign it as moto reads it.
+    const auth = parseAuthorization(authorization);
+    if (auth) {
+      const signature = await motoStyleSignature({
+        method: request.method ?? "GET",
+        path,
+        rawQuery: search,
+        headers: forwardHeaders,
+        signedHeaders: auth.signedHeaders,
+        payloadHash: forwardHeaders["x-amz-content-sha256"] ?? UNSIGNED_PAYLOAD,
+        credentials,
+        region: scope.region,
+        service: scope.service,
+        amzDate: forwardHeaders["x-amz-date"] ?? "",
+      });
+      forwardHeaders.authorization = authorization.replace(
+        /Signature=[0-9a-f]{64}/,
+        `Signature=${signature}`,
+      );
+    }
+  }
+  return { path: forwardPath, headers: forwardHeaders };
 }
 
 // --- header-signed S3 calls whose query moto reads differently --------------------------------
@@ -338,33 +356,68 @@ export async function resignForMoto(
   const given = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1];
   if (given !== auth.signature) return undefined;
 
-  const canonicalHeaders = auth.signedHeaders
-    .map((name) => `${name}:${(headers[name] ?? "").trim().replace(/\s+/g, " ")}\n`)
-    .join("");
-  const canonicalRequest = [
-    request.method ?? "GET",
-    path,
-    werkzeugQuery((request.url ?? "").split("?")[1] ?? ""),
-    canonicalHeaders,
-    auth.signedHeaders.join(";"),
-    payloadHash,
-  ].join("\n");
-  const hash = new Hash("sha256");
-  hash.update(canonicalRequest);
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
-  const stringToSign = [
-    "AWS4-HMAC-SHA256",
-    amzDateHeader,
-    scope,
-    Buffer.from(await hash.digest()).toString("hex"),
-  ].join("\n");
-  const signature = await s3.sign(stringToSign, {
-    signingDate,
-    signingRegion: auth.region,
-    signingService: auth.service,
+  const signature = await motoStyleSignature({
+    method: request.method ?? "GET",
+    path,
+    rawQuery: (request.url ?? "").split("?")[1] ?? "",
+    headers,
+    signedHeaders: auth.signedHeaders,
+    payloadHash,
+    credentials,
+    region: auth.region,
+    service: auth.service,
+    amzDate: amzDateHeader,
   });
   return {
     ...headers,
     authorization: `AWS4-HMAC-SHA256 Credential=${auth.accessKeyId}/${scope}, SignedHeaders=${auth.signedHeaders.join(";")}, Signature=${signature}`,
   };
+}
+
+interface MotoSigningInput {
+  method: string;
+  path: string;
+  rawQuery: string;
+  headers: Record<string, string>;
+  signedHeaders: readonly string[];
+  payloadHash: string;
+  credentials: SigningCredentials;
+  region: string;
+  service: string;
+  /** `20261125T120000Z` */
+  amzDate: string;
+}
+
+/**
+ * SigV4 over the canonical request as moto computes it (query as werkzeug renders it). The
+ * canonical request is written out here because no signer produces moto's reading of the query;
+ * the key derivation and HMAC are the SDK's.
+ */
+async function motoStyleSignature(input: MotoSigningInput): Promise<string> {
+  const canonicalHeaders = input.signedHeaders
+    .map((name) => `${name}:${(input.headers[name] ?? "").trim().replace(/\s+/g, " ")}\n`)
+    .join("");
+  const canonicalRequest = [
+    input.method,
+    input.path,
+    werkzeugQuery(input.rawQuery),
+    canonicalHeaders,
+    input.signedHeaders.join(";"),
+    input.payloadHash,
+  ].join("\n");
+  const hash = new Hash("sha256");
+  hash.update(canonicalRequest);
+  const scope = `${input.amzDate.slice(0, 8)}/${input.region}/${input.service}/aws4_request`;
+  const stringToSign = [
+    "AWS4-HMAC-SHA256",
+    input.amzDate,
+    scope,
+    Buffer.from(await hash.digest()).toString("hex"),
+  ].join("\n");
+  return signer(input.credentials, input.region, input.service).sign(stringToSign, {
+    signingDate: amzDate(input.amzDate),
+    signingRegion: input.region,
+    signingService: input.service,
+  });
 }
