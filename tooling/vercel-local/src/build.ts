@@ -27,10 +27,10 @@ export class BuildFailedError extends Error {
   }
 }
 
-/** One build folder per checkout and environment, outside the repo (see the file comment). */
-export function stagingDir(environment: string): string {
+/** One build folder per checkout and label, outside the repo (see the file comment). */
+export function stagingDir(label: string): string {
   const checkout = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 10);
-  return join(tmpdir(), `keyless-vercel-local-${checkout}`, environment);
+  return join(tmpdir(), `keyless-vercel-local-${checkout}`, label);
 }
 
 async function gitFiles(): Promise<string[]> {
@@ -64,6 +64,8 @@ export async function gitFacts() {
 
 export interface BuildRequest {
   environment: string;
+  /** Names the build folder: builds with different labels never share (or clobber) one. */
+  label?: string;
   /** The build's whole environment (see environment.ts). */
   env: Record<string, string>;
   /** Variables that change per deployment but not the output (tokens, ids): kept out of the key. */
@@ -89,7 +91,7 @@ interface Manifest {
 
 /** Builds unless the same sources were already built with the same environment. */
 export async function buildDeployment(request: BuildRequest): Promise<BuildResult> {
-  const root = stagingDir(request.environment);
+  const root = stagingDir(request.label ?? request.environment);
   const files = await gitFiles();
   const hash = createHash("sha256");
   for (const file of files.sort()) {

@@ -24,6 +24,8 @@ export const PROJECT = { team: "acme", name: "web" };
 
 export interface BuildOptions {
   environment: VercelEnvironment;
+  /** Build folder name (default: the environment); the tests use their own. */
+  label?: string;
   host: string;
   omitProjectRegion?: boolean;
   projectVariables?: Record<string, string>;
@@ -62,6 +64,7 @@ export async function buildForSandbox(sandbox: SandboxAccess, options: BuildOpti
   );
   const built = await buildDeployment({
     environment: options.environment,
+    label: options.label,
     env,
     volatile: VOLATILE,
     log: options.log,
@@ -71,6 +74,8 @@ export async function buildForSandbox(sandbox: SandboxAccess, options: BuildOpti
 
 export interface ServeOptions extends Omit<DeploymentOptions, "git"> {
   port: number;
+  /** Serve the build as another deployment (its own dpl_ id), e.g. a preview of the same code. */
+  deploymentId?: string;
   log(line: string): void;
 }
 
@@ -90,6 +95,7 @@ export async function serveBuild(
   options: ServeOptions,
 ): Promise<RunningDeployment> {
   const deployment: DeploymentOptions = { ...options, git: built.git };
+  const deploymentId = options.deploymentId ?? built.deploymentId;
   const variables = projectVariables(sandbox, options);
   const runtimes = new Map<string, string>();
   const resolving = new Map<string, Promise<string>>();
@@ -111,7 +117,7 @@ export async function serveBuild(
   const host = new FunctionHost({
     checkoutRoot: built.root,
     workDir,
-    envFor: (fn) => functionEnvironment(deployment, built.deploymentId, PROJECT, variables, fn.name),
+    envFor: (fn) => functionEnvironment(deployment, deploymentId, PROJECT, variables, fn.name),
     nodePath: (fn) => nodePath(fn.config.runtime),
     log: (fn, line) => options.log(`λ ${fn.name}: ${line}`),
   });
@@ -137,7 +143,7 @@ export async function serveBuild(
   }
   return {
     ...server,
-    deploymentId: built.deploymentId,
+    deploymentId,
     environment: options.environment,
     runtimes,
     sizes: async () => {
