@@ -1,6 +1,7 @@
 // pnpm vercel:local [--env production|preview|development] [--port 3000] [--function-region iad1]
 //   Builds apps/web with the real Vercel CLI (offline) and serves it the way Vercel runs it, on
 //   the local sandbox (one already running, else one started here and stopped on exit).
+import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { BuildFailedError } from "../src/build";
@@ -9,6 +10,7 @@ import { VERCEL_REGIONS } from "../src/environment";
 import {
   findRunningSandbox,
   MotoUnavailableError,
+  REPO_ROOT,
   type SandboxAccess,
   SandboxConfigError,
   startOwnSandbox,
@@ -71,7 +73,11 @@ async function sandbox(log: (line: string) => void): Promise<SandboxAccess> {
     return running;
   }
   log("no sandbox running: starting one (moto, local issuer, gateway)…");
-  return startOwnSandbox({ log: (line) => log(`[sandbox] ${line}`) });
+  // The build bakes the sandbox's endpoint into the CSP, so a gateway port that stays the same
+  // from run to run (one per checkout, when free) lets the next start reuse the build.
+  const stable = 41_000 + (createHash("sha256").update(REPO_ROOT).digest()[0] ?? 0);
+  const gateway = (await portIsFree(stable)) ? stable : 0;
+  return startOwnSandbox({ ports: { gateway }, log: (line) => log(`[sandbox] ${line}`) });
 }
 
 async function main(): Promise<number> {
