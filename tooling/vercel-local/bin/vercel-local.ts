@@ -136,7 +136,9 @@ async function main(): Promise<number> {
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   for (const [name, bytes] of Object.entries(await deployment.sizes())) {
-    log(`function ${name}: ${(bytes / 1024 / 1024).toFixed(1)} MB as deployed (its folder + traced files)`);
+    log(
+      `function ${name}: ${(bytes / 1024 / 1024).toFixed(1)} MB as deployed (its folder + traced files)`,
+    );
   }
   log(
     `${chosen.environment} deployment ${deployment.deploymentId} ready on http://localhost:${chosen.port} in ${seconds} s (Ctrl-C stops it)`,

@@ -47,7 +47,9 @@ test("a busy port is one clear line, before any build", async () => {
   try {
     const { child, output } = runCli(["--port", String(port)]);
     expect(await exited(child)).not.toBe(0);
-    const lines = output().split("\n").filter((line) => line.startsWith("vercel:local"));
+    const lines = output()
+      .split("\n")
+      .filter((line) => line.startsWith("vercel:local"));
     expect(lines).toEqual([
       `vercel:local: port ${port} is already in use: stop what runs there or pass --port N.`,
     ]);
@@ -93,7 +95,7 @@ test("Ctrl-C leaves no process behind: sandbox, functions, servers", async () =>
   await expect.poll(output, { timeout: 200_000, intervals: [1000] }).toMatch(/ready on http/);
   // Start a function (a child process of its own) before stopping.
   const health = await fetch(`http://127.0.0.1:${port}/api/health`);
-  expect((await health.json()).mode).toBe("vercel-oidc");
+  expect(((await health.json()) as { mode: string }).mode).toBe("vercel-oidc");
   expect(groupMembers(pgid).length).toBeGreaterThanOrEqual(4);
 
   process.kill(-pgid, "SIGINT");

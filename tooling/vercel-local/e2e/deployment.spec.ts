@@ -32,7 +32,11 @@ test("production runs in vercel-oidc mode with Vercel's headers, and /api/health
   const body = await health.text();
   seen.push(body);
   expect(health.status()).toBe(200);
-  expect(JSON.parse(body)).toMatchObject({ ok: true, mode: "vercel-oidc", roleArn: env("VL_ROLE") });
+  expect(JSON.parse(body)).toMatchObject({
+    ok: true,
+    mode: "vercel-oidc",
+    roleArn: env("VL_ROLE"),
+  });
 
   // Static files come from static/, not from a function.
   const icon = await request.get(`${env("VL_PRODUCTION_URL")}/icon.svg`);
@@ -94,11 +98,15 @@ test("a preview deployment is refused by the production-only stack, with the rea
   expect(health.status()).toBe(503);
   const parsed = JSON.parse(body) as { mode: string; error?: { code: string; cause?: string } };
   expect(parsed.mode).toBe("vercel-oidc");
-  expect(JSON.stringify(parsed.error)).toContain("Not authorized to perform sts:AssumeRoleWithWebIdentity");
+  expect(JSON.stringify(parsed.error)).toContain(
+    "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+  );
 
   await open(page, env("VL_PREVIEW_URL"));
   await expect(page.getByText("mode: vercel-oidc")).toBeVisible();
-  await expect(page.getByText(/Not authorized to perform sts:AssumeRoleWithWebIdentity/).first()).toBeVisible();
+  await expect(
+    page.getByText(/Not authorized to perform sts:AssumeRoleWithWebIdentity/).first(),
+  ).toBeVisible();
 
   const refused = (await lookupAssumeRoleEvents(env("VL_ENDPOINT"))).filter(
     (event) =>

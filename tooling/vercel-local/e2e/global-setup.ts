@@ -67,7 +67,12 @@ export default async function globalSetup() {
     const [production, preview, elsewhere] = await Promise.all([
       serve({ environment: "production" }),
       serve({ environment: "preview", own: true }),
-      serve({ environment: "production", functionRegion: "sfo1", omitProjectRegion: true, own: true }),
+      serve({
+        environment: "production",
+        functionRegion: "sfo1",
+        omitProjectRegion: true,
+        own: true,
+      }),
     ]);
     Object.assign(process.env, {
       VL_PRODUCTION_URL: production.url,

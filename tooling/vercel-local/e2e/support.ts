@@ -40,13 +40,18 @@ export async function lookupAssumeRoleEvents(endpoint: string) {
       "x-amz-target": "CloudTrail_20131101.LookupEvents",
     },
     body: JSON.stringify({
-      LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "AssumeRoleWithWebIdentity" }],
+      LookupAttributes: [
+        { AttributeKey: "EventName", AttributeValue: "AssumeRoleWithWebIdentity" },
+      ],
       MaxResults: 50,
     }),
   });
   const body = (await response.json()) as { Events?: TrailEvent[] };
-  return (body.Events ?? []).map((event) => JSON.parse(event.CloudTrailEvent) as {
-    requestParameters?: { roleSessionName?: string; roleArn?: string };
-    errorCode?: string;
-  });
+  return (body.Events ?? []).map(
+    (event) =>
+      JSON.parse(event.CloudTrailEvent) as {
+        requestParameters?: { roleSessionName?: string; roleArn?: string };
+        errorCode?: string;
+      },
+  );
 }

@@ -34,7 +34,13 @@ export function stagingDir(label: string): string {
 }
 
 async function gitFiles(): Promise<string[]> {
-  const out = await capture("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+  const out = await capture("git", [
+    "ls-files",
+    "-z",
+    "--cached",
+    "--others",
+    "--exclude-standard",
+  ]);
   return out.split("\0").filter(Boolean);
 }
 
@@ -126,10 +132,12 @@ export async function buildDeployment(request: BuildRequest): Promise<BuildResul
   await rm(manifestFile, { force: true });
   for (const file of files) {
     await mkdir(dirname(join(root, file)), { recursive: true });
-    await copyFile(join(REPO_ROOT, file), join(root, file)).catch((error: NodeJS.ErrnoException) => {
-      // A file deleted but not yet staged in git is listed and gone: the clone would lack it too.
-      if (error.code !== "ENOENT") throw error;
-    });
+    await copyFile(join(REPO_ROOT, file), join(root, file)).catch(
+      (error: NodeJS.ErrnoException) => {
+        // A file deleted but not yet staged in git is listed and gone: the clone would lack it too.
+        if (error.code !== "ENOENT") throw error;
+      },
+    );
   }
   await mkdir(join(root, ".vercel"), { recursive: true });
   await writeFile(

@@ -52,7 +52,10 @@ const VOLATILE = [
   ...Object.keys(hostBasics()),
 ];
 
-export async function buildForSandbox(sandbox: SandboxAccess, options: BuildOptions): Promise<Built> {
+export async function buildForSandbox(
+  sandbox: SandboxAccess,
+  options: BuildOptions,
+): Promise<Built> {
   const git = await gitFacts();
   const deployment: DeploymentOptions = { ...options, git };
   const env = buildEnvironment(
@@ -113,7 +116,12 @@ export async function serveBuild(
     }
     return found;
   };
-  const workDir = join(built.root, ".vercel", "local", `${options.environment}-${randomBytes(4).toString("hex")}`);
+  const workDir = join(
+    built.root,
+    ".vercel",
+    "local",
+    `${options.environment}-${randomBytes(4).toString("hex")}`,
+  );
   const host = new FunctionHost({
     checkoutRoot: built.root,
     workDir,

@@ -56,7 +56,11 @@ export async function indexOutput(outputDir: string): Promise<OutputIndex> {
         const config = JSON.parse(
           await readFile(join(real, ".vc-config.json"), "utf8"),
         ) as VercelFunctionConfig;
-        fn = { name: relative(await realpath(root), real).replace(/\.func$/, ""), sourceDir: real, config };
+        fn = {
+          name: relative(await realpath(root), real).replace(/\.func$/, ""),
+          sourceDir: real,
+          config,
+        };
         byRealDir.set(real, fn);
       }
       functions.set(`/${rel.replace(/\.func$/, "")}`, fn);

@@ -4,12 +4,7 @@
 // then `hit`, `miss` and `error`. Vercel's proxy is not published; `@vercel/routing-utils` gives
 // the route types and tells handlers apart, so only the matching loop is written here — the
 // subset of the spec that `@vercel/next`'s output uses.
-import {
-  type HandleValue,
-  isHandler,
-  type Route,
-  type RouteWithSrc,
-} from "@vercel/routing-utils";
+import { type HandleValue, isHandler, type Route, type RouteWithSrc } from "@vercel/routing-utils";
 
 export type Phase = HandleValue | null;
 
@@ -166,7 +161,11 @@ export class Router {
   }
 
   resolve(request: RoutingRequest): RoutingResult {
-    const state: State = { path: request.path, query: new URLSearchParams(request.query), headers: {} };
+    const state: State = {
+      path: request.path,
+      query: new URLSearchParams(request.query),
+      headers: {},
+    };
     const finish = (found: boolean): RoutingResult => {
       if (found) this.runPhase("hit", state, request);
       else if (!state.status || state.status < 300 || state.status >= 400) {

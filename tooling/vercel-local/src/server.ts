@@ -105,7 +105,9 @@ export async function serveDeployment(options: DeploymentServerOptions): Promise
     if (file || prerender?.file) {
       const path = file?.file ?? prerender?.file ?? "";
       const type =
-        file?.contentType ?? CONTENT_TYPES[extname(prerender?.file ?? path)] ?? "application/octet-stream";
+        file?.contentType ??
+        CONTENT_TYPES[extname(prerender?.file ?? path)] ??
+        "application/octet-stream";
       response.writeHead(status ?? prerender?.status ?? 200, {
         "content-type": type,
         ...prerender?.headers,
@@ -129,11 +131,18 @@ export async function serveDeployment(options: DeploymentServerOptions): Promise
       const write = response.writeHead.bind(response);
       response.writeHead = ((code: number, ...rest: unknown[]) => {
         for (const [name, value] of Object.entries(result.headers)) {
-          if (name !== "x-matched-path" && !response.hasHeader(name)) response.setHeader(name, value);
+          if (name !== "x-matched-path" && !response.hasHeader(name))
+            response.setHeader(name, value);
         }
         return (write as (...args: unknown[]) => ServerResponse)(code, ...rest);
       }) as typeof response.writeHead;
-      await options.host.invoke(fn, request, response, `${url.pathname}${query ? `?${query}` : ""}`, headers);
+      await options.host.invoke(
+        fn,
+        request,
+        response,
+        `${url.pathname}${query ? `?${query}` : ""}`,
+        headers,
+      );
       return;
     }
     response.writeHead(status ?? 404, { "content-type": "text/plain; charset=utf-8" });
