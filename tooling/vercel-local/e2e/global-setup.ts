@@ -9,8 +9,8 @@ import { freePort, HARNESS_LOG } from "./support";
 
 /**
  * One sandbox, one `vercel build --prod` (shared by every test: a build is the slow part), and
- * three deployments served from it: production (as deployed), a preview whose stack trusts only
- * production, and production in another function region with the project's AWS_REGION unset.
+ * two deployments served from it: production (as deployed) and a preview whose stack trusts
+ * only production.
  */
 export default async function globalSetup() {
   mkdirSync(dirname(HARNESS_LOG), { recursive: true });
@@ -46,12 +46,7 @@ export default async function globalSetup() {
     });
     // The build's own log (Vercel's lines, the preflight's) joins the log the tests search.
     appendFileSync(HARNESS_LOG, readFileSync(built.logFile));
-    const serve = async (options: {
-      environment: "production" | "preview";
-      functionRegion?: string;
-      omitProjectRegion?: boolean;
-      own?: boolean;
-    }) => {
+    const serve = async (options: { environment: "production" | "preview"; own?: boolean }) => {
       const port = await freePort();
       const deployment = await serveBuild(sandbox as SandboxAccess, built, {
         ...options,
@@ -64,22 +59,15 @@ export default async function globalSetup() {
       running.push(deployment);
       return deployment;
     };
-    const [production, preview, elsewhere] = await Promise.all([
+    const [production, preview] = await Promise.all([
       serve({ environment: "production" }),
       serve({ environment: "preview", own: true }),
-      serve({
-        environment: "production",
-        functionRegion: "sfo1",
-        omitProjectRegion: true,
-        own: true,
-      }),
     ]);
     Object.assign(process.env, {
       VL_PRODUCTION_URL: production.url,
       VL_PRODUCTION_DEPLOYMENT: production.deploymentId,
       VL_PREVIEW_URL: preview.url,
       VL_PREVIEW_DEPLOYMENT: preview.deploymentId,
-      VL_ELSEWHERE_URL: elsewhere.url,
       VL_ENDPOINT: sandbox.endpoint,
       VL_REGION: sandbox.region,
       VL_STACK: sandbox.stackName,
