@@ -12,13 +12,16 @@ type MutableEnv = Record<string, string | undefined>;
 /**
  * Loads the one file users edit — the workspace-root `.env` — and, when that and the process
  * environment configure no AWS at all, the local sandbox's generated `.sandbox/app.env`.
- * Values already in the process environment always win (Vercel, CI, the shell).
+ * Values already in the process environment always win (Vercel, CI, the shell). On Vercel
+ * (`VERCEL=1`) neither file is read: the project's variables are the whole configuration, and a
+ * `.env` or sandbox file that slipped into a deployment must not change it.
  */
 export function loadWorkspaceEnv(
   workspaceRoot: string,
   env: MutableEnv = process.env,
 ): LoadedEnvFiles {
   const files: string[] = [];
+  if (env.VERCEL === "1") return { files };
   if (mergeEnvFile(join(workspaceRoot, ".env"), env)) files.push(".env");
 
   const sandboxEnv = join(workspaceRoot, ".sandbox", "app.env");

@@ -29,13 +29,16 @@ describe("repositoryUrl", () => {
 });
 
 describe("deployUrl", () => {
-  it("clones the repository with apps/web as root and prompts for the three variables", () => {
+  it("clones into the project the stack trusts, asking only what is known before the stack", () => {
     const url = new URL(deployUrl("https://github.com/acme/keyless"));
     expect(url.origin + url.pathname).toBe("https://vercel.com/new/clone");
     expect(url.searchParams.get("repository-url")).toBe("https://github.com/acme/keyless");
     expect(url.searchParams.get("root-directory")).toBe("apps/web");
-    expect(url.searchParams.get("env")).toBe("AWS_REGION,AWS_ROLE_ARN,S3_BUCKET");
-    expect(url.searchParams.get("envDescription")).toContain("No AWS keys");
+    // Stack outputs cannot be known before `pnpm infra:deploy`: the button must not ask for them.
+    expect(url.searchParams.get("env")).toBe("ENABLE_EXPERIMENTAL_COREPACK");
+    expect(url.searchParams.get("envDescription")).toContain("pnpm vercel:env --apply");
+    // The name .env.example and the sandbox use: the stack's trust pins it.
+    expect(url.searchParams.get("project-name")).toBe("web");
     expect(url.searchParams.get("envLink")).toBe(
       "https://github.com/acme/keyless/blob/main/apps/web/README.md#environment-variables",
     );

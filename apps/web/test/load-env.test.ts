@@ -33,6 +33,14 @@ describe("loadWorkspaceEnv", () => {
     expect(env.AWS_PROFILE).toBeUndefined();
   });
 
+  it("reads neither file on Vercel, where the project's variables are the configuration", () => {
+    writeFileSync(join(root, ".env"), "VERCEL_TOKEN=secret\nAWS_PROFILE=work\n");
+    sandboxEnv("AWS_ROLE_ARN=arn:aws:iam::000000000000:role/sandbox\n");
+    const env: Record<string, string | undefined> = { VERCEL: "1" };
+    expect(loadWorkspaceEnv(root, env).files).toEqual([]);
+    expect(env).toEqual({ VERCEL: "1" });
+  });
+
   it("ignores the sandbox when a profile or role is configured", () => {
     sandboxEnv("AWS_ROLE_ARN=arn:aws:iam::000000000000:role/sandbox\n");
     const fromFile: Record<string, string | undefined> = {};

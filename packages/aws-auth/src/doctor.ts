@@ -118,6 +118,15 @@ export async function runPreflight(env: EnvLike = process.env): Promise<Prefligh
   const strict = policy === "strict" || (policy === "auto" && env.VERCEL_ENV === "production");
   const report = await runDoctor(env);
   const lines: string[] = [];
+  // The Deploy button's first build: a production build before the stack exists, so nothing can
+  // be configured yet. Failing it would leave no deployment at all; the page shows the setup steps.
+  if (report.mode === "none" && !report.roleArn && policy !== "strict") {
+    lines.push(
+      "aws-auth preflight: warning — no AWS_ROLE_ARN yet: the deployment builds and its page shows the setup steps.",
+      "aws-auth preflight: next: `pnpm infra:deploy`, then `pnpm vercel:env --apply` (sets AWS_REGION, AWS_ROLE_ARN, S3_BUCKET), then redeploy.",
+    );
+    return { exitCode: 0, lines };
+  }
   for (const f of report.findings.filter((x) => x.severity !== "info")) {
     lines.push(`aws-auth preflight: ${f.severity}: ${f.message} Fix: ${f.fix}`);
   }

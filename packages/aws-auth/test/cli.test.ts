@@ -173,6 +173,19 @@ describe("aws-auth preflight", () => {
     expectNoSecrets(stdout, token);
   });
 
+  it("lets the first production build through when nothing is configured yet", async () => {
+    // The Deploy button's first build: VERCEL_ENV=production, the stack not deployed yet.
+    const token = await issuer.mint();
+    const first = { VERCEL: "1", VERCEL_ENV: "production", VERCEL_OIDC_TOKEN: token };
+    const { code, stdout } = await run(["preflight"], first);
+    expect(code).toBe(0);
+    expect(stdout).toContain("warning — no AWS_ROLE_ARN yet");
+    expect(stdout).toContain("pnpm vercel:env --apply");
+    expectNoSecrets(stdout, token);
+    const strict = await run(["preflight"], { ...first, KEYLESS_PREFLIGHT: "strict" });
+    expect(strict.code).toBe(1);
+  });
+
   it("fails a production build on a trust error, warns on preview", async () => {
     const token = await issuer.mint({ environment: "preview" });
     const production = await run(

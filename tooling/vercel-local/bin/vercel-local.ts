@@ -1,0 +1,159 @@
+// pnpm vercel:local [--env production|preview|development] [--port 3000] [--function-region iad1]
+//   Builds apps/web with the real Vercel CLI (offline) and serves it the way Vercel runs it, on
+//   the local sandbox (one already running, else one started here and stopped on exit).
+import { createHash } from "node:crypto";
+import { createServer } from "node:net";
+import { parseArgs } from "node:util";
+import { BuildFailedError } from "../src/build";
+import { buildForSandbox, serveBuild } from "../src/deployment";
+import { VERCEL_REGIONS } from "../src/environment";
+import {
+  findRunningSandbox,
+  MotoUnavailableError,
+  REPO_ROOT,
+  type SandboxAccess,
+  SandboxConfigError,
+  startOwnSandbox,
+  type VercelEnvironment,
+} from "../src/sandbox";
+
+const USAGE =
+  "usage: pnpm vercel:local [--env production|preview|development] [--port N] [--function-region iad1]";
+const ENVIRONMENTS = ["production", "preview", "development"];
+
+class UsageError extends Error {}
+
+function options() {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof spec; allowPositionals: false }>>;
+  const spec = {
+    env: { type: "string", default: "production" },
+    port: { type: "string", default: "3000" },
+    "function-region": { type: "string", default: "iad1" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  try {
+    parsed = parseArgs({
+      args: process.argv.slice(2).filter((arg) => arg !== "--"),
+      options: spec,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const { env, port, help } = parsed.values;
+  const region = parsed.values["function-region"];
+  if (help) return undefined;
+  if (!ENVIRONMENTS.includes(env)) {
+    throw new UsageError(`--env takes production, preview or development, got "${env}"\n${USAGE}`);
+  }
+  if (!/^\d+$/.test(port) || Number(port) > 65535) {
+    throw new UsageError(`--port takes a port number, got "${port}"\n${USAGE}`);
+  }
+  if (!(region in VERCEL_REGIONS)) {
+    throw new UsageError(
+      `--function-region takes a Vercel region (${Object.keys(VERCEL_REGIONS).join(", ")}), got "${region}"`,
+    );
+  }
+  return { environment: env as VercelEnvironment, port: Number(port), functionRegion: region };
+}
+
+/** Free on 127.0.0.1 now? (Checked before the build, so a busy port costs no waiting.) */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+async function sandbox(log: (line: string) => void): Promise<SandboxAccess> {
+  const running = await findRunningSandbox();
+  if (running) {
+    log(`using the sandbox already running (${running.endpoint})`);
+    return running;
+  }
+  log("no sandbox running: starting one (moto, local issuer, gateway)…");
+  // The build bakes the sandbox's endpoint into the CSP, so a gateway port that stays the same
+  // from run to run (one per checkout, when free) lets the next start reuse the build.
+  const stable = 41_000 + (createHash("sha256").update(REPO_ROOT).digest()[0] ?? 0);
+  const gateway = (await portIsFree(stable)) ? stable : 0;
+  return startOwnSandbox({ ports: { gateway }, log: (line) => log(`[sandbox] ${line}`) });
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const chosen = options();
+  if (!chosen) {
+    console.log(USAGE);
+    return 0;
+  }
+  const log = (line: string) => console.log(`vercel:local ${line}`);
+  if (!(await portIsFree(chosen.port))) {
+    console.error(
+      `vercel:local: port ${chosen.port} is already in use: stop what runs there or pass --port N.`,
+    );
+    return 1;
+  }
+
+  let access: SandboxAccess | undefined;
+  let deployment: Awaited<ReturnType<typeof serveBuild>> | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping…`);
+    await deployment?.stop();
+    await access?.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  try {
+    access = await sandbox(log);
+  } catch (error) {
+    if (error instanceof MotoUnavailableError || error instanceof SandboxConfigError) {
+      console.error(`vercel:local: ${error.message}`);
+      return 1;
+    }
+    console.error(`vercel:local: the sandbox did not start: ${(error as Error).message}`);
+    return 1;
+  }
+  const host = `localhost:${chosen.port}`;
+  try {
+    const built = await buildForSandbox(access, { ...chosen, host, log });
+    log(built.built ? `built (${built.logFile})` : "sources unchanged: reusing the last build");
+    deployment = await serveBuild(access, built, { ...chosen, host, log });
+  } catch (error) {
+    await deployment?.stop();
+    await access.stop();
+    if (error instanceof BuildFailedError) {
+      console.error(error.logTail.join("\n"));
+      console.error(`vercel:local: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  for (const [name, bytes] of Object.entries(await deployment.sizes())) {
+    log(
+      `function ${name}: ${(bytes / 1024 / 1024).toFixed(1)} MB as deployed (its folder + traced files)`,
+    );
+  }
+  log(
+    `${chosen.environment} deployment ${deployment.deploymentId} ready on http://localhost:${chosen.port} in ${seconds} s (Ctrl-C stops it)`,
+  );
+  return new Promise<number>(() => {});
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`vercel:local: ${error.message}`);
+      process.exit(2);
+    }
+    console.error(`vercel:local: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

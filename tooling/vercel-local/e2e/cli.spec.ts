@@ -1,0 +1,106 @@
+// `pnpm vercel:local` as a user runs it: a busy port, a failing build, Ctrl-C. No browser needed.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { expect, test } from "@playwright/test";
+import { BuildFailedError, buildDeployment } from "../src/build";
+import { hostBasics } from "../src/environment";
+import { REPO_ROOT } from "../src/sandbox";
+import { freePort, JWT } from "./support";
+
+function runCli(args: string[]): { child: ChildProcess; output: () => string } {
+  // Its own process group, as a terminal gives it: Ctrl-C reaches the whole group.
+  const child = spawn("pnpm", ["vercel:local", ...args], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return { child, output: () => output };
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once("exit", (code) => resolve(code));
+  });
+
+/** Live processes of a process group. */
+function groupMembers(pgid: number): number[] {
+  const table = execFileSync("ps", ["-eo", "pid=,pgid="], { encoding: "utf8" });
+  return table
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([pid, group]) => group === pgid && pid !== undefined)
+    .map(([pid]) => pid as number);
+}
+
+test("a busy port is one clear line, before any build", async () => {
+  const blocker = createServer();
+  const port = await freePort();
+  await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+  try {
+    const { child, output } = runCli(["--port", String(port)]);
+    expect(await exited(child)).not.toBe(0);
+    const lines = output()
+      .split("\n")
+      .filter((line) => line.startsWith("vercel:local"));
+    expect(lines).toEqual([
+      `vercel:local: port ${port} is already in use: stop what runs there or pass --port N.`,
+    ]);
+  } finally {
+    blocker.close();
+  }
+});
+
+test("a failing build prints Vercel's own log lines, not a stack trace", async () => {
+  // A production build the preflight must fail: strict, no role. Same CLI, same staged clone.
+  let failure: unknown;
+  try {
+    await buildDeployment({
+      environment: "production",
+      label: "e2e-failing",
+      env: {
+        ...hostBasics(),
+        CI: "1",
+        VERCEL: "1",
+        VERCEL_ENV: "production",
+        KEYLESS_PREFLIGHT: "strict",
+        COREPACK_INTEGRITY_KEYS: "0",
+        ENABLE_EXPERIMENTAL_COREPACK: "1",
+      },
+      volatile: [],
+      log: () => {},
+    });
+  } catch (error) {
+    failure = error;
+  }
+  expect(failure).toBeInstanceOf(BuildFailedError);
+  const tail = (failure as BuildFailedError).logTail.join("\n");
+  expect(tail).toContain("aws-auth preflight: FAILED");
+  expect(tail).toContain('Error: Command "pnpm run build" exited with 1');
+  expect(tail).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
+});
+
+test("Ctrl-C leaves no process behind: sandbox, functions, servers", async () => {
+  test.setTimeout(240_000);
+  const port = await freePort();
+  const { child, output } = runCli(["--port", String(port)]);
+  const pgid = child.pid as number;
+  await expect.poll(output, { timeout: 200_000, intervals: [1000] }).toMatch(/ready on http/);
+  // Start a function (a child process of its own) before stopping.
+  const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+  expect(((await health.json()) as { mode: string }).mode).toBe("vercel-oidc");
+  expect(groupMembers(pgid).length).toBeGreaterThanOrEqual(4);
+
+  process.kill(-pgid, "SIGINT");
+  await exited(child);
+  await expect.poll(() => groupMembers(pgid), { timeout: 15_000 }).toEqual([]);
+  expect(output()).toContain("SIGINT: stopping");
+  expect(output()).not.toMatch(JWT);
+});

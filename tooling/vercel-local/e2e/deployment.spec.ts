@@ -1,0 +1,125 @@
+import { readFileSync } from "node:fs";
+import { expect, type Page, test } from "@playwright/test";
+import { verifySandbox } from "../src/sandbox";
+import { env, HARNESS_LOG, JWT, lookupAssumeRoleEvents } from "./support";
+
+const started = Date.now();
+/** Every page and body the tests saw: none may hold a token. */
+const seen: string[] = [];
+
+async function open(page: Page, url: string) {
+  const response = await page.goto(url);
+  seen.push(await page.content());
+  return response;
+}
+
+function row(page: Page, key: string) {
+  return page.getByRole("row").filter({ has: page.getByText(key, { exact: true }) });
+}
+
+test("production runs in vercel-oidc mode with Vercel's headers, and /api/health is ok", async ({
+  page,
+  request,
+}) => {
+  const response = await open(page, env("VL_PRODUCTION_URL"));
+  expect(response?.status()).toBe(200);
+  // The routes in config.json put the app's security headers on the function's answer.
+  expect(response?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+  await expect(page.getByText("mode: vercel-oidc")).toBeVisible();
+  await expect(page.getByText(env("VL_ROLE")).first()).toBeVisible();
+
+  const health = await request.get(`${env("VL_PRODUCTION_URL")}/api/health`);
+  const body = await health.text();
+  seen.push(body);
+  expect(health.status()).toBe(200);
+  expect(JSON.parse(body)).toMatchObject({
+    ok: true,
+    mode: "vercel-oidc",
+    roleArn: env("VL_ROLE"),
+  });
+
+  // Static files come from static/, not from a function.
+  const icon = await request.get(`${env("VL_PRODUCTION_URL")}/icon.svg`);
+  expect(icon.headers()["content-type"]).toBe("image/svg+xml");
+});
+
+test("with the demo switch on, a file uploads and downloads byte-identical", async ({ page }) => {
+  const content = Buffer.from(`vercel:local upload ${Date.now()}\n`, "utf8");
+  await open(page, env("VL_PRODUCTION_URL"));
+  await page.getByLabel("File to upload").setInputFiles({
+    name: "vercel local.txt",
+    mimeType: "text/plain",
+    buffer: content,
+  });
+  await page.getByRole("button", { name: "Upload", exact: true }).click();
+  await expect(page.getByRole("status")).toHaveText("Uploaded uploads/vercel-local.txt.");
+  await expect(row(page, "uploads/vercel-local.txt")).toBeVisible();
+  seen.push(await page.content());
+
+  const presignedGet = page.waitForResponse(
+    (response) =>
+      response.url().includes("X-Amz-Signature=") && response.request().method() === "GET",
+  );
+  await page.getByRole("link", { name: "Download uploads/vercel-local.txt" }).click();
+  const response = await presignedGet;
+  expect(response.status()).toBe(200);
+  const served = await page.request.get(response.url());
+  expect(await served.body()).toEqual(content);
+});
+
+test("the STS session names the deployment in CloudTrail, and verify finds it", async ({
+  request,
+}) => {
+  await request.get(`${env("VL_PRODUCTION_URL")}/api/health`);
+  const session = `vercel-production-${env("VL_PRODUCTION_DEPLOYMENT")}`;
+  const events = await lookupAssumeRoleEvents(env("VL_ENDPOINT"));
+  const ours = events.filter((event) => event.requestParameters?.roleSessionName === session);
+  expect(ours.length).toBeGreaterThan(0);
+  expect(ours.some((event) => !event.errorCode)).toBe(true);
+  expect(ours[0]?.requestParameters?.roleArn).toBe(env("VL_ROLE"));
+
+  const report = await verifySandbox(
+    { endpoint: env("VL_ENDPOINT"), region: env("VL_REGION"), stackName: env("VL_STACK") },
+    { team: "acme", project: "web" },
+    Date.now() - started + 60_000,
+  );
+  const cloudTrail = report.checks.find((check) => check.name === "cloudtrail");
+  expect(cloudTrail?.ok, cloudTrail?.detail).toBe(true);
+  expect(report.events.map((event) => event.sessionName)).toContain(session);
+});
+
+test("a preview deployment is refused by the production-only stack, with the reason", async ({
+  page,
+  request,
+}) => {
+  const health = await request.get(`${env("VL_PREVIEW_URL")}/api/health`);
+  const body = await health.text();
+  seen.push(body);
+  expect(health.status()).toBe(503);
+  const parsed = JSON.parse(body) as { mode: string; error?: { code: string; cause?: string } };
+  expect(parsed.mode).toBe("vercel-oidc");
+  expect(JSON.stringify(parsed.error)).toContain(
+    "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+  );
+
+  await open(page, env("VL_PREVIEW_URL"));
+  await expect(page.getByText("mode: vercel-oidc")).toBeVisible();
+  await expect(
+    page.getByText(/Not authorized to perform sts:AssumeRoleWithWebIdentity/).first(),
+  ).toBeVisible();
+
+  const refused = (await lookupAssumeRoleEvents(env("VL_ENDPOINT"))).filter(
+    (event) =>
+      event.requestParameters?.roleSessionName === `vercel-preview-${env("VL_PREVIEW_DEPLOYMENT")}`,
+  );
+  expect(refused.map((event) => event.errorCode)).toContain("AccessDenied");
+});
+
+test("no token appears in any page the tests saw or in the harness's log", () => {
+  expect(seen.length).toBeGreaterThan(0);
+  for (const text of seen) expect(text).not.toMatch(JWT);
+  const log = readFileSync(HARNESS_LOG, "utf8");
+  // The log holds the build's and the functions' output: it did run.
+  expect(log).toContain("aws-auth preflight: ok");
+  expect(log).not.toMatch(JWT);
+});

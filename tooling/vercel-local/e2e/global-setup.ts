@@ -1,0 +1,82 @@
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { buildForSandbox, type RunningDeployment, serveBuild } from "../src/deployment";
+import { newDeploymentId } from "../src/environment";
+import { type SandboxAccess, startOwnSandbox } from "../src/sandbox";
+import { freePort, HARNESS_LOG } from "./support";
+
+/**
+ * One sandbox, one `vercel build --prod` (shared by every test: a build is the slow part), and
+ * two deployments served from it: production (as deployed) and a preview whose stack trusts
+ * only production.
+ */
+export default async function globalSetup() {
+  mkdirSync(dirname(HARNESS_LOG), { recursive: true });
+  writeFileSync(HARNESS_LOG, "");
+  const log = (line: string) => appendFileSync(HARNESS_LOG, `${line}\n`);
+  const stateDir = await mkdtemp(join(tmpdir(), "keyless-vercel-local-e2e-"));
+  const running: RunningDeployment[] = [];
+  let sandbox: SandboxAccess | undefined;
+  const stop = async () => {
+    await Promise.all(running.map((deployment) => deployment.stop()));
+    await sandbox?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  };
+  try {
+    sandbox = await startOwnSandbox({
+      stateDir,
+      env: {
+        VERCEL_TEAM_SLUG: "acme",
+        VERCEL_PROJECT_NAME: "web",
+        VERCEL_ENVIRONMENTS: "production",
+        VERCEL_ISSUER_MODE: "team",
+        AWS_REGION: "us-east-1",
+      },
+      log,
+    });
+    const demo = { KEYLESS_PUBLIC_DEMO: "on" };
+    const built = await buildForSandbox(sandbox, {
+      environment: "production",
+      label: "e2e",
+      host: "127.0.0.1",
+      projectVariables: demo,
+      log,
+    });
+    // The build's own log (Vercel's lines, the preflight's) joins the log the tests search.
+    appendFileSync(HARNESS_LOG, readFileSync(built.logFile));
+    const serve = async (options: { environment: "production" | "preview"; own?: boolean }) => {
+      const port = await freePort();
+      const deployment = await serveBuild(sandbox as SandboxAccess, built, {
+        ...options,
+        host: `127.0.0.1:${port}`,
+        port,
+        projectVariables: demo,
+        deploymentId: options.own ? newDeploymentId() : undefined,
+        log,
+      });
+      running.push(deployment);
+      return deployment;
+    };
+    const [production, preview] = await Promise.all([
+      serve({ environment: "production" }),
+      serve({ environment: "preview", own: true }),
+    ]);
+    Object.assign(process.env, {
+      VL_PRODUCTION_URL: production.url,
+      VL_PRODUCTION_DEPLOYMENT: production.deploymentId,
+      VL_PREVIEW_URL: preview.url,
+      VL_PREVIEW_DEPLOYMENT: preview.deploymentId,
+      VL_ENDPOINT: sandbox.endpoint,
+      VL_REGION: sandbox.region,
+      VL_STACK: sandbox.stackName,
+      VL_BUCKET: sandbox.bucket,
+      VL_ROLE: sandbox.roleArns.production,
+    });
+    return stop;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,57 @@
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+/** Out of test-results/, which Playwright empties when the tests start. */
+export const HARNESS_LOG = fileURLToPath(
+  new URL("../node_modules/.cache/vercel-local-e2e/harness.log", import.meta.url),
+);
+
+/** A JWT (three base64url parts, the first two JSON objects): what no page or log may show. */
+export const JWT = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+export const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run these tests through playwright.config.ts`);
+  return value;
+};
+
+interface TrailEvent {
+  EventName: string;
+  CloudTrailEvent: string;
+}
+
+/** AssumeRoleWithWebIdentity events from the sandbox's CloudTrail (LookupEvents, JSON protocol). */
+export async function lookupAssumeRoleEvents(endpoint: string) {
+  const response = await fetch(endpoint, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": "CloudTrail_20131101.LookupEvents",
+    },
+    body: JSON.stringify({
+      LookupAttributes: [
+        { AttributeKey: "EventName", AttributeValue: "AssumeRoleWithWebIdentity" },
+      ],
+      MaxResults: 50,
+    }),
+  });
+  const body = (await response.json()) as { Events?: TrailEvent[] };
+  return (body.Events ?? []).map(
+    (event) =>
+      JSON.parse(event.CloudTrailEvent) as {
+        requestParameters?: { roleSessionName?: string; roleArn?: string };
+        errorCode?: string;
+      },
+  );
+}

@@ -1,0 +1,181 @@
+// `vercel build`, offline, the way Vercel builds a fresh clone: the repo's files (tracked and
+// not ignored, so never `.env`, `.sandbox/` or build output) are copied to a folder of their own,
+// linked to a generated project, and built by the real CLI. Nothing in the working tree changes,
+// so this never clashes with `pnpm build`, the e2e build or the developer's own `.vercel/`.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { REPO_ROOT } from "./sandbox";
+
+const require = createRequire(import.meta.url);
+const VERCEL_BIN = join(dirname(require.resolve("vercel/package.json")), "dist", "vc.js");
+
+/** The project as `vercel link` would write it: root directory apps/web, framework nextjs. */
+export const PROJECT_SETTINGS = { framework: "nextjs", rootDirectory: "apps/web" };
+
+export class BuildFailedError extends Error {
+  override readonly name = "BuildFailedError";
+  constructor(
+    readonly logFile: string,
+    readonly logTail: string[],
+  ) {
+    super(`vercel build failed (full log: ${logFile})`);
+  }
+}
+
+/** One build folder per checkout and label, outside the repo (see the file comment). */
+export function stagingDir(label: string): string {
+  const checkout = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 10);
+  return join(tmpdir(), `keyless-vercel-local-${checkout}`, label);
+}
+
+async function gitFiles(): Promise<string[]> {
+  const out = await capture("git", [
+    "ls-files",
+    "-z",
+    "--cached",
+    "--others",
+    "--exclude-standard",
+  ]);
+  return out.split("\0").filter(Boolean);
+}
+
+function capture(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve(Buffer.concat(chunks).toString("utf8"))
+        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
+    );
+  });
+}
+
+export async function gitFacts() {
+  const [sha, ref, message, author] = await Promise.all([
+    capture("git", ["rev-parse", "HEAD"]),
+    capture("git", ["rev-parse", "--abbrev-ref", "HEAD"]),
+    capture("git", ["log", "-1", "--format=%s"]),
+    capture("git", ["log", "-1", "--format=%an"]),
+  ]);
+  return { sha: sha.trim(), ref: ref.trim(), message: message.trim(), author: author.trim() };
+}
+
+export interface BuildRequest {
+  environment: string;
+  /** Names the build folder: builds with different labels never share (or clobber) one. */
+  label?: string;
+  /** The build's whole environment (see environment.ts). */
+  env: Record<string, string>;
+  /** Variables that change per deployment but not the output (tokens, ids): kept out of the key. */
+  volatile: string[];
+  log: (line: string) => void;
+}
+
+export interface BuildResult {
+  /** The staged checkout; filePathMap paths are relative to it. */
+  root: string;
+  outputDir: string;
+  /** False when an identical earlier build was reused. */
+  built: boolean;
+  /** The deployment id the reused (or new) build was made for. */
+  deploymentId: string;
+  logFile: string;
+}
+
+interface Manifest {
+  key: string;
+  deploymentId: string;
+}
+
+/** Builds unless the same sources were already built with the same environment. */
+export async function buildDeployment(request: BuildRequest): Promise<BuildResult> {
+  const root = stagingDir(request.label ?? request.environment);
+  const files = await gitFiles();
+  const hash = createHash("sha256");
+  for (const file of files.sort()) {
+    hash.update(file).update("\0");
+    hash.update(await readFile(join(REPO_ROOT, file)).catch(() => Buffer.alloc(0)));
+  }
+  const stable = Object.entries(request.env)
+    .filter(([name]) => !request.volatile.includes(name))
+    .sort(([a], [b]) => a.localeCompare(b));
+  hash.update(JSON.stringify(stable));
+  const key = hash.digest("hex");
+
+  const manifestFile = join(root, ".vercel", "local-build.json");
+  const logFile = join(root, ".vercel", "build.log");
+  const previous = await readFile(manifestFile, "utf8")
+    .then((text) => JSON.parse(text) as Manifest)
+    .catch(() => undefined);
+  const outputDir = join(root, ".vercel", "output");
+  const deploymentId = request.env.VERCEL_DEPLOYMENT_ID ?? "";
+  if (previous?.key === key) {
+    return { root, outputDir, built: false, deploymentId: previous.deploymentId, logFile };
+  }
+
+  await mkdir(root, { recursive: true });
+  // Keep node_modules (pnpm relinks them in a second) and the Corepack cache; the rest is new.
+  for (const entry of await readdir(root)) {
+    if (entry !== "node_modules" && entry !== ".vercel") {
+      await rm(join(root, entry), { recursive: true, force: true });
+    }
+  }
+  await rm(outputDir, { recursive: true, force: true });
+  await rm(manifestFile, { force: true });
+  for (const file of files) {
+    await mkdir(dirname(join(root, file)), { recursive: true });
+    await copyFile(join(REPO_ROOT, file), join(root, file)).catch(
+      (error: NodeJS.ErrnoException) => {
+        // A file deleted but not yet staged in git is listed and gone: the clone would lack it too.
+        if (error.code !== "ENOENT") throw error;
+      },
+    );
+  }
+  await mkdir(join(root, ".vercel"), { recursive: true });
+  await writeFile(
+    join(root, ".vercel", "project.json"),
+    `${JSON.stringify({ projectId: "prj_vercellocal", orgId: "team_vercellocal", settings: PROJECT_SETTINGS }, null, 2)}\n`,
+  );
+
+  request.log(`vercel build (${request.environment}) in ${root}`);
+  const args = [VERCEL_BIN, "build", "--yes"];
+  if (request.environment === "production") args.push("--prod");
+  else args.push("--target", request.environment);
+  const tail: string[] = [];
+  const logStream = createWriteStream(logFile);
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: request.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let pending = "";
+  const onData = (chunk: Buffer) => {
+    logStream.write(chunk);
+    pending += chunk.toString("utf8");
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+    }
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once("exit", (exitCode) => resolve(exitCode));
+    child.once("error", () => resolve(null));
+  });
+  if (pending) tail.push(pending);
+  await new Promise((resolve) => logStream.end(resolve));
+  if (code !== 0) throw new BuildFailedError(logFile, tail);
+  await writeFile(manifestFile, JSON.stringify({ key, deploymentId } satisfies Manifest));
+  return { root, outputDir, built: true, deploymentId, logFile };
+}

@@ -1,0 +1,109 @@
+// Every import of the sandbox (and of verify) lives here, so moving those packages is a one-line
+// change. Nothing else in this workspace imports from @repo/infra.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type InfraEnv, loadInfraConfig } from "@repo/infra/config";
+import { type SandboxOptions, startSandbox } from "@repo/infra/sandbox";
+import { runVerify, type VerifyReport } from "@repo/infra/verify";
+
+export { MotoUnavailableError, SandboxConfigError } from "@repo/infra/sandbox";
+
+export type VercelEnvironment = "production" | "preview" | "development";
+
+/** What the harness needs from a sandbox, whether it started it or found one running. */
+export interface SandboxAccess {
+  endpoint: string;
+  issuerUrl: string;
+  region: string;
+  stackName: string;
+  roleArns: Record<string, string>;
+  bucket: string;
+  /** True when this process started it (and stops it on exit). */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+export const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const DEFAULT_STATE_DIR = join(REPO_ROOT, ".sandbox");
+
+/**
+ * `.sandbox/state.json` of a live `pnpm sandbox` / `pnpm dev` (a stable, documented file: no
+ * secrets), or undefined when none runs. Read here rather than through the sandbox's own reader,
+ * which its package does not export.
+ */
+export async function findRunningSandbox(
+  stateDir = DEFAULT_STATE_DIR,
+): Promise<SandboxAccess | undefined> {
+  let state: Omit<SandboxAccess, "owned" | "stop"> & { pid: number };
+  try {
+    state = JSON.parse(await readFile(join(stateDir, "state.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+  try {
+    process.kill(state.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return undefined;
+  }
+  return { ...pickAccess(state), owned: false, stop: async () => {} };
+}
+
+function pickAccess(state: Omit<SandboxAccess, "owned" | "stop">) {
+  const { endpoint, issuerUrl, region, stackName, roleArns, bucket } = state;
+  return { endpoint, issuerUrl, region, stackName, roleArns, bucket };
+}
+
+export async function startOwnSandbox(options: SandboxOptions): Promise<SandboxAccess> {
+  const sandbox = await startSandbox(options);
+  return {
+    ...pickAccess({ ...sandbox, roleArns: sandbox.roleArns as Record<string, string> }),
+    owned: true,
+    stop: () => sandbox.stop(),
+  };
+}
+
+/** A fresh Vercel-shaped token from the sandbox's issuer (POST /mint; the key never leaves it). */
+export async function mintToken(
+  issuerUrl: string,
+  environment: VercelEnvironment,
+): Promise<string> {
+  const response = await fetch(`${issuerUrl}/mint`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ environment }),
+  });
+  const body = (await response.json()) as { token?: string; error?: string };
+  if (!response.ok || !body.token) {
+    throw new Error(`the sandbox issuer refused to mint: ${body.error ?? response.status}`);
+  }
+  return body.token;
+}
+
+/** `pnpm verify --sandbox`'s checks, through verify's own API, against this sandbox. */
+export async function verifySandbox(
+  sandbox: Pick<SandboxAccess, "endpoint" | "region" | "stackName">,
+  identity: { team: string; project: string },
+  sinceMs: number,
+): Promise<VerifyReport> {
+  const env: InfraEnv = {
+    VERCEL_TEAM_SLUG: identity.team,
+    VERCEL_PROJECT_NAME: identity.project,
+    AWS_REGION: sandbox.region,
+    KEYLESS_STACK_NAME: sandbox.stackName,
+    AWS_ENDPOINT_URL: sandbox.endpoint,
+  };
+  const outcome = await runVerify(
+    { sinceMs, waitMs: 10_000 },
+    {
+      config: loadInfraConfig(env),
+      env,
+      // The emulator checks no signature: the same placeholder keys `verify --sandbox` uses.
+      credentials: {
+        value: { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
+        source: "the sandbox's placeholder credentials",
+      },
+    },
+  );
+  return outcome.report;
+}
