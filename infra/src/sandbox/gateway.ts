@@ -132,7 +132,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const issuedKeys = new IssuedCredentials();
   const admin = options.adminCredentials;
   const motoHost = `${LOOPBACK}:${options.motoPort}`;
-  let boundPort = 0;
   let stats = emptyStats();
 
   const server = createServer((request, response) => {
@@ -146,7 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // DNS rebinding: a web page under another name must not reach the sandbox through the browser.
-    if (!refuseForeignHost(request, response, boundPort)) return;
+    if (!refuseForeignHost(request, response)) return;
     const url = new URL(request.url ?? "/", `http://${LOOPBACK}`);
     if (url.pathname.startsWith("/_sandbox/")) {
       await adminApi(request, response, url.pathname);
@@ -586,7 +585,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const port = await listen(server, options.port ?? 0);
-  boundPort = port;
   return {
     url: `http://${LOOPBACK}:${port}`,
     port,

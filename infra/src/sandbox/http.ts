@@ -60,20 +60,16 @@ export function escapeXml(text: string): string {
 }
 
 /**
- * Loopback servers answer only requests addressed to loopback (`127.0.0.1:<port>`,
- * `localhost:<port>`, `[::1]:<port>`): a page under another name that resolves to 127.0.0.1 (DNS
- * rebinding) carries its own name in Host. Returns false after answering 403.
+ * Loopback servers answer only requests addressed to a loopback name (`127.0.0.1`, `localhost`,
+ * `[::1]`, any port: a local proxy in front keeps its own): a page under another name that
+ * resolves to 127.0.0.1 (DNS rebinding) carries that name in Host. Returns false after a 403.
  */
-export function refuseForeignHost(
-  request: IncomingMessage,
-  response: ServerResponse,
-  port: number,
-): boolean {
+export function refuseForeignHost(request: IncomingMessage, response: ServerResponse): boolean {
   const host = (request.headers.host ?? "").toLowerCase();
-  const allowed = ["127.0.0.1", "localhost", "[::1]"].map((name) => `${name}:${port}`);
-  if (allowed.includes(host)) return true;
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
+  if (name === "127.0.0.1" || name === "localhost" || name === "[::1]") return true;
   sendJson(response, 403, {
-    error: `this sandbox server answers only requests to ${allowed.join(" or ")} (Host was "${host}")`,
+    error: `this sandbox server answers only requests to 127.0.0.1, localhost or [::1] (Host was "${host}")`,
   });
   return false;
 }

@@ -151,14 +151,13 @@ export interface IssuerServer {
  */
 export async function serveIssuer(issuer: LocalIssuer, port = 0): Promise<IssuerServer> {
   let baseUrl = "";
-  let boundPort = 0;
   const server = createServer((request, response) => {
-    if (!refuseForeignHost(request, response, boundPort)) return;
+    if (!refuseForeignHost(request, response)) return;
     handleIssuerRequest(issuer, baseUrl, request, response).catch((error: unknown) => {
       sendJson(response, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   });
-  boundPort = await listen(server, port);
+  const boundPort = await listen(server, port);
   baseUrl = `http://${LOOPBACK}:${boundPort}`;
   return { url: baseUrl, port: boundPort, close: () => closeServer(server) };
 }
