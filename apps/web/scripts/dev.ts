@@ -1,4 +1,4 @@
-// pnpm dev [-- next dev flags]
+// pnpm dev [-- next dev flags] (the web app's own `dev` script)
 // With no AWS configured (no AWS_ROLE_ARN, no AWS_PROFILE in the root .env or the environment),
 // starts the sandbox and runs `next dev` on it: the app takes the real OIDC path against local
 // AWS. Otherwise runs `next dev` with the user's own configuration. If the sandbox cannot start
@@ -7,15 +7,15 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { runCli } from "@repo/infra/cli";
+import { readInfraEnv } from "@repo/infra/config";
+import { startSandbox } from "@repo/sandbox";
+import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
+import { formatSandboxSummary } from "@repo/sandbox/summary";
 import { parse as parseDotenv } from "dotenv";
 import pc from "picocolors";
-import { readInfraEnv } from "../src/root-env";
-import { startSandbox } from "../src/sandbox/index";
-import { DEFAULT_STATE_DIR, readRunningSandbox } from "../src/sandbox/state";
-import { formatSandboxSummary } from "../src/sandbox/summary";
-import { runCli } from "./run-cli";
 
-const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 
 /** Why the user's own AWS configuration applies, or undefined when they configured none. */
 export function configuredAws(
@@ -57,15 +57,11 @@ runCli(async () => {
   if (reason) console.log(pc.dim(`${reason}: running next dev with your AWS configuration.`));
 
   const nextArgs = process.argv.slice(2).filter((arg) => arg !== "--");
-  const child = spawn(
-    "pnpm",
-    ["--filter", "@repo/web", "dev", ...(nextArgs.length ? ["--", ...nextArgs] : [])],
-    {
-      cwd: REPO_ROOT,
-      stdio: "inherit",
-      env: { ...process.env, ...sandbox?.appEnv },
-    },
-  );
+  const child = spawn("pnpm", ["run", "next:dev", ...nextArgs], {
+    cwd: APP_DIR,
+    stdio: "inherit",
+    env: { ...process.env, ...sandbox?.appEnv },
+  });
 
   // Ctrl-C reaches next dev through the terminal's process group; SIGTERM must be passed on.
   let stopping = false;

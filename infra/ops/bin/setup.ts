@@ -1,7 +1,7 @@
 // pnpm run setup — see src/setup/setup-command.ts (`pnpm run setup --help`).
 
+import { runCli } from "@repo/infra/cli";
 import { runSetup } from "../src/setup/setup-command";
-import { runCli } from "./run-cli";
 
 runCli(() =>
   runSetup({

@@ -1,7 +1,7 @@
 // pnpm vercel:env [--apply] — see src/setup/vercel-env-command.ts (`pnpm vercel:env --help`).
 
+import { runCli } from "@repo/infra/cli";
 import { runVercelEnv } from "../src/setup/vercel-env-command";
-import { runCli } from "./run-cli";
 
 runCli(() =>
   runVercelEnv({

@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // Loaded only now: the config pulls in the CDK constructs, which take a moment to load.
-  const { InfraConfigError, loadInfraConfig, readInfraEnv } = await import("../src/config");
+  const { InfraConfigError, loadInfraConfig, readInfraEnv } = await import("@repo/infra/config");
   const { formatDuration } = await import("../src/verify/duration");
   const { runVerify } = await import("../src/verify/index");
   const { colorsFor, renderJson, renderText, startSpinner } = await import("../src/verify/render");

@@ -5,10 +5,10 @@
 //   Prints a token from the running sandbox's issuer to stdout (nothing else goes there).
 
 import { parseArgs } from "node:util";
+import { runCli, UsageError } from "@repo/infra/cli";
 import pc from "picocolors";
-import type { MintOptions } from "../src/sandbox/issuer";
-import { DEFAULT_STATE_DIR, readRunningSandbox } from "../src/sandbox/state";
-import { runCli, UsageError } from "./run-cli";
+import type { MintOptions } from "../src/issuer";
+import { DEFAULT_STATE_DIR, readRunningSandbox } from "../src/state";
 
 const USAGE = `usage:
   pnpm sandbox [--port N] [--state-dir DIR]
@@ -76,10 +76,8 @@ async function printToken(values: ReturnType<typeof parse>["values"], stateDir: 
 async function runForeground(values: ReturnType<typeof parse>["values"], stateDir: string) {
   console.log(pc.dim("Starting the Keyless sandbox (moto, local issuer, gateway)…"));
   // Loaded here, not at the top: `pnpm sandbox token` needs none of the AWS SDK.
-  const { MotoUnavailableError, SandboxConfigError, startSandbox } = await import(
-    "../src/sandbox/index"
-  );
-  const { formatSandboxSummary } = await import("../src/sandbox/summary");
+  const { MotoUnavailableError, SandboxConfigError, startSandbox } = await import("../src/index");
+  const { formatSandboxSummary } = await import("../src/summary");
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   try {
     sandbox = await startSandbox({

@@ -1,10 +1,10 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { VercelEnvironment } from "@repo/infra/vercel-oidc";
 // Runtime imports stay free of aws-cdk-lib: synthesis happens in a child process (synthesis.ts)
 // so the long-running sandbox process never holds the CDK's few hundred MB.
-import { createStackAndWait, ensureVercelOidcProvider } from "../stack/deploy-template";
-import type { VercelEnvironment } from "../stack/vercel-oidc";
+import { createStackAndWait, ensureVercelOidcProvider } from "./deploy-template";
 import type { SynthesizedSandbox } from "./synthesis";
 
 /** moto's default account: every ARN in the sandbox lives here. */

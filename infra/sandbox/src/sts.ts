@@ -7,6 +7,12 @@ import {
   NoSuchEntityException,
 } from "@aws-sdk/client-iam";
 import {
+  contextFromClaims,
+  evaluateTrustPolicy,
+  issuerHostPath,
+  type PolicyDocument,
+} from "@repo/infra/trust/evaluate";
+import {
   createLocalJWKSet,
   decodeJwt,
   decodeProtectedHeader,
@@ -15,12 +21,6 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from "jose";
-import {
-  contextFromClaims,
-  evaluateTrustPolicy,
-  issuerHostPath,
-  type PolicyDocument,
-} from "../trust/evaluate";
 import { escapeXml } from "./http";
 
 /**

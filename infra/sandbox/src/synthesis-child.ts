@@ -9,10 +9,10 @@ import {
   type InfraEnv,
   loadInfraConfig,
   readInfraEnv,
-} from "../config";
-import { environmentSuffix } from "../stack/keyless-stack";
-import { synthesizeKeylessTemplate } from "../stack/synth";
-import { oidcProviderArn } from "../trust/evaluate";
+} from "@repo/infra/config";
+import { environmentSuffix } from "@repo/infra/keyless-stack";
+import { synthesizeKeylessTemplate } from "@repo/infra/synth";
+import { oidcProviderArn } from "@repo/infra/trust/evaluate";
 import {
   SANDBOX_ACCOUNT,
   SANDBOX_DEFAULTS,

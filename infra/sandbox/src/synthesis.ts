@@ -2,11 +2,10 @@ import { fork } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { InfraConfig } from "../config";
-import { type InfraEnv, readInfraEnv } from "../root-env";
-import type { VercelEnvironment } from "../stack/vercel-oidc";
+import { type InfraConfig, type InfraEnv, readInfraEnv } from "@repo/infra/config";
+import type { VercelEnvironment } from "@repo/infra/vercel-oidc";
 import { writePrivateFile } from "./state";
 
 /** moto's default account: every ARN in the sandbox lives here. */
@@ -38,8 +37,10 @@ export type SynthesisReply =
 
 const CHILD = fileURLToPath(new URL("./synthesis-child.ts", import.meta.url));
 
-const INFRA_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CACHE_DIR = join(INFRA_ROOT, "node_modules", ".cache", "keyless-sandbox");
+const SANDBOX_ROOT = fileURLToPath(new URL("../", import.meta.url));
+const CACHE_DIR = join(SANDBOX_ROOT, "node_modules", ".cache", "keyless-sandbox");
+/** The stack workspace's sources (@repo/infra): the template is made from them. */
+const STACK_SRC = dirname(createRequire(import.meta.url).resolve("@repo/infra/config"));
 
 /**
  * Everything the template depends on: the configuration variables, the sources that build the
@@ -52,14 +53,13 @@ async function templateCacheKey(env: InfraEnv): Promise<string> {
     .sort();
   hash.update(JSON.stringify(variables.map((name) => [name, env[name]])));
   const sources = [
-    "src/config.ts",
-    "src/sandbox/synthesis.ts",
-    "src/sandbox/synthesis-child.ts",
-    ...(await readdir(join(INFRA_ROOT, "src/stack"))).map((file) => `src/stack/${file}`),
-    ...(await readdir(join(INFRA_ROOT, "src/trust"))).map((file) => `src/trust/${file}`),
+    join(SANDBOX_ROOT, "src/synthesis.ts"),
+    join(SANDBOX_ROOT, "src/synthesis-child.ts"),
+    ...(await readdir(STACK_SRC, { recursive: true }))
+      .filter((file) => file.endsWith(".ts"))
+      .map((file) => join(STACK_SRC, file)),
   ].sort();
-  for (const source of sources)
-    hash.update(source).update(await readFile(join(INFRA_ROOT, source)));
+  for (const source of sources) hash.update(source).update(await readFile(source));
   const resolve = createRequire(import.meta.url).resolve;
   for (const pkg of ["aws-cdk-lib", "cdk-nag", "constructs"]) {
     hash.update(await readFile(resolve(`${pkg}/package.json`)));

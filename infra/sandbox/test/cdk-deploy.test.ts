@@ -8,14 +8,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { GetRoleCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { loadInfraConfig } from "@repo/infra/config";
+import { synthesizeKeylessTemplate } from "@repo/infra/synth";
+import { isolatedInfraEnv } from "@repo/infra/testing/cli-env";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadInfraConfig } from "../src/config";
-import { ensureVercelOidcProvider } from "../src/stack/deploy-template";
-import { synthesizeKeylessTemplate } from "../src/stack/synth";
-import { isolatedInfraEnv } from "./helpers/cli-env";
-import { MOTO_REGION, type MotoServer, startMoto } from "./helpers/moto";
+import { ensureVercelOidcProvider } from "../src/deploy-template";
+import { MOTO_REGION, type MotoServer, startMoto } from "../test-kit/moto";
 
-const INFRA = fileURLToPath(new URL("..", import.meta.url));
+const INFRA = fileURLToPath(new URL("../../stack", import.meta.url));
 const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: MOTO_REGION };
 const PROD_SUB = "owner:acme:project:web:environment:production";
 

@@ -10,9 +10,9 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CloudTrailStore, type ExchangeRecord } from "../src/sandbox/cloudtrail";
-import { FaultInjector } from "../src/sandbox/faults";
-import { type Gateway, startGateway } from "../src/sandbox/gateway";
+import { CloudTrailStore, type ExchangeRecord } from "../src/cloudtrail";
+import { FaultInjector } from "../src/faults";
+import { type Gateway, startGateway } from "../src/gateway";
 
 const ACCOUNT = "123456789012";
 const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.vercel.com/acme`;

@@ -10,14 +10,14 @@ import {
   ListRoleTagsCommand,
 } from "@aws-sdk/client-iam";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { loadInfraConfig } from "@repo/infra/config";
+import { roleLogicalId } from "@repo/infra/keyless-stack";
+import { synthesizeKeylessTemplate } from "@repo/infra/synth";
+import { evaluateTrustPolicy } from "@repo/infra/trust/evaluate";
+import { vercelIssuer } from "@repo/infra/vercel-oidc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadInfraConfig } from "../src/config";
-import { createStackAndWait, ensureVercelOidcProvider } from "../src/stack/deploy-template";
-import { roleLogicalId } from "../src/stack/keyless-stack";
-import { synthesizeKeylessTemplate } from "../src/stack/synth";
-import { vercelIssuer } from "../src/stack/vercel-oidc";
-import { evaluateTrustPolicy } from "../src/trust/evaluate";
-import { MOTO_ACCOUNT, type MotoServer, startMoto } from "./helpers/moto";
+import { createStackAndWait, ensureVercelOidcProvider } from "../src/deploy-template";
+import { MOTO_ACCOUNT, type MotoServer, startMoto } from "../test-kit/moto";
 
 const SAMPLE = {
   VERCEL_TEAM_SLUG: "acme",

@@ -21,10 +21,10 @@ import { diagnose } from "@repo/aws-auth/mode";
 import { resetCredentialProvider } from "@repo/aws-auth/provider";
 import { decodeJwt, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SAMPLE_OBJECTS } from "../src/sandbox/deploy";
-import { type SandboxHandle, startSandbox } from "../src/sandbox/index";
-import { isPortInUse } from "../src/sandbox/net";
-import { isAlive } from "../src/sandbox/state";
+import { SAMPLE_OBJECTS } from "../src/deploy";
+import { type SandboxHandle, startSandbox } from "../src/index";
+import { isPortInUse } from "../src/net";
+import { isAlive } from "../src/state";
 
 let sandbox: SandboxHandle;
 let stateDir: string;

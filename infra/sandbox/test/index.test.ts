@@ -10,10 +10,10 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MotoUnavailableError, SandboxConfigError, startSandbox } from "../src/sandbox/index";
-import { isPortInUse } from "../src/sandbox/net";
-import { isAlive, type SandboxState } from "../src/sandbox/state";
-import { synthesizeSandbox } from "../src/sandbox/synthesis";
+import { MotoUnavailableError, SandboxConfigError, startSandbox } from "../src/index";
+import { isPortInUse } from "../src/net";
+import { isAlive, type SandboxState } from "../src/state";
+import { synthesizeSandbox } from "../src/synthesis";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
@@ -214,7 +214,7 @@ describe("failures and orphans", () => {
   }, 90_000);
 
   it("takes moto down with it even when killed with SIGKILL", async () => {
-    const holder = runTs("test/sandbox-fixture-moto.ts");
+    const holder = runTs("test/helpers/moto-child.ts");
     const output = collect(holder);
     await waitFor(() => output.stdout.includes("\n"), "moto to start", 60_000);
     const { pid, port } = JSON.parse(output.stdout);

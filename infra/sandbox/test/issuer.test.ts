@@ -8,7 +8,7 @@ import {
   keepTokenFileFresh,
   type LocalIssuer,
   serveIssuer,
-} from "../src/sandbox/issuer";
+} from "../src/issuer";
 
 const identity = {
   mode: "team" as const,

@@ -1,8 +1,8 @@
 // The CDK app (`cdk synth|deploy|diff|destroy` run this through cdk.json).
 
+import { printWarnings, runCli } from "../src/cli";
 import { loadInfraConfig } from "../src/config";
-import { createKeylessAppFromConfig } from "../src/stack/synth";
-import { printWarnings, runCli } from "./run-cli";
+import { createKeylessAppFromConfig } from "../src/synth";
 
 runCli(() => {
   const config = loadInfraConfig();

@@ -3,10 +3,11 @@
 // after checking the configuration and saying what the command is about to do.
 
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { printWarnings, runCli, UsageError } from "../src/cli";
 import { loadInfraConfig, readInfraEnv } from "../src/config";
 import { describeTrust } from "../src/trust/describe";
-import { printWarnings, runCli, UsageError } from "./run-cli";
 
 const COMMANDS = ["synth", "deploy", "diff", "destroy"] as const;
 const INFRA_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -38,10 +39,12 @@ runCli(() => {
   const args = command === "synth" ? ["synth", "--quiet", ...rest] : [command, ...rest];
   // Synth needs no credentials; without this the CLI spends seconds probing EC2 instance metadata.
   const childEnv = command === "synth" ? { AWS_EC2_METADATA_DISABLED: "true", ...env } : { ...env };
-  const result = spawnSync("cdk", args, { cwd: INFRA_DIR, env: childEnv, stdio: "inherit" });
+  // This workspace's own aws-cdk CLI, whatever PATH the caller has.
+  const cdkBin = join(INFRA_DIR, "node_modules", ".bin", "cdk");
+  const result = spawnSync(cdkBin, args, { cwd: INFRA_DIR, env: childEnv, stdio: "inherit" });
   if (result.error) {
     throw new UsageError(
-      `Could not run the aws-cdk CLI (${result.error.message}); run this through pnpm so node_modules/.bin is on PATH.`,
+      `Could not run the aws-cdk CLI (${result.error.message}); run pnpm install so infra/stack/node_modules/.bin/cdk exists.`,
     );
   }
   return result.status ?? 1;

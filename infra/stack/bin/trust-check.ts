@@ -3,12 +3,12 @@
 // configuration. With --claims FILE: decides each claim object of FILE (a JSON array).
 
 import { parseArgs } from "node:util";
+import { printWarnings, runCli, UsageError } from "../src/cli";
 import { loadInfraConfig } from "../src/config";
-import { roleLogicalId } from "../src/stack/keyless-stack";
-import { synthesizeKeylessTemplate } from "../src/stack/synth";
+import { roleLogicalId } from "../src/keyless-stack";
+import { synthesizeKeylessTemplate } from "../src/synth";
 import { decideClaimsList, formatTrustMatrix, runTrustMatrix } from "../src/trust/check";
 import { readClaimsFile } from "../src/trust/claims-file";
-import { printWarnings, runCli, UsageError } from "./run-cli";
 
 const USAGE = "usage: pnpm trust:check [--claims FILE] [--json]";
 

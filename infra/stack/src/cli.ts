@@ -1,8 +1,8 @@
 // How every infra CLI ends: a configuration or usage problem is printed as a message (exit 2),
 // anything unexpected with its stack (exit 1).
 
-import { InfraConfigError } from "../src/config";
-import { ClaimsFileError } from "../src/trust/claims-file";
+import { InfraConfigError } from "./config";
+import { ClaimsFileError } from "./trust/claims-file";
 
 /** A mistake in how the command was called; printed without a stack trace. */
 export class UsageError extends Error {

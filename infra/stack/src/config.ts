@@ -15,7 +15,7 @@ import {
   type VercelIssuerMode,
   vercelIssuer,
   vercelSubject,
-} from "./stack/vercel-oidc";
+} from "./vercel-oidc";
 
 export { ENV_FILE, type InfraEnv, readInfraEnv } from "./root-env";
 export const DEFAULT_STACK_NAME = "KeylessVercelOidc";

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 
 /** The repo-root `.env`, found from this file so it works from any working directory. */
-export const ENV_FILE = fileURLToPath(new URL("../../.env", import.meta.url));
+export const ENV_FILE = fileURLToPath(new URL("../../../.env", import.meta.url));
 
 export type InfraEnv = Readonly<Record<string, string | undefined>>;
 

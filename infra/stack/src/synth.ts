@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { App } from "aws-cdk-lib";
-import type { InfraConfig } from "../config";
+import type { InfraConfig } from "./config";
 import { createKeylessApp, type KeylessStack } from "./keyless-stack";
 
 /** A CloudFormation template as JSON (the parts Keyless reads). */

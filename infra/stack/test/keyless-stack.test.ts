@@ -6,9 +6,9 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadInfraConfig } from "../src/config";
-import { createKeylessApp, KeylessStack } from "../src/stack/keyless-stack";
-import { type CfnTemplate, createKeylessAppFromConfig } from "../src/stack/synth";
-import { VercelOidcProvider, VercelOidcRole } from "../src/stack/vercel-oidc";
+import { createKeylessApp, KeylessStack } from "../src/keyless-stack";
+import { type CfnTemplate, createKeylessAppFromConfig } from "../src/synth";
+import { VercelOidcProvider, VercelOidcRole } from "../src/vercel-oidc";
 
 const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };
 const EXISTING_ARN = "arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/acme";

@@ -11,10 +11,10 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
-const INFRA = join(REPO, "infra");
+const REPO = fileURLToPath(new URL("../../..", import.meta.url));
+const INFRA = join(REPO, "infra/stack");
 const AWS_AUTH = join(REPO, "packages/aws-auth");
-const CONSTRUCT_FILE = join(INFRA, "src/stack/vercel-oidc.ts");
+const CONSTRUCT_FILE = join(INFRA, "src/vercel-oidc.ts");
 
 type PackageJson = {
   dependencies?: Record<string, string>;

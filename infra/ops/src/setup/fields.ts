@@ -13,8 +13,8 @@ import {
   validateStackName,
   validateTeamId,
   validateTeamSlug,
-} from "../config";
-import { vercelIssuer } from "../stack/vercel-oidc";
+} from "@repo/infra/config";
+import { vercelIssuer } from "@repo/infra/vercel-oidc";
 
 /** Answers as they are written to .env: variable → raw string. */
 export type SetupValues = Readonly<Record<string, string | undefined>>;

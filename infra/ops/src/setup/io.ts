@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { ENV_FILE } from "../config";
+import { ENV_FILE } from "@repo/infra/config";
 import { readEnvValues } from "./env-file";
 
 export type Environment = Readonly<Record<string, string | undefined>>;

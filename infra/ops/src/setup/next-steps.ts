@@ -1,6 +1,6 @@
 // What to do after `pnpm run setup`: the seed guide's steps in order, each with its exact command.
 
-import type { InfraConfig } from "../config";
+import type { InfraConfig } from "@repo/infra/config";
 import { stackOutputKey } from "./stack-outputs";
 import { OLD_VERCEL_VARIABLES } from "./vercel-env-plan";
 

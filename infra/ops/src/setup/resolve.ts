@@ -1,7 +1,7 @@
 // Where each setup value comes from, in order: a flag, the process environment (CI), the existing
 // .env, the field's fallback. Validated field by field with the stack's own validators.
 
-import type { ConfigProblem } from "../config";
+import type { ConfigProblem } from "@repo/infra/config";
 import { SETUP_FIELDS, type SetupField, type SetupValues } from "./fields";
 
 export type ValueSource = "flag" | "environment" | ".env" | "default";

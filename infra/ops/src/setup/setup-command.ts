@@ -5,7 +5,7 @@
 import { existsSync, lstatSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
-import { ENV_FILE, loadInfraConfig } from "../config";
+import { ENV_FILE, loadInfraConfig } from "@repo/infra/config";
 import { type EnvChange, formatEnvChanges, readEnvValues, updateEnvText } from "./env-file";
 import { SETUP_FIELDS, SETUP_VARIABLES, type SetupValues, STATIC_KEY_VARIABLES } from "./fields";
 import {

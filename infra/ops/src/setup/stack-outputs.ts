@@ -6,7 +6,7 @@ import {
   DescribeStacksCommand,
   type DescribeStacksCommandOutput,
 } from "@aws-sdk/client-cloudformation";
-import type { VercelEnvironment } from "../stack/vercel-oidc";
+import type { VercelEnvironment } from "@repo/infra/vercel-oidc";
 
 // Output names of KeylessStack (src/stack/keyless-stack.ts). Spelled out here so this CLI does not
 // load aws-cdk-lib; test/vercel-env-outputs.test.ts checks them against the synthesized template.

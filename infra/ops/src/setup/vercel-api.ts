@@ -7,7 +7,7 @@
 // Every call carries `Authorization: Bearer <token>` and `teamId` (or `slug`) for team projects.
 // The token never appears in a message: errors name the request, never its headers.
 
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "../stack/vercel-oidc";
+import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-oidc";
 import type { VercelEnvVar } from "./vercel-env-plan";
 
 export const DEFAULT_VERCEL_API_URL = "https://api.vercel.com";

@@ -4,8 +4,8 @@
 
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { parseRoleArn } from "@repo/aws-auth/role-arn";
-import { InfraConfigError, loadInfraConfig } from "../config";
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "../stack/vercel-oidc";
+import { InfraConfigError, loadInfraConfig } from "@repo/infra/config";
+import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-oidc";
 import {
   CommandUsageError,
   type Environment,

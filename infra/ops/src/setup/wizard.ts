@@ -3,8 +3,8 @@
 
 import type { Readable, Writable } from "node:stream";
 import * as prompts from "@clack/prompts";
+import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-oidc";
 import pc from "picocolors";
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "../stack/vercel-oidc";
 import { SETUP_FIELDS, type SetupField } from "./fields";
 import { pickValue, type SetupSources } from "./resolve";
 

@@ -1,8 +1,8 @@
 // Checks 1–3, 5 and 6 as pure functions of what the fetching layer found (fetch.ts): easy to test
 // without AWS, and the same code whether the data came from AWS or the sandbox.
 
-import type { InfraConfig } from "../config";
-import { VERCEL_ENVIRONMENTS } from "../stack/vercel-oidc";
+import type { InfraConfig } from "@repo/infra/config";
+import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-oidc";
 import {
   allowedActions,
   type PolicyDocument,

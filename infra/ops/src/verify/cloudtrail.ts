@@ -4,7 +4,7 @@
 // while --wait has time left. Clock and sleep are injectable so tests run without real waiting.
 
 import { type ExplainedError, explainAwsError } from "@repo/aws-auth/explain";
-import type { InfraConfig } from "../config";
+import type { InfraConfig } from "@repo/infra/config";
 import { formatDuration } from "./duration";
 import type { CheckResult, StackRole, VerifyEvent } from "./types";
 

@@ -17,7 +17,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { explainAwsError, redact } from "@repo/aws-auth/explain";
-import type { InfraEnv } from "../config";
+import type { InfraEnv } from "@repo/infra/config";
 import type {
   HealthFacts,
   IdentityFacts,

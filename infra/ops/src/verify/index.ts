@@ -3,8 +3,8 @@
 // in that order; each is a pure function of what fetch.ts read, so this file only wires them.
 
 import type { ExplainedError } from "@repo/aws-auth/explain";
-import type { InfraConfig, InfraEnv } from "../config";
-import { oidcProviderArn } from "../trust/evaluate";
+import type { InfraConfig, InfraEnv } from "@repo/infra/config";
+import { oidcProviderArn } from "@repo/infra/trust/evaluate";
 import {
   checkCredentials,
   checkHealth,

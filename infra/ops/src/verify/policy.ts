@@ -1,8 +1,8 @@
 // Reading IAM policy documents the way IAM returns them, and spotting grants that are not scoped.
 
-import type { PolicyDocument, PolicyStatement, Values } from "../trust/evaluate";
+import type { PolicyDocument, PolicyStatement, Values } from "@repo/infra/trust/evaluate";
 
-export type { PolicyDocument, PolicyStatement } from "../trust/evaluate";
+export type { PolicyDocument, PolicyStatement } from "@repo/infra/trust/evaluate";
 
 /** IAM's GetRole / GetRolePolicy / GetPolicyVersion return documents URL-encoded. */
 export function parsePolicyDocument(text: string): PolicyDocument {

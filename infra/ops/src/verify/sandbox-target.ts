@@ -2,9 +2,9 @@
 // sandbox itself does differently changes — its endpoint, its stack name and region, placeholder
 // credentials (the emulator checks no signature), and the sample team/project where none is set.
 
-import type { InfraEnv } from "../config";
-import { DEFAULT_STATE_DIR, readRunningSandbox } from "../sandbox/state";
-import { SANDBOX_DEFAULTS } from "../sandbox/synthesis";
+import type { InfraEnv } from "@repo/infra/config";
+import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
+import { SANDBOX_DEFAULTS } from "@repo/sandbox/synthesis";
 
 export class NoSandboxError extends Error {
   override readonly name = "NoSandboxError";

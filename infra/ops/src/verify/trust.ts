@@ -1,9 +1,14 @@
 // Check 4: each deployed role's trust policy, read structurally (who, which action, which
 // conditions) and then decided by the infra trust evaluator on the claim sets `trust:check` uses.
 
-import type { InfraConfig } from "../config";
-import { parseProviderArn, type VercelEnvironment, vercelSubject } from "../stack/vercel-oidc";
-import { ASSUME_ACTION, decideClaims, type TemplateRole, trustMatrixCases } from "../trust/check";
+import type { InfraConfig } from "@repo/infra/config";
+import {
+  ASSUME_ACTION,
+  decideClaims,
+  type TemplateRole,
+  trustMatrixCases,
+} from "@repo/infra/trust/check";
+import { parseProviderArn, type VercelEnvironment, vercelSubject } from "@repo/infra/vercel-oidc";
 import { listOf, type PolicyDocument, parsePolicyDocument, statementsOf } from "./policy";
 import type { CheckResult, StackRole } from "./types";
 

@@ -14,11 +14,11 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { explainAwsError } from "@repo/aws-auth/explain";
 import { resolveCredentialMode } from "@repo/aws-auth/mode";
 import { createCredentialProvider } from "@repo/aws-auth/provider";
-import { loadInfraConfig } from "../src/config";
-import type { SandboxHandle } from "../src/sandbox/index";
-import { runVerify, type VerifyOptions, type VerifyReport } from "../src/verify/index";
+import { loadInfraConfig } from "@repo/infra/config";
+import type { SandboxHandle } from "@repo/sandbox";
+import { runVerify, type VerifyOptions, type VerifyReport } from "../../src/verify/index";
 
-const INFRA = fileURLToPath(new URL("..", import.meta.url));
+const INFRA = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 /** An empty home: no ~/.aws of the developer's can leak into the runs. */
 const HOME = mkdtempSync(join(tmpdir(), "keyless-verify-home-"));

@@ -2,7 +2,7 @@
 // and dotenv reads back exactly what was set.
 
 import { describe, expect, it } from "vitest";
-import { formatEnvChanges, readEnvValues, updateEnvText } from "../src/setup/env-file";
+import { formatEnvChanges, readEnvValues, updateEnvText } from "../../src/setup/env-file";
 
 const FILE = [
   "# Keyless configuration",

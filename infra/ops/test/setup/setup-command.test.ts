@@ -17,10 +17,10 @@ import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ENV_EXAMPLE_FILE, runSetup } from "../src/setup/setup-command";
-import { collector } from "./setup-streams";
+import { ENV_EXAMPLE_FILE, runSetup } from "../../src/setup/setup-command";
+import { collector } from "../helpers/streams";
 
-const INFRA_DIR = fileURLToPath(new URL("..", import.meta.url));
+const INFRA_DIR = fileURLToPath(new URL("../..", import.meta.url));
 const REQUIRED = ["--team-slug", "acme", "--project-name", "web"];
 
 let dir: string;

@@ -1,11 +1,11 @@
 // verify's pure parts: durations and flags, the checks on fetched data, the CloudTrail poller on
 // an injected clock, and the JSON shape.
 
+import { loadInfraConfig } from "@repo/infra/config";
+import { environmentSuffix } from "@repo/infra/keyless-stack";
+import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-oidc";
 import { describe, expect, it } from "vitest";
-import { loadInfraConfig } from "../src/config";
-import { environmentSuffix } from "../src/stack/keyless-stack";
-import { VERCEL_ENVIRONMENTS } from "../src/stack/vercel-oidc";
-import { parseVerifyArgs, VerifyUsageError } from "../src/verify/args";
+import { parseVerifyArgs, VerifyUsageError } from "../../src/verify/args";
 import {
   checkCredentials,
   checkHealth,
@@ -14,19 +14,19 @@ import {
   checkStack,
   roleFromArn,
   roleOutputKey,
-} from "../src/verify/checks";
+} from "../../src/verify/checks";
 import {
   checkCloudTrail,
   type LookupItem,
   type PollClock,
   pollCloudTrail,
   toTrailEvent,
-} from "../src/verify/cloudtrail";
-import { formatDuration, parseDuration } from "../src/verify/duration";
-import { describeAwsFailure } from "../src/verify/fetch";
-import { permissionProblems, resourceWildcardProblem } from "../src/verify/policy";
-import { colorsFor, renderJson, startSpinner, wrap } from "../src/verify/render";
-import { checkTrust, trustPolicyProblems } from "../src/verify/trust";
+} from "../../src/verify/cloudtrail";
+import { formatDuration, parseDuration } from "../../src/verify/duration";
+import { describeAwsFailure } from "../../src/verify/fetch";
+import { permissionProblems, resourceWildcardProblem } from "../../src/verify/policy";
+import { colorsFor, renderJson, startSpinner, wrap } from "../../src/verify/render";
+import { checkTrust, trustPolicyProblems } from "../../src/verify/trust";
 
 const config = loadInfraConfig({
   VERCEL_TEAM_SLUG: "acme",

@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runVerifyCli } from "./verify-harness";
+import { runVerifyCli } from "../helpers/verify-harness";
 
 const env = (extra: Record<string, string> = {}) => ({
   PATH: process.env.PATH ?? "",

@@ -14,9 +14,9 @@ import {
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
+import { type SandboxHandle, startSandbox } from "@repo/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxHandle, startSandbox } from "../src/sandbox/index";
-import { sandboxVerifyEnv } from "../src/verify/sandbox-target";
+import { sandboxVerifyEnv } from "../../src/verify/sandbox-target";
 import {
   exchangeAsDeployment,
   failingChecks,
@@ -26,7 +26,7 @@ import {
   TEAM_ENV,
   verifyEnv,
   verifyInProcess,
-} from "./verify-harness";
+} from "../helpers/verify-harness";
 
 const PROVIDER_HOST_PATH = "oidc.vercel.com/acme";
 const AUDIENCE = "https://vercel.com/acme";

@@ -2,14 +2,14 @@
 // deployed, not what the config meant) and asks the evaluator who may assume them.
 
 import type { InfraConfig } from "../config";
-import type { CfnTemplate } from "../stack/synth";
+import type { CfnTemplate } from "../synth";
 import {
   parseProviderArn,
   VERCEL_ENVIRONMENTS,
   type VercelEnvironment,
   vercelIssuer,
   vercelSubject,
-} from "../stack/vercel-oidc";
+} from "../vercel-oidc";
 import {
   contextFromClaims,
   evaluateTrustPolicy,

@@ -4,20 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadInfraConfig } from "../src/config";
-import { roleLogicalId } from "../src/stack/keyless-stack";
-import { type CfnTemplate, synthesizeKeylessTemplate } from "../src/stack/synth";
+import { loadInfraConfig } from "../../src/config";
+import { roleLogicalId } from "../../src/keyless-stack";
+import { type CfnTemplate, synthesizeKeylessTemplate } from "../../src/synth";
 import {
   decideClaimsList,
   formatTrustMatrix,
   rolesFromTemplate,
   runTrustMatrix,
-} from "../src/trust/check";
-import { ClaimsFileError, readClaimsFile } from "../src/trust/claims-file";
-import { describeTrust } from "../src/trust/describe";
-import { isolatedInfraEnv } from "./helpers/cli-env";
+} from "../../src/trust/check";
+import { ClaimsFileError, readClaimsFile } from "../../src/trust/claims-file";
+import { describeTrust } from "../../src/trust/describe";
+import { isolatedInfraEnv } from "../helpers/cli-env";
 
-const INFRA = fileURLToPath(new URL("..", import.meta.url));
+const INFRA = fileURLToPath(new URL("../..", import.meta.url));
 const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };
 const PROD = "owner:acme:project:web:environment:production";
 

@@ -11,7 +11,7 @@ import {
   type PolicyDocument,
   type PolicyStatement,
   wildcardMatches,
-} from "../src/trust/evaluate";
+} from "../../src/trust/evaluate";
 
 const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/oidc.vercel.com/acme";
 const ACTION = "sts:AssumeRoleWithWebIdentity";

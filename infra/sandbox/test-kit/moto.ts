@@ -3,7 +3,7 @@
 // Missing moto fails loudly (MotoUnavailableError names `pip install "moto[server]"`): these
 // tests are the only proof the template deploys, so they are never skipped.
 
-import { startMoto as startSandboxMoto } from "../../src/sandbox/moto";
+import { startMoto as startSandboxMoto } from "../src/moto";
 
 export const MOTO_ACCOUNT = "123456789012";
 export const MOTO_REGION = "us-east-1";
