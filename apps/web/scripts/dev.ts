@@ -51,12 +51,23 @@ async function sandboxForApp(): Promise<
   }
 }
 
+const USAGE = `usage: pnpm dev [-- next dev options]
+
+Runs next dev for apps/web. With no AWS_ROLE_ARN and no AWS_PROFILE in the root .env or the
+environment it first starts the local sandbox (or uses the one \`pnpm sandbox\` runs), so the app
+takes the real OIDC path against local AWS. Options after -- go to next dev.`;
+
 runCli(async () => {
+  const args = process.argv.slice(2);
+  if (args[0] === "--help" || args[0] === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
   const reason = configuredAws(readInfraEnv());
   const sandbox = reason ? undefined : await sandboxForApp();
   if (reason) console.log(pc.dim(`${reason}: running next dev with your AWS configuration.`));
 
-  const nextArgs = process.argv.slice(2).filter((arg) => arg !== "--");
+  const nextArgs = args.filter((arg) => arg !== "--");
   const child = spawn("pnpm", ["run", "next:dev", ...nextArgs], {
     cwd: APP_DIR,
     stdio: "inherit",

@@ -1,4 +1,4 @@
-// pnpm run setup — see src/setup/setup-command.ts (`pnpm run setup --help`).
+// pnpm configure — see src/setup/setup-command.ts (`pnpm configure --help`).
 
 import { runCli } from "@repo/infra/cli";
 import { runSetup } from "../src/setup/setup-command";

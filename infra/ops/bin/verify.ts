@@ -1,47 +1,30 @@
 // pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox]
 // Proves a deployment works after `pnpm infra:deploy`; see src/verify/README.md.
-// Exit codes: 0 every check passed, 1 a check failed, 2 usage or configuration error.
+// Exit codes: 0 every check passed, 1 a check failed, 2 usage or configuration error (the
+// shared convention of @repo/infra/cli).
 
-import { parseVerifyArgs, VERIFY_HELP, VerifyUsageError } from "../src/verify/args";
+import { colorsFor, printWarnings, runCli } from "@repo/infra/cli";
+import { loadInfraConfig, readInfraEnv } from "@repo/infra/config";
+import { parseVerifyArgs, VERIFY_HELP } from "../src/verify/args";
+import { formatDuration } from "../src/verify/duration";
+import { runVerify } from "../src/verify/index";
+import { renderJson, renderText, startSpinner } from "../src/verify/render";
+import { SANDBOX_CREDENTIALS, sandboxVerifyEnv } from "../src/verify/sandbox-target";
 
-async function main(argv: string[]): Promise<number> {
-  let args: ReturnType<typeof parseVerifyArgs>;
-  try {
-    args = parseVerifyArgs(argv);
-  } catch (error) {
-    if (!(error instanceof VerifyUsageError)) throw error;
-    console.error(error.message);
-    return 2;
-  }
+runCli(async () => {
+  const args = parseVerifyArgs(process.argv.slice(2));
   if (args.help) {
     console.log(VERIFY_HELP);
     return 0;
   }
-  // Loaded only now: the config pulls in the CDK constructs, which take a moment to load.
-  const { InfraConfigError, loadInfraConfig, readInfraEnv } = await import("@repo/infra/config");
-  const { formatDuration } = await import("../src/verify/duration");
-  const { runVerify } = await import("../src/verify/index");
-  const { colorsFor, renderJson, renderText, startSpinner } = await import("../src/verify/render");
-
   let env = readInfraEnv();
   let credentials: Parameters<typeof runVerify>[1]["credentials"];
-  let config: ReturnType<typeof loadInfraConfig>;
-  try {
-    if (args.sandbox) {
-      const { SANDBOX_CREDENTIALS, sandboxVerifyEnv } = await import(
-        "../src/verify/sandbox-target"
-      );
-      env = await sandboxVerifyEnv(env);
-      credentials = SANDBOX_CREDENTIALS;
-    }
-    config = loadInfraConfig(env);
-  } catch (error) {
-    if (!(error instanceof InfraConfigError || (error as Error).name === "NoSandboxError"))
-      throw error;
-    console.error((error as Error).message);
-    return 2;
+  if (args.sandbox) {
+    env = await sandboxVerifyEnv(env);
+    credentials = SANDBOX_CREDENTIALS;
   }
-  if (!args.json) for (const warning of config.warnings) console.error(`WARNING: ${warning}`);
+  const config = loadInfraConfig(env);
+  if (!args.json) printWarnings(config.warnings);
 
   const spinner = args.json
     ? { update() {}, stop() {} }
@@ -78,17 +61,4 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     spinner.stop();
   }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    // Every expected failure is a failing check; anything else is still one line, no stack trace.
-    console.error(
-      `verify stopped on an unexpected error: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    process.exitCode = 1;
-  },
-);
+});

@@ -4,8 +4,7 @@
 //   [--lifetime SECONDS] [--state-dir DIR]
 //   Prints a token from the running sandbox's issuer to stdout (nothing else goes there).
 
-import { parseArgs } from "node:util";
-import { runCli, UsageError } from "@repo/infra/cli";
+import { parseCommandArgs, runCli, UsageError, usageError } from "@repo/infra/cli";
 import pc from "picocolors";
 import type { MintOptions } from "../src/issuer";
 import { DEFAULT_STATE_DIR, readRunningSandbox } from "../src/state";
@@ -16,24 +15,19 @@ const USAGE = `usage:
                      [--team SLUG] [--expired] [--lifetime SECONDS] [--state-dir DIR]`;
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        port: { type: "string" },
-        "state-dir": { type: "string" },
-        environment: { type: "string" },
-        project: { type: "string" },
-        team: { type: "string" },
-        expired: { type: "boolean" },
-        lifetime: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
+  return parseCommandArgs(args, {
+    usage: USAGE,
+    positionals: 1,
+    options: {
+      port: { type: "string" },
+      "state-dir": { type: "string" },
+      environment: { type: "string" },
+      project: { type: "string" },
+      team: { type: "string" },
+      expired: { type: "boolean" },
+      lifetime: { type: "string" },
+    },
+  });
 }
 
 function wholeNumber(raw: string | undefined, flag: string): number | undefined {
@@ -126,20 +120,20 @@ async function runForeground(values: ReturnType<typeof parse>["values"], stateDi
 }
 
 runCli(async () => {
-  const { values, positionals } = parse(process.argv.slice(2));
-  if (values.help) {
+  const { values, positionals, help } = parse(process.argv.slice(2));
+  if (help) {
     console.log(USAGE);
     return 0;
   }
   const stateDir = values["state-dir"] ?? DEFAULT_STATE_DIR;
   const [command, ...rest] = positionals;
   if (rest.length > 0 || (command !== undefined && command !== "token")) {
-    throw new UsageError(`unknown command "${positionals.join(" ")}"\n${USAGE}`);
+    throw usageError(`unknown command "${positionals.join(" ")}"`, USAGE);
   }
   if (command === "token") return printToken(values, stateDir);
   for (const flag of ["environment", "project", "team", "expired", "lifetime"] as const) {
     if (values[flag] !== undefined)
-      throw new UsageError(`--${flag} belongs to \`pnpm sandbox token\`\n${USAGE}`);
+      throw usageError(`--${flag} belongs to \`pnpm sandbox token\``, USAGE);
   }
   return runForeground(values, stateDir);
 });

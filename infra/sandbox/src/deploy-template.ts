@@ -16,7 +16,7 @@ import {
   type IAMClient,
   ListOpenIDConnectProvidersCommand,
 } from "@aws-sdk/client-iam";
-import type { VercelIssuer } from "@repo/infra/vercel-oidc";
+import type { VercelIssuer } from "@repo/infra/vercel-naming";
 
 /** The provider for `issuer` in the client's account: found if it exists, else created. */
 export async function ensureVercelOidcProvider(

@@ -1,7 +1,7 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { VercelEnvironment } from "@repo/infra/vercel-oidc";
+import type { VercelEnvironment } from "@repo/infra/vercel-naming";
 // Runtime imports stay free of aws-cdk-lib: synthesis happens in a child process (synthesis.ts)
 // so the long-running sandbox process never holds the CDK's few hundred MB.
 import { createStackAndWait, ensureVercelOidcProvider } from "./deploy-template";

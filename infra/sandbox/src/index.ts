@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { InfraEnv } from "@repo/infra/config";
-import type { VercelEnvironment } from "@repo/infra/vercel-oidc";
+import type { VercelEnvironment } from "@repo/infra/vercel-naming";
 import { type CloudTrailEventRecord, CloudTrailStore } from "./cloudtrail";
 import { deployStack, motoClients, seedBucket } from "./deploy";
 import { type ActiveFault, FaultInjector, type FaultSpec } from "./faults";

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type InfraConfig, type InfraEnv, readInfraEnv } from "@repo/infra/config";
-import type { VercelEnvironment } from "@repo/infra/vercel-oidc";
+import type { VercelEnvironment } from "@repo/infra/vercel-naming";
 import { writePrivateFile } from "./state";
 
 /** moto's default account: every ARN in the sandbox lives here. */

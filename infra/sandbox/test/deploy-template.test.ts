@@ -14,7 +14,7 @@ import { loadInfraConfig } from "@repo/infra/config";
 import { roleLogicalId } from "@repo/infra/keyless-stack";
 import { synthesizeKeylessTemplate } from "@repo/infra/synth";
 import { evaluateTrustPolicy } from "@repo/infra/trust/evaluate";
-import { vercelIssuer } from "@repo/infra/vercel-oidc";
+import { vercelIssuer } from "@repo/infra/vercel-naming";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStackAndWait, ensureVercelOidcProvider } from "../src/deploy-template";
 import { MOTO_ACCOUNT, type MotoServer, startMoto } from "../test-kit/moto";

@@ -5,18 +5,28 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { printWarnings, runCli, UsageError } from "../src/cli";
+import { CommandFailure, printWarnings, runCli, usageError } from "../src/cli";
 import { loadInfraConfig, readInfraEnv } from "../src/config";
 import { describeTrust } from "../src/trust/describe";
 
 const COMMANDS = ["synth", "deploy", "diff", "destroy"] as const;
 const INFRA_DIR = fileURLToPath(new URL("..", import.meta.url));
 
+const USAGE = `usage: pnpm cdk:<${COMMANDS.join("|")}> [cdk options]
+
+From the repo root: pnpm infra:synth | infra:deploy | infra:diff | infra:destroy. Checks the
+configuration (the root .env under the environment), says what the command is about to do, then
+runs the aws-cdk CLI with that environment; options after the command go to the CDK CLI.`;
+
 runCli(() => {
   const [name, ...rest] = process.argv.slice(2);
+  if (name === "--help" || name === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
   const command = COMMANDS.find((c) => c === name);
   if (!command) {
-    throw new UsageError(`usage: tsx bin/cdk.ts <${COMMANDS.join("|")}> [cdk options]`);
+    throw usageError(`unknown command "${name ?? ""}"`, USAGE);
   }
   const env = readInfraEnv();
   const config = loadInfraConfig(env);
@@ -43,7 +53,7 @@ runCli(() => {
   const cdkBin = join(INFRA_DIR, "node_modules", ".bin", "cdk");
   const result = spawnSync(cdkBin, args, { cwd: INFRA_DIR, env: childEnv, stdio: "inherit" });
   if (result.error) {
-    throw new UsageError(
+    throw new CommandFailure(
       `Could not run the aws-cdk CLI (${result.error.message}); run pnpm install so infra/stack/node_modules/.bin/cdk exists.`,
     );
   }

@@ -2,25 +2,28 @@
 // Without --claims: the built-in matrix as a table; exits 1 when a decision contradicts the
 // configuration. With --claims FILE: decides each claim object of FILE (a JSON array).
 
-import { parseArgs } from "node:util";
-import { printWarnings, runCli, UsageError } from "../src/cli";
+import { parseCommandArgs, printWarnings, runCli } from "../src/cli";
 import { loadInfraConfig } from "../src/config";
 import { roleLogicalId } from "../src/keyless-stack";
 import { synthesizeKeylessTemplate } from "../src/synth";
 import { decideClaimsList, formatTrustMatrix, runTrustMatrix } from "../src/trust/check";
 import { readClaimsFile } from "../src/trust/claims-file";
 
-const USAGE = "usage: pnpm trust:check [--claims FILE] [--json]";
+const USAGE = `usage: pnpm trust:check [--claims FILE] [--json]
+
+Without --claims: the built-in matrix of Vercel-shaped claim sets against the roles of the stack
+as synthesized from the current configuration; exit 1 when a decision contradicts it.
+--claims FILE  decide each claim object of FILE (a JSON array) instead
+--json         print JSON: the matrix rows, or one { allowed, role, reason } per claim object`;
 
 runCli(() => {
-  let values: { claims?: string; json?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: { claims: { type: "string" }, json: { type: "boolean" } },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  const { values, help } = parseCommandArgs(process.argv.slice(2), {
+    usage: USAGE,
+    options: { claims: { type: "string" }, json: { type: "boolean" } },
+  });
+  if (help) {
+    console.log(USAGE);
+    return 0;
   }
   const claimsList = values.claims !== undefined ? readClaimsFile(values.claims) : undefined;
   const config = loadInfraConfig();

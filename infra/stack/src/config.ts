@@ -1,8 +1,11 @@
 // Infra configuration: the one `.env` the user edits (repo root) under the process environment,
 // validated variable by variable. Each validator is exported on its own so the setup wizard can
-// check an answer the moment it is typed.
+// check an answer the moment it is typed. Loads no aws-cdk-lib (the naming rules are pure), so
+// the sandbox, setup, verify and trust:check read the configuration without paying for the CDK.
 
-import { ENV_FILE, type InfraEnv, readInfraEnv } from "./root-env";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse as parseDotenv } from "dotenv";
 import {
   parseProviderArn,
   projectNameProblem,
@@ -15,9 +18,19 @@ import {
   type VercelIssuerMode,
   vercelIssuer,
   vercelSubject,
-} from "./vercel-oidc";
+} from "./vercel-naming";
 
-export { ENV_FILE, type InfraEnv, readInfraEnv } from "./root-env";
+/** The repo-root `.env`, found from this file so it works from any working directory. */
+export const ENV_FILE = fileURLToPath(new URL("../../../.env", import.meta.url));
+
+export type InfraEnv = Readonly<Record<string, string | undefined>>;
+
+/** The repo-root `.env` under the process environment (the process environment wins). */
+export function readInfraEnv(envFile = ENV_FILE, environment: InfraEnv = process.env): InfraEnv {
+  const fromFile = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
+  return { ...fromFile, ...environment };
+}
+
 export const DEFAULT_STACK_NAME = "KeylessVercelOidc";
 
 export interface ConfigProblem {

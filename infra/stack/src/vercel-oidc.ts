@@ -1,128 +1,26 @@
 // Vercel → AWS OIDC federation as CDK constructs: the IAM OIDC provider for Vercel's issuer, one
-// role per Vercel environment, and a bucket those roles may use. Self-contained on purpose: copy
-// this one file into any CDK v2 app (it needs only aws-cdk-lib and constructs).
-//
-// What IAM can pin for a Vercel token is its `sub` and `aud` (owner_id / project_id / environment
-// are not condition keys), so the trust is built from team slug + project name + environment.
+// role per Vercel environment, and a bucket those roles may use. Copy this file with
+// vercel-naming.ts (the pure rules it builds on) into any CDK v2 app: it needs only aws-cdk-lib
+// and constructs (`pnpm copy:construct <dir>`).
 
 import { Duration, RemovalPolicy, Tags, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
+import {
+  projectNameProblem,
+  providerArnProblem,
+  VERCEL_ENVIRONMENTS,
+  type VercelEnvironment,
+  type VercelIssuer,
+  type VercelIssuerMode,
+  type VercelIssuerProps,
+  vercelIssuer,
+  vercelSubject,
+} from "./vercel-naming";
 
-export const VERCEL_ENVIRONMENTS = ["production", "preview", "development"] as const;
-export type VercelEnvironment = (typeof VERCEL_ENVIRONMENTS)[number];
-export const VERCEL_ISSUER_MODES = ["team", "global"] as const;
-export type VercelIssuerMode = (typeof VERCEL_ISSUER_MODES)[number];
-
-const VERCEL_OIDC_HOST = "oidc.vercel.com";
-const TEAM_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const PROJECT_NAME = /^[a-z0-9._-]{1,100}$/;
-const PROVIDER_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):oidc-provider\/(.+)$/;
-
-// --- Naming rules (pure; the config loader and trust:check use them too) ---------------------
-
-/** Why `slug` is not a valid Vercel team slug, or undefined when it is. */
-export function teamSlugProblem(slug: string): string | undefined {
-  if (slug === "") return "it is empty";
-  if (/[A-Z]/.test(slug)) {
-    return `"${slug}" has capital letters; Vercel team slugs are lower-case (try "${slug.toLowerCase()}")`;
-  }
-  if (slug.startsWith("team_")) {
-    return `"${slug}" is a team id; the slug is the name in the team URL (vercel.com/<slug>)`;
-  }
-  if (!TEAM_SLUG.test(slug)) {
-    return `"${slug}" may only hold lower-case letters, digits and single hyphens between them`;
-  }
-  return undefined;
-}
-
-/** Why `name` is not a valid Vercel project name, or undefined when it is. */
-export function projectNameProblem(name: string): string | undefined {
-  if (name === "") return "it is empty";
-  if (/[A-Z]/.test(name)) {
-    return `"${name}" has capital letters; Vercel project names are lower-case (try "${name.toLowerCase()}")`;
-  }
-  if (name.startsWith("prj_")) {
-    return `"${name}" is a project id; the trust needs the project name`;
-  }
-  if (!PROJECT_NAME.test(name) || name.includes("---")) {
-    return `"${name}" must be 1-100 lower-case letters, digits, ".", "_" or "-" (and no "---")`;
-  }
-  return undefined;
-}
-
-export interface VercelIssuerProps {
-  /** The team slug, as in vercel.com/<slug> (not the team_… id). */
-  readonly teamSlug: string;
-  /** `team` (issuer https://oidc.vercel.com/<slug>, recommended) or `global`. @default "team" */
-  readonly issuerMode?: VercelIssuerMode;
-}
-
-/** Everything IAM needs to know about Vercel's issuer for one team. */
-export interface VercelIssuer {
-  readonly teamSlug: string;
-  readonly issuerMode: VercelIssuerMode;
-  /** The `iss` claim, e.g. https://oidc.vercel.com/acme. */
-  readonly issuerUrl: string;
-  /** The issuer without https:// — IAM's provider name and condition-key prefix. */
-  readonly issuerHostPath: string;
-  /** The `aud` claim Vercel sets by default: https://vercel.com/<slug> in both modes. */
-  readonly audience: string;
-}
-
-export function vercelIssuer(props: VercelIssuerProps): VercelIssuer {
-  const issuerMode = props.issuerMode ?? "team";
-  const slugProblem = teamSlugProblem(props.teamSlug);
-  if (slugProblem) throw new Error(`Vercel team slug: ${slugProblem}`);
-  if (!VERCEL_ISSUER_MODES.includes(issuerMode)) {
-    throw new Error(`Vercel issuer mode "${issuerMode}" must be "team" or "global"`);
-  }
-  const issuerHostPath =
-    issuerMode === "team" ? `${VERCEL_OIDC_HOST}/${props.teamSlug}` : VERCEL_OIDC_HOST;
-  return {
-    teamSlug: props.teamSlug,
-    issuerMode,
-    issuerUrl: `https://${issuerHostPath}`,
-    issuerHostPath,
-    audience: `https://vercel.com/${props.teamSlug}`,
-  };
-}
-
-/** The `sub` claim of a token minted for `projectName` in `environment`. */
-export function vercelSubject(
-  teamSlug: string,
-  projectName: string,
-  environment: VercelEnvironment,
-): string {
-  return `owner:${teamSlug}:project:${projectName}:environment:${environment}`;
-}
-
-export interface ParsedProviderArn {
-  readonly partition: string;
-  readonly account: string;
-  /** The provider's URL without https://. */
-  readonly hostPath: string;
-}
-
-/** Why `arn` cannot be the IAM OIDC provider for `issuer`, or undefined when it can. */
-export function providerArnProblem(arn: string, issuer: VercelIssuer): string | undefined {
-  const parsed = parseProviderArn(arn);
-  if (!parsed) {
-    return `"${arn}" is not an OIDC provider ARN (arn:aws:iam::<12-digit account>:oidc-provider/${issuer.issuerHostPath})`;
-  }
-  if (parsed.hostPath !== issuer.issuerHostPath) {
-    return `"${arn}" is the provider for https://${parsed.hostPath}, but ${issuer.issuerMode} mode needs the one for ${issuer.issuerUrl}`;
-  }
-  return undefined;
-}
-
-export function parseProviderArn(arn: string): ParsedProviderArn | undefined {
-  const match = PROVIDER_ARN.exec(arn);
-  if (!match) return undefined;
-  const [, partition = "", account = "", hostPath = ""] = match;
-  return { partition, account, hostPath };
-}
+// One import for a construct user: the naming rules come along with the constructs.
+export * from "./vercel-naming";
 
 // --- Provider ---------------------------------------------------------------------------------
 
@@ -172,7 +70,9 @@ export class VercelOidcProvider extends iam.OidcProviderNative implements IVerce
 
 // --- Role -------------------------------------------------------------------------------------
 
-export interface VercelOidcRoleProps {
+/** Every iam.RoleProps (permissions boundary, path, managed policies, …) except the trust, which
+ * this construct owns; description and maxSessionDuration have Vercel-specific defaults. */
+export interface VercelOidcRoleProps extends Omit<iam.RoleProps, "assumedBy"> {
   readonly provider: IVercelOidcProvider;
   readonly projectName: string;
   /** The one environment this role trusts. A role per environment: a production role that also
@@ -182,7 +82,6 @@ export interface VercelOidcRoleProps {
   readonly teamId?: string;
   /** prj_… id, recorded as a tag (IAM cannot match on it). */
   readonly projectId?: string;
-  readonly roleName?: string;
 }
 
 /**
@@ -196,7 +95,7 @@ export class VercelOidcRole extends iam.Role {
   readonly audience: string;
 
   constructor(scope: Construct, id: string, props: VercelOidcRoleProps) {
-    const { provider, projectName, environment } = props;
+    const { provider, projectName, environment, teamId, projectId, ...roleProps } = props;
     if (!VERCEL_ENVIRONMENTS.includes(environment)) {
       throw new Error(
         `VercelOidcRole environment "${environment}" must be one of ${VERCEL_ENVIRONMENTS.join(", ")} (one environment per role)`,
@@ -212,9 +111,11 @@ export class VercelOidcRole extends iam.Role {
     }
     const subject = vercelSubject(provider.teamSlug, projectName, environment);
     super(scope, id, {
-      roleName: props.roleName,
-      description: `Vercel project ${provider.teamSlug}/${projectName}, ${environment} deployments only`,
-      maxSessionDuration: Duration.hours(1),
+      ...roleProps,
+      description:
+        roleProps.description ??
+        `Vercel project ${provider.teamSlug}/${projectName}, ${environment} deployments only`,
+      maxSessionDuration: roleProps.maxSessionDuration ?? Duration.hours(1),
       assumedBy: new iam.OpenIdConnectPrincipal(provider, {
         StringEquals: {
           [`${provider.issuerHostPath}:aud`]: provider.audience,
@@ -226,8 +127,8 @@ export class VercelOidcRole extends iam.Role {
     this.subject = subject;
     this.audience = provider.audience;
     Tags.of(this).add("VercelEnvironment", environment);
-    if (props.teamId) Tags.of(this).add("VercelTeamId", props.teamId);
-    if (props.projectId) Tags.of(this).add("VercelProjectId", props.projectId);
+    if (teamId) Tags.of(this).add("VercelTeamId", teamId);
+    if (projectId) Tags.of(this).add("VercelProjectId", projectId);
   }
 }
 

@@ -14,7 +14,7 @@ import {
   validateStackName,
   validateTeamSlug,
 } from "../src/config";
-import { vercelIssuer } from "../src/vercel-oidc";
+import { vercelIssuer } from "../src/vercel-naming";
 
 const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };
 

@@ -1,4 +1,4 @@
-// The values `pnpm run setup` asks for: one entry per .env variable, with its flag, where the user
+// The values `pnpm configure` asks for: one entry per .env variable, with its flag, where the user
 // finds it in Vercel or AWS, and the same validator the stack's config loader uses.
 
 import {
@@ -14,7 +14,7 @@ import {
   validateTeamId,
   validateTeamSlug,
 } from "@repo/infra/config";
-import { vercelIssuer } from "@repo/infra/vercel-oidc";
+import { vercelIssuer } from "@repo/infra/vercel-naming";
 
 /** Answers as they are written to .env: variable → raw string. */
 export type SetupValues = Readonly<Record<string, string | undefined>>;

@@ -3,7 +3,6 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
-import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ENV_FILE } from "@repo/infra/config";
 import { readEnvValues } from "./env-file";
 
@@ -36,28 +35,5 @@ export function printer(output: Output) {
   };
 }
 
-/** A mistake in how a command was called: printed with the usage, exit 2. */
-export class CommandUsageError extends Error {
-  override readonly name = "CommandUsageError";
-}
-
-type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
-
-const COMMON_OPTIONS = {
-  "env-file": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const satisfies FlagOptions;
-
-/** Strict flag parsing (an unknown flag is an error that shows the usage), plus --env-file/--help. */
-export function parseCommandArgs<const T extends FlagOptions>(
-  argv: readonly string[],
-  options: T,
-  usage: string,
-) {
-  try {
-    return parseArgs({ args: [...argv], strict: true, options: { ...options, ...COMMON_OPTIONS } })
-      .values;
-  } catch (error) {
-    throw new CommandUsageError(`${(error as Error).message}\n\n${usage}`);
-  }
-}
+/** The flag both setup commands take besides their own (--help comes with parseCommandArgs). */
+export const ENV_FILE_OPTION = { "env-file": { type: "string" } } as const;

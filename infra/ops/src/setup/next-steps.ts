@@ -1,4 +1,4 @@
-// What to do after `pnpm run setup`: the seed guide's steps in order, each with its exact command.
+// What to do after `pnpm configure`: the seed guide's steps in order, each with its exact command.
 
 import type { InfraConfig } from "@repo/infra/config";
 import { stackOutputKey } from "./stack-outputs";

@@ -1,21 +1,15 @@
-// pnpm run setup: asks for (or takes as flags / env) the values the stack needs, writes them into
+// pnpm configure: asks for (or takes as flags / env) the values the stack needs, writes them into
 // the one .env the user edits — never overwriting without asking, keeping every line it does not
 // own, writing no secret — and prints the next steps with their exact commands.
 
 import { existsSync, lstatSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
+import { isUsageProblem, parseCommandArgs, reportError } from "@repo/infra/cli";
 import { ENV_FILE, loadInfraConfig } from "@repo/infra/config";
 import { type EnvChange, formatEnvChanges, readEnvValues, updateEnvText } from "./env-file";
 import { SETUP_FIELDS, SETUP_VARIABLES, type SetupValues, STATIC_KEY_VARIABLES } from "./fields";
-import {
-  CommandUsageError,
-  type Environment,
-  envFilePath,
-  type Output,
-  parseCommandArgs,
-  printer,
-} from "./io";
+import { ENV_FILE_OPTION, type Environment, envFilePath, type Output, printer } from "./io";
 import { formatNextSteps, formatTrustSummary } from "./next-steps";
 import { resolveSetupValues, type SetupSources, validateValues } from "./resolve";
 import { askSetupValues, confirmWrite, finishWizard, SetupCancelled } from "./wizard";
@@ -28,7 +22,7 @@ const SETUP_COMMENTS: Record<string, string> = Object.fromEntries(
 );
 
 export const SETUP_USAGE = [
-  "usage: pnpm run setup [options]      (not `pnpm setup`: that is pnpm's own command)",
+  "usage: pnpm configure [options]      (the setup wizard; `pnpm setup` is pnpm's own command)",
   "",
   "Asks for the values below in a terminal; with --yes, without a terminal, or in CI, takes them",
   "from flags, then the environment (same variable names), then the existing .env.",
@@ -64,11 +58,11 @@ function parseSetupArgs(argv: readonly string[]) {
     yes: { type: "boolean", short: "y" },
     force: { type: "boolean" },
     "dry-run": { type: "boolean" },
+    ...ENV_FILE_OPTION,
   } as const;
-  return parseCommandArgs(argv, options, SETUP_USAGE) as Record<
-    string,
-    string | boolean | undefined
-  >;
+  const { values, help } = parseCommandArgs(argv, { usage: SETUP_USAGE, options });
+  const flags: Record<string, string | boolean | undefined> = { ...values, help };
+  return flags;
 }
 
 export async function runSetup(options: SetupOptions): Promise<number> {
@@ -76,10 +70,7 @@ export async function runSetup(options: SetupOptions): Promise<number> {
   try {
     return await setup(options, print);
   } catch (error) {
-    if (error instanceof CommandUsageError) {
-      print.error(error.message);
-      return 2;
-    }
+    if (isUsageProblem(error)) return reportError(error, print.error);
     if (error instanceof SetupCancelled) {
       print.error("Setup cancelled; nothing was written.");
       return 130;
@@ -132,7 +123,7 @@ async function setup(options: SetupOptions, print: ReturnType<typeof printer>): 
         [
           `Setup cannot continue without a terminal: ${resolution.problems.length} value(s) missing or wrong.`,
           ...resolution.problems.map((p) => `  - ${p.variable}: ${p.message}`),
-          "Run `pnpm run setup` in a terminal to be asked, or see `pnpm run setup --help`.",
+          "Run `pnpm configure` in a terminal to be asked, or see `pnpm configure --help`.",
         ].join("\n"),
       );
       return 2;

@@ -6,7 +6,8 @@ import {
   DescribeStacksCommand,
   type DescribeStacksCommandOutput,
 } from "@aws-sdk/client-cloudformation";
-import type { VercelEnvironment } from "@repo/infra/vercel-oidc";
+import { CommandFailure } from "@repo/infra/cli";
+import type { VercelEnvironment } from "@repo/infra/vercel-naming";
 
 // Output names of KeylessStack (src/stack/keyless-stack.ts). Spelled out here so this CLI does not
 // load aws-cdk-lib; test/vercel-env-outputs.test.ts checks them against the synthesized template.
@@ -17,7 +18,7 @@ export const stackOutputKey = {
   region: "Region",
 } as const;
 
-export class StackOutputsError extends Error {
+export class StackOutputsError extends CommandFailure {
   override readonly name = "StackOutputsError";
 }
 

@@ -7,7 +7,8 @@
 // Every call carries `Authorization: Bearer <token>` and `teamId` (or `slug`) for team projects.
 // The token never appears in a message: errors name the request, never its headers.
 
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-oidc";
+import { CommandFailure } from "@repo/infra/cli";
+import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
 import type { VercelEnvVar } from "./vercel-env-plan";
 
 export const DEFAULT_VERCEL_API_URL = "https://api.vercel.com";
@@ -20,7 +21,8 @@ export interface VercelProjectRef {
   readonly teamSlug?: string;
 }
 
-export class VercelApiError extends Error {
+/** A refusal or failure of Vercel's API, explained: exit 1. */
+export class VercelApiError extends CommandFailure {
   override readonly name = "VercelApiError";
   constructor(
     message: string,

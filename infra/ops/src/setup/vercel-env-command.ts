@@ -1,22 +1,29 @@
-// pnpm vercel:env [--apply] [--bucket NAME] [--role-arn-<environment> ARN] [--region REGION]
+// pnpm vercel:env [--apply] [--json] [--bucket NAME] [--role-arn-<environment> ARN] [--region REGION]
 // Sets AWS_REGION, AWS_ROLE_ARN (per environment) and S3_BUCKET on the Vercel project and removes
 // the old AWS keys, through Vercel's REST API. Dry run unless --apply.
 
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { parseRoleArn } from "@repo/aws-auth/role-arn";
-import { InfraConfigError, loadInfraConfig } from "@repo/infra/config";
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-oidc";
 import {
-  CommandUsageError,
+  CommandFailure,
+  isUsageProblem,
+  parseCommandArgs,
+  reportError,
+  UsageError,
+} from "@repo/infra/cli";
+import { loadInfraConfig } from "@repo/infra/config";
+import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import {
+  ENV_FILE_OPTION,
   type Environment,
   envFilePath,
   layeredEnvironment,
   type Output,
-  parseCommandArgs,
   printer,
 } from "./io";
 import { readStackOutputs, StackOutputsError, stackOutputKey } from "./stack-outputs";
-import { DEFAULT_VERCEL_API_URL, VercelApiError, VercelEnvApi } from "./vercel-api";
+import { DEFAULT_VERCEL_API_URL, VercelEnvApi } from "./vercel-api";
+import { vercelEnvJson } from "./vercel-env-json";
 import {
   applicationOrder,
   type DesiredVercelEnv,
@@ -27,12 +34,14 @@ import {
   planVercelEnv,
 } from "./vercel-env-plan";
 
-export const VERCEL_ENV_USAGE = `usage: pnpm vercel:env [--apply] [--bucket NAME] [--region REGION]
+export const VERCEL_ENV_USAGE = `usage: pnpm vercel:env [--apply] [--json] [--bucket NAME] [--region REGION]
                        [--role-arn-production ARN] [--role-arn-preview ARN] [--role-arn-development ARN]
 
 Sets AWS_REGION, AWS_ROLE_ARN (one per environment in VERCEL_ENVIRONMENTS) and S3_BUCKET on the
 Vercel project, and deletes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_PROFILE and AWS_WEB_IDENTITY_TOKEN_FILE. Prints the plan and changes nothing without --apply.
+--json prints {"project","environments","applied","steps":[{"action","key","target","value"?}]}
+instead (values only for the variables it manages; never a deleted key's value).
 
 Needs VERCEL_TOKEN (Vercel → Account Settings → Tokens) in the environment or .env, and the
 project from .env (VERCEL_PROJECT_ID or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or VERCEL_TEAM_SLUG).
@@ -51,13 +60,18 @@ export interface VercelEnvOptions extends Output {
 function parseVercelEnvArgs(argv: readonly string[]) {
   const options = {
     apply: { type: "boolean" },
+    json: { type: "boolean" },
     bucket: { type: "string" },
     region: { type: "string" },
     "role-arn-production": { type: "string" },
     "role-arn-preview": { type: "string" },
     "role-arn-development": { type: "string" },
   } as const;
-  return parseCommandArgs(argv, options, VERCEL_ENV_USAGE);
+  const { values, help } = parseCommandArgs(argv, {
+    usage: VERCEL_ENV_USAGE,
+    options: { ...options, ...ENV_FILE_OPTION },
+  });
+  return { ...values, help };
 }
 
 export async function runVercelEnv(options: VercelEnvOptions): Promise<number> {
@@ -65,13 +79,8 @@ export async function runVercelEnv(options: VercelEnvOptions): Promise<number> {
   try {
     return await vercelEnv(options, print);
   } catch (error) {
-    if (error instanceof InfraConfigError || error instanceof CommandUsageError) {
-      print.error(error.message);
-      return 2;
-    }
-    if (error instanceof VercelApiError || error instanceof StackOutputsError) {
-      print.error(error.message);
-      return 1;
+    if (isUsageProblem(error) || error instanceof CommandFailure) {
+      return reportError(error, print.error);
     }
     throw error;
   }
@@ -91,7 +100,7 @@ async function vercelEnv(
   const config = loadInfraConfig(env);
   const token = env.VERCEL_TOKEN;
   if (token === undefined || token.trim() === "") {
-    throw new CommandUsageError(
+    throw new UsageError(
       "VERCEL_TOKEN is not set. Create a token in Vercel → Account Settings → Tokens (scope: the team of the project), then `export VERCEL_TOKEN=…` and run this again. Prefer the shell over writing it into .env.",
     );
   }
@@ -107,6 +116,12 @@ async function vercelEnv(
     },
   });
   const steps = planVercelEnv(await api.list(), desired);
+  if (flags.json) {
+    const apply = flags.apply === true && planChangesSomething(steps);
+    if (apply) await applyPlan(api, steps, () => {});
+    print.line(vercelEnvJson(api.describeProject(), desired.environments, steps, apply));
+    return 0;
+  }
 
   print.line(
     `Vercel project ${api.describeProject()}, environments ${desired.environments.join(", ")}:`,
@@ -142,7 +157,7 @@ async function desiredValues(
     const flag = flags[`role-arn-${environment}`];
     if (flag === undefined) continue;
     if (!config.environments.includes(environment)) {
-      throw new CommandUsageError(
+      throw new UsageError(
         `--role-arn-${environment} given, but VERCEL_ENVIRONMENTS (${config.environments.join(",")}) has no ${environment}: the stack makes no role for it.`,
       );
     }
@@ -180,13 +195,13 @@ async function desiredValues(
     const arn = roleArns[environment] ?? "";
     const parsed = parseRoleArn(arn);
     if (!parsed.ok) {
-      throw new CommandUsageError(
+      throw new UsageError(
         `The role ARN for ${environment} ("${arn}") is not an IAM role ARN: ${parsed.problem} (arn:aws:iam::<12-digit account>:role/<name>).`,
       );
     }
   }
   if (!BUCKET.test(bucket ?? "")) {
-    throw new CommandUsageError(
+    throw new UsageError(
       `"${bucket}" is not an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens).`,
     );
   }

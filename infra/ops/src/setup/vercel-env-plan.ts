@@ -3,7 +3,7 @@
 // S3_BUCKET) and "Remove old credentials". Pure: the plan is printed in a dry run and applied
 // unchanged with --apply.
 
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-oidc";
+import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
 
 /** Removed wherever they are set: on Vercel the credential switch never uses static keys or a
  * profile, and a hand-set token file breaks the OIDC flow. */

@@ -1,9 +1,9 @@
-// The interactive half of `pnpm run setup` (@clack/prompts): one question per value, each saying
+// The interactive half of `pnpm configure` (@clack/prompts): one question per value, each saying
 // where the value is found, checked by the stack's own validator as it is typed.
 
 import type { Readable, Writable } from "node:stream";
 import * as prompts from "@clack/prompts";
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-oidc";
+import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
 import pc from "picocolors";
 import { SETUP_FIELDS, type SetupField } from "./fields";
 import { pickValue, type SetupSources } from "./resolve";
@@ -20,7 +20,7 @@ export const TRUST_EXPLANATION = [
   "IAM can match only sub and aud for a Vercel provider, so trust is",
   "pinned by the team slug and the project name. The team_… and prj_…",
   "IDs are still useful (role tags, the Vercel API) but cannot pin trust.",
-  "Renaming the team or the project changes sub: run `pnpm run setup`",
+  "Renaming the team or the project changes sub: run `pnpm configure`",
   "and deploy again.",
 ].join("\n");
 

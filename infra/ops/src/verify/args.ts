@@ -1,7 +1,7 @@
 // The command line of `pnpm verify`. Kept apart from everything that loads the AWS SDK or the CDK,
 // so a mistyped flag is answered at once.
 
-import { parseArgs } from "node:util";
+import { parseCommandArgs, usageError } from "@repo/infra/cli";
 import { DurationError, parseDuration } from "./duration";
 
 export const VERIFY_HELP = `usage: pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox]
@@ -36,16 +36,8 @@ endpoint, such as the local sandbox.
 
 exit codes: 0 every check passed, 1 a check failed, 2 usage or configuration error`;
 
-export const VERIFY_USAGE =
-  "usage: pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox] (--help for more)";
-
-/** A mistake in the command line: printed with the usage line, exit code 2. */
-export class VerifyUsageError extends Error {
-  override readonly name = "VerifyUsageError";
-  constructor(message: string) {
-    super(`${message}\n${VERIFY_USAGE}`);
-  }
-}
+/** A mistake in the command line: one line ending with the usage line, exit code 2. */
+const verifyUsageError = (problem: string) => usageError(problem, VERIFY_HELP);
 
 export interface VerifyArgs {
   sinceMs: number;
@@ -64,42 +56,27 @@ export const DEFAULT_WAIT_WITH_URL_MS = 300_000;
 const MAX_SINCE_MS = 90 * 86_400_000;
 
 export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
-  let values: {
-    since?: string;
-    wait?: string;
-    url?: string;
-    json?: boolean;
-    sandbox?: boolean;
-    help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        since: { type: "string" },
-        wait: { type: "string" },
-        url: { type: "string" },
-        json: { type: "boolean" },
-        sandbox: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new VerifyUsageError((error as Error).message);
-  }
+  const { values, help } = parseCommandArgs(argv, {
+    usage: VERIFY_HELP,
+    options: {
+      since: { type: "string" },
+      wait: { type: "string" },
+      url: { type: "string" },
+      json: { type: "boolean" },
+      sandbox: { type: "boolean" },
+    },
+  });
   const duration = (text: string, option: string) => {
     try {
       return parseDuration(text, option);
     } catch (error) {
-      if (error instanceof DurationError) throw new VerifyUsageError(error.message);
+      if (error instanceof DurationError) throw verifyUsageError(error.message);
       throw error;
     }
   };
   const sinceMs = values.since === undefined ? DEFAULT_SINCE_MS : duration(values.since, "--since");
   if (sinceMs <= 0 || sinceMs > MAX_SINCE_MS) {
-    throw new VerifyUsageError(
+    throw verifyUsageError(
       `--since ${values.since} must be more than 0 and at most 90d (CloudTrail keeps 90 days)`,
     );
   }
@@ -112,7 +89,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
       // reported below
     }
     if (protocol !== "http:" && protocol !== "https:") {
-      throw new VerifyUsageError(
+      throw verifyUsageError(
         `--url "${values.url}" is not an http(s) URL; give the deployment's address, e.g. https://my-app.vercel.app`,
       );
     }
@@ -131,6 +108,6 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
     url,
     json: values.json ?? false,
     sandbox: values.sandbox ?? false,
-    help: values.help ?? false,
+    help,
   };
 }

@@ -2,7 +2,7 @@
 // without AWS, and the same code whether the data came from AWS or the sandbox.
 
 import type { InfraConfig } from "@repo/infra/config";
-import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-oidc";
+import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-naming";
 import {
   allowedActions,
   type PolicyDocument,

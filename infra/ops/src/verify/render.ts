@@ -1,21 +1,11 @@
-// How a verify outcome is shown: a readable table (colour only on a TTY without NO_COLOR) or the
+// How a verify outcome is shown: a readable table (colour as @repo/infra/cli's colorsFor says) or the
 // exact JSON of DESIGN.md. A spinner with the elapsed time while CloudTrail is polled, TTY only.
 
-import pc from "picocolors";
+import type { Colors } from "@repo/infra/cli";
 import { environmentOfSubject } from "./cloudtrail";
 import { formatDuration } from "./duration";
 import type { VerifyOutcome } from "./index";
 import type { VerifyReport } from "./types";
-
-export type Colors = ReturnType<typeof pc.createColors>;
-
-/** Colour on a terminal only, and never when NO_COLOR is set to anything non-empty. */
-export function colorsFor(
-  stream: { isTTY?: boolean },
-  env: Readonly<Record<string, string | undefined>>,
-): Colors {
-  return pc.createColors(Boolean(stream.isTTY) && !env.NO_COLOR);
-}
 
 export function renderJson(report: VerifyReport): string {
   return JSON.stringify(

@@ -2,11 +2,13 @@
 // sandbox itself does differently changes — its endpoint, its stack name and region, placeholder
 // credentials (the emulator checks no signature), and the sample team/project where none is set.
 
+import { UsageError } from "@repo/infra/cli";
 import type { InfraEnv } from "@repo/infra/config";
 import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
 import { SANDBOX_DEFAULTS } from "@repo/sandbox/synthesis";
 
-export class NoSandboxError extends Error {
+/** `--sandbox` with no sandbox running: the command was called against nothing, exit 2. */
+export class NoSandboxError extends UsageError {
   override readonly name = "NoSandboxError";
 }
 

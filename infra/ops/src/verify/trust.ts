@@ -8,7 +8,7 @@ import {
   type TemplateRole,
   trustMatrixCases,
 } from "@repo/infra/trust/check";
-import { parseProviderArn, type VercelEnvironment, vercelSubject } from "@repo/infra/vercel-oidc";
+import { parseProviderArn, type VercelEnvironment, vercelSubject } from "@repo/infra/vercel-naming";
 import { listOf, type PolicyDocument, parsePolicyDocument, statementsOf } from "./policy";
 import type { CheckResult, StackRole } from "./types";
 

@@ -2,7 +2,7 @@
 // { ok, checks: [{ name, ok, detail }], events: [{ time, roleArn, sessionName, subject, sourceIp,
 // userAgent, region, errorCode }] } — keep these keys exactly.
 
-import type { VercelEnvironment } from "@repo/infra/vercel-oidc";
+import type { VercelEnvironment } from "@repo/infra/vercel-naming";
 
 /** The checks, in the order they run and print. */
 export const CHECK_NAMES = [

@@ -1,4 +1,4 @@
-// pnpm run setup: non-interactive (flags, environment, existing .env), the wizard driven through
+// pnpm configure: non-interactive (flags, environment, existing .env), the wizard driven through
 // a scripted terminal, and the real command without a terminal.
 
 import { spawnSync } from "node:child_process";
@@ -47,7 +47,7 @@ async function setup(argv: string[], environment: Record<string, string> = {}) {
 
 const read = () => readFileSync(envFile, "utf8");
 
-describe("pnpm run setup without a terminal", () => {
+describe("pnpm configure without a terminal", () => {
   it("starts a new .env from .env.example, keeping its comments and other variables", async () => {
     const secret = randomBytes(20).toString("hex");
     const { code, stdout, stderr } = await setup(
@@ -224,12 +224,13 @@ describe("pnpm run setup without a terminal", () => {
 
     const help = await setup(["--help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("usage: pnpm run setup [options]      (not `pnpm setup`");
+    expect(help.stdout).toContain("usage: pnpm configure [options]");
     expect(help.stdout).toContain("--provider-arn");
 
     const unknown = await setup(["--team", "acme"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("usage: pnpm run setup");
+    expect(unknown.stderr).toContain("usage: pnpm configure");
+    expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
   });
 
   it("warns about static keys and shell overrides without printing their values", async () => {
@@ -277,7 +278,7 @@ function scriptedTerminal(steps: [waitFor: string, keys: string][]) {
   return { input, output, text: () => text, answered: () => step };
 }
 
-describe("pnpm run setup in a terminal", () => {
+describe("pnpm configure in a terminal", () => {
   const wizard = async (terminal: ReturnType<typeof scriptedTerminal>, argv: string[] = []) => {
     const err = collector();
     const code = await runSetup({

@@ -9,7 +9,7 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { loadInfraConfig } from "@repo/infra/config";
 import { synthesizeKeylessTemplate } from "@repo/infra/synth";
-import { vercelIssuer } from "@repo/infra/vercel-oidc";
+import { vercelIssuer } from "@repo/infra/vercel-naming";
 import { createStackAndWait, ensureVercelOidcProvider } from "@repo/sandbox/deploy-template";
 import { type MotoServer, startMoto } from "@repo/sandbox/test-kit/moto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -174,6 +174,40 @@ describe("pnpm vercel:env", () => {
     expect(vercel.requests.map((r) => [r.method, r.path, r.query.teamId])).toEqual([
       ["GET", "/v10/projects/web/env", TEAM_ID],
     ]);
+  });
+
+  it("--json prints the plan as data (values of managed variables only), --apply applies it", async () => {
+    const dry = await run([...VALUE_FLAGS, "--json"]);
+    expect(dry.code).toBe(0);
+    const plan = JSON.parse(dry.stdout) as {
+      project: string;
+      environments: string[];
+      applied: boolean;
+      steps: { action: string; key: string; target: string[]; value?: string }[];
+    };
+    expect(plan).toMatchObject({ applied: false, environments: ["production", "preview"] });
+    expect(plan.project).toContain("web");
+    expect(plan.steps).toContainEqual({
+      action: "create",
+      key: "AWS_ROLE_ARN",
+      target: ["production"],
+      value: ROLE_PRODUCTION,
+    });
+    const deleted = plan.steps.filter((step) => step.action === "delete");
+    expect(deleted.map((step) => step.key)).toContain("AWS_SECRET_ACCESS_KEY");
+    for (const step of deleted) expect(step).not.toHaveProperty("value");
+    expect(dry.stdout).not.toContain(leaked.secret);
+    expect(mutations()).toEqual([]);
+
+    const applied = await run([...VALUE_FLAGS, "--json", "--apply"]);
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ applied: true });
+    expect(byKey("AWS_ROLE_ARN")).toContainEqual({
+      value: ROLE_PRODUCTION,
+      type: "plain",
+      target: ["production"],
+    });
+    expect(byKey("AWS_SECRET_ACCESS_KEY")).toEqual([]);
   });
 
   it("--apply sets one role per environment, the region and the bucket, and removes the old keys", async () => {

@@ -1,11 +1,12 @@
 // verify's pure parts: durations and flags, the checks on fetched data, the CloudTrail poller on
 // an injected clock, and the JSON shape.
 
+import { colorsFor, UsageError } from "@repo/infra/cli";
 import { loadInfraConfig } from "@repo/infra/config";
 import { environmentSuffix } from "@repo/infra/keyless-stack";
-import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-oidc";
+import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-naming";
 import { describe, expect, it } from "vitest";
-import { parseVerifyArgs, VerifyUsageError } from "../../src/verify/args";
+import { parseVerifyArgs } from "../../src/verify/args";
 import {
   checkCredentials,
   checkHealth,
@@ -25,7 +26,7 @@ import {
 import { formatDuration, parseDuration } from "../../src/verify/duration";
 import { describeAwsFailure } from "../../src/verify/fetch";
 import { permissionProblems, resourceWildcardProblem } from "../../src/verify/policy";
-import { colorsFor, renderJson, startSpinner, wrap } from "../../src/verify/render";
+import { renderJson, startSpinner, wrap } from "../../src/verify/render";
 import { checkTrust, trustPolicyProblems } from "../../src/verify/trust";
 
 const config = loadInfraConfig({
@@ -93,7 +94,7 @@ describe("durations and flags", () => {
       ["--url", "ftp://x"],
       ["extra"],
     ]) {
-      expect(() => parseVerifyArgs(argv)).toThrow(VerifyUsageError);
+      expect(() => parseVerifyArgs(argv)).toThrow(UsageError);
     }
     expect(() => parseVerifyArgs(["--since", "91d"])).toThrow(/at most 90d/);
   });

@@ -9,7 +9,7 @@ import {
   type VercelEnvironment,
   vercelIssuer,
   vercelSubject,
-} from "../vercel-oidc";
+} from "../vercel-naming";
 import {
   contextFromClaims,
   evaluateTrustPolicy,
