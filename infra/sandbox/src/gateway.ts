@@ -360,7 +360,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       default:
         sendJson(response, 404, {
-          error: `no sandbox route ${route}; see infra/src/sandbox/README.md`,
+          error: `no sandbox route ${route}; see infra/sandbox/README.md`,
         });
     }
   }

@@ -60,7 +60,8 @@ async function templateCacheKey(env: InfraEnv): Promise<string> {
       .map((file) => join(STACK_SRC, file)),
   ].sort();
   for (const source of sources) hash.update(source).update(await readFile(source));
-  const resolve = createRequire(import.meta.url).resolve;
+  // The CDK packages are the stack's dependencies: resolved from there.
+  const resolve = createRequire(join(STACK_SRC, "config.ts")).resolve;
   for (const pkg of ["aws-cdk-lib", "cdk-nag", "constructs"]) {
     hash.update(await readFile(resolve(`${pkg}/package.json`)));
   }

@@ -242,7 +242,7 @@ export function checkPermissions(facts: readonly RolePermissionFacts[]): CheckRe
   });
   if (!ok) {
     lines.push(
-      "Fix: grant exact actions on the stack's own resources in the construct (infra/src/stack/vercel-oidc.ts) and redeploy; remove policies added by hand (`aws iam delete-role-policy` / `detach-role-policy`).",
+      "Fix: grant exact actions on the stack's own resources in the construct (infra/stack/src/vercel-oidc.ts) and redeploy; remove policies added by hand (`aws iam delete-role-policy` / `detach-role-policy`).",
     );
   }
   return { name, ok, detail: lines.join(" ") };
