@@ -4,5 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Loading aws-cdk-lib takes seconds on a busy machine; the first test in a file pays for it.
+    testTimeout: 60_000,
   },
 });

@@ -8,6 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 const STACK_DIR = fileURLToPath(new URL("..", import.meta.url));
 export const CONSTRUCT_FILES = ["vercel-naming.ts", "vercel-oidc.ts"];
@@ -35,18 +36,27 @@ export function writeConstructCopy(dir) {
 }
 
 function main(argv) {
-  if (argv.includes("--help") || argv.includes("-h")) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { help: { type: "boolean", short: "h" } },
+    });
+  } catch (error) {
+    console.error(`copy:construct: ${error.message} — ${USAGE}`);
+    return 2;
+  }
+  if (parsed.values.help) {
     console.log(HELP);
     return 0;
   }
-  if (argv.length !== 1 || argv[0].startsWith("-")) {
-    console.error(
-      `copy:construct: ${argv.length === 0 ? "no folder given" : `unexpected "${argv.join(" ")}"`} — ${USAGE}`,
-    );
+  if (parsed.positionals.length !== 1) {
+    console.error(`copy:construct: give exactly one folder — ${USAGE}`);
     return 2;
   }
   // pnpm runs root scripts from the repo root; INIT_CWD is where the user typed the command.
-  const dir = resolve(process.env.INIT_CWD ?? process.cwd(), argv[0]);
+  const dir = resolve(process.env.INIT_CWD ?? process.cwd(), parsed.positionals[0]);
   let needs;
   try {
     needs = writeConstructCopy(dir);
