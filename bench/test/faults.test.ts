@@ -6,7 +6,7 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { ExplainedAwsError } from "@repo/aws-auth/explain";
 import { diagnose } from "@repo/aws-auth/mode";
 import { createCredentialProvider } from "@repo/aws-auth/provider";
-import type { FaultKind } from "@repo/infra/sandbox";
+import type { FaultKind } from "@repo/sandbox";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { appEnv, clearFaults, gatewayStats, injectFault, resetGatewayStats } from "./helpers/admin";
 

@@ -126,7 +126,7 @@ describe("outputs", () => {
     const provider = createCredentialProvider(diagnose(env), { env });
     const credentials = await provider();
     const result = await run(process.execPath, ["--import", "tsx", "bin/verify.ts", "--json"], {
-      cwd: join(REPO_ROOT, "infra"),
+      cwd: join(REPO_ROOT, "infra/ops"),
       env: {
         ...system,
         ...SAMPLE_INFRA_ENV,

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-// The sandbox is @repo/infra's (a devDependency: the tests run on it, the app never imports it).
-import { type SandboxHandle, startSandbox } from "@repo/infra/sandbox";
+// The sandbox is @repo/sandbox (a devDependency: the tests run on it, the app never imports it).
+import { type SandboxHandle, startSandbox } from "@repo/sandbox";
 import {
   APP_DIR,
   type AppServer,

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type SandboxHandle, startSandbox } from "@repo/infra/sandbox";
+import { type SandboxHandle, startSandbox } from "@repo/sandbox";
 
 export interface BenchSandbox extends SandboxHandle {
   /** Lines the sandbox logged (never a token: the secrets test checks). */

@@ -1,4 +1,4 @@
-import type { FaultSpec, GatewayStats } from "@repo/infra/sandbox";
+import type { FaultSpec, GatewayStats } from "@repo/sandbox";
 import type { RunningSandbox } from "./sandbox-process";
 
 // The sandbox's own admin API (JSON over HTTP), so every test file can drive the one sandbox the

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SandboxHandle } from "@repo/infra/sandbox";
+import type { SandboxHandle } from "@repo/sandbox";
 
 /**
  * The sample configuration. The process environment wins over the repo's .env, and a blank value
@@ -43,7 +43,7 @@ export interface RunningSandbox
 }
 
 /**
- * The sandbox exactly as a developer runs it (`pnpm sandbox`, i.e. infra/bin/sandbox.ts), with its
+ * The sandbox exactly as a developer runs it (`pnpm sandbox`, i.e. infra/sandbox/bin/sandbox.ts), with its
  * state in a temporary folder and the sample team/project whatever the repo's .env says.
  */
 export async function spawnSandbox(): Promise<{
@@ -57,7 +57,7 @@ export async function spawnSandbox(): Promise<{
     process.execPath,
     ["--import", "tsx", "bin/sandbox.ts", "--state-dir", stateDir],
     {
-      cwd: join(REPO_ROOT, "infra"),
+      cwd: join(REPO_ROOT, "infra/sandbox"),
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,

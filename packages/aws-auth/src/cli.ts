@@ -10,17 +10,26 @@ Usage:
                              KEYLESS_PREFLIGHT=strict|warn|off changes that. No-op off Vercel.
 `;
 
+// The Keyless command-line convention (the same as the repo's other commands, kept here so this
+// package stays copyable alone): --help → usage on stdout, exit 0; a usage mistake → one line on
+// stderr, exit 2; a failure → exit 1. Nothing here prints colour.
+const USAGE_LINE = "usage: aws-auth doctor [--json] | aws-auth preflight (--help for more)";
+
+function usageError(problem: string): number {
+  process.stderr.write(`aws-auth: ${problem} — ${USAGE_LINE}\n`);
+  return 2;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const unknown = rest.filter((a) => a !== "--json");
-  if (command === "--help" || command === "-h" || command === undefined) {
+  if (command === "--help" || command === "-h" || rest.includes("--help") || rest.includes("-h")) {
     process.stdout.write(HELP);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
-  if (unknown.length) {
-    process.stderr.write(`aws-auth: unknown option ${unknown.join(" ")}\n\n${HELP}`);
-    return 2;
-  }
+  if (command === undefined) return usageError("no command given");
+  const allowed = command === "doctor" ? ["--json"] : [];
+  const unknown = rest.filter((a) => !allowed.includes(a));
+  if (unknown.length) return usageError(`unknown option ${unknown.join(" ")}`);
   if (command === "doctor") {
     const report = await runDoctor();
     process.stdout.write(
@@ -39,6 +48,5 @@ export async function main(argv: string[]): Promise<number> {
     for (const line of result.lines) process.stdout.write(`${line}\n`);
     return result.exitCode;
   }
-  process.stderr.write(`aws-auth: unknown command "${command}"\n\n${HELP}`);
-  return 2;
+  return usageError(`unknown command "${command}"`);
 }

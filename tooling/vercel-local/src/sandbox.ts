@@ -1,13 +1,13 @@
 // Every import of the sandbox (and of verify) lives here, so moving those packages is a one-line
-// change. Nothing else in this workspace imports from @repo/infra.
+// change. Nothing else in this workspace imports @repo/infra, @repo/sandbox or @repo/ops.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type InfraEnv, loadInfraConfig } from "@repo/infra/config";
-import { type SandboxOptions, startSandbox } from "@repo/infra/sandbox";
-import { runVerify, type VerifyReport } from "@repo/infra/verify";
+import { runVerify, type VerifyReport } from "@repo/ops/verify";
+import { type SandboxOptions, startSandbox } from "@repo/sandbox";
 
-export { MotoUnavailableError, SandboxConfigError } from "@repo/infra/sandbox";
+export { MotoUnavailableError, SandboxConfigError } from "@repo/sandbox";
 
 export type VercelEnvironment = "production" | "preview" | "development";
 

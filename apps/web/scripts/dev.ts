@@ -1,0 +1,95 @@
+// pnpm dev [-- next dev flags] (the web app's own `dev` script)
+// With no AWS configured (no AWS_ROLE_ARN, no AWS_PROFILE in the root .env or the environment),
+// starts the sandbox and runs `next dev` on it: the app takes the real OIDC path against local
+// AWS. Otherwise runs `next dev` with the user's own configuration. If the sandbox cannot start
+// (moto missing), `next dev` still starts and the page shows the setup steps.
+
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { runCli } from "@repo/infra/cli";
+import { readInfraEnv } from "@repo/infra/config";
+import { startSandbox } from "@repo/sandbox";
+import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
+import { formatSandboxSummary } from "@repo/sandbox/summary";
+import { parse as parseDotenv } from "dotenv";
+import pc from "picocolors";
+
+const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
+
+/** Why the user's own AWS configuration applies, or undefined when they configured none. */
+export function configuredAws(
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  for (const name of ["AWS_ROLE_ARN", "AWS_PROFILE"]) {
+    if (env[name]?.trim()) return `${name} is set`;
+  }
+  return undefined;
+}
+
+/** The app's environment from a sandbox: one already running (`pnpm sandbox`), else a new one. */
+async function sandboxForApp(): Promise<
+  { appEnv: Record<string, string>; stop(): Promise<void> } | undefined
+> {
+  const running = await readRunningSandbox(DEFAULT_STATE_DIR);
+  if (running) {
+    console.log(
+      pc.dim(`Using the sandbox already running (pid ${running.pid}, ${running.endpoint}).`),
+    );
+    return { appEnv: parseDotenv(await readFile(running.appEnvFile)), stop: async () => {} };
+  }
+  console.log(pc.dim("No AWS_ROLE_ARN or AWS_PROFILE configured: starting the local sandbox…"));
+  try {
+    const sandbox = await startSandbox({ log: (line) => console.log(pc.dim(`[sandbox] ${line}`)) });
+    console.log(formatSandboxSummary(sandbox, process.uptime() * 1000));
+    return sandbox;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(pc.yellow(`The sandbox did not start: ${message}`));
+    console.error(pc.yellow("Starting the app anyway; its page shows the setup steps."));
+    return undefined;
+  }
+}
+
+const USAGE = `usage: pnpm dev [-- next dev options]
+
+Runs next dev for apps/web. With no AWS_ROLE_ARN and no AWS_PROFILE in the root .env or the
+environment it first starts the local sandbox (or uses the one \`pnpm sandbox\` runs), so the app
+takes the real OIDC path against local AWS. Options after -- go to next dev.`;
+
+runCli(async () => {
+  const args = process.argv.slice(2);
+  if (args[0] === "--help" || args[0] === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
+  const reason = configuredAws(readInfraEnv());
+  const sandbox = reason ? undefined : await sandboxForApp();
+  if (reason) console.log(pc.dim(`${reason}: running next dev with your AWS configuration.`));
+
+  const nextArgs = args.filter((arg) => arg !== "--");
+  const child = spawn("pnpm", ["run", "next:dev", ...nextArgs], {
+    cwd: APP_DIR,
+    stdio: "inherit",
+    env: { ...process.env, ...sandbox?.appEnv },
+  });
+
+  // Ctrl-C reaches next dev through the terminal's process group; SIGTERM must be passed on.
+  let stopping = false;
+  const forward = (signal: NodeJS.Signals) => {
+    stopping = true;
+    if (child.exitCode === null) child.kill(signal);
+  };
+  process.on("SIGINT", forward);
+  process.on("SIGTERM", forward);
+
+  const code = await new Promise<number>((resolve) => {
+    child.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 0 : 1)));
+    child.once("error", (error) => {
+      console.error(`Could not run next dev: ${error.message}`);
+      resolve(1);
+    });
+  });
+  await sandbox?.stop();
+  return stopping ? 0 : code;
+});

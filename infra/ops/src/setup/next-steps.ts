@@ -1,0 +1,53 @@
+// What to do after `pnpm configure`: the seed guide's steps in order, each with its exact command.
+
+import type { InfraConfig } from "@repo/infra/config";
+import { stackOutputKey } from "./stack-outputs";
+import { OLD_VERCEL_VARIABLES } from "./vercel-env-plan";
+
+const VERCEL_ENV_LABEL = {
+  production: "Production",
+  preview: "Preview",
+  development: "Development",
+};
+
+export function formatTrustSummary(config: InfraConfig): string {
+  return [
+    `Issuer   ${config.issuerUrl} (${config.issuerMode} mode)`,
+    `Audience ${config.audience}`,
+    ...config.environments.map(
+      (environment) =>
+        `Role for ${environment.padEnd(11)} trusts sub = ${config.subjects[environment]}`,
+    ),
+  ].join("\n");
+}
+
+export function formatNextSteps(config: InfraConfig): string {
+  const credentials = config.profile
+    ? `with AWS_PROFILE=${config.profile} from .env`
+    : "with your default AWS credentials (or set AWS_PROFILE in .env)";
+  const byHand = [
+    `AWS_REGION   = ${config.region}   (${config.environments.map((e) => VERCEL_ENV_LABEL[e]).join(", ")})`,
+    ...config.environments.map(
+      (environment) =>
+        `AWS_ROLE_ARN = stack output ${stackOutputKey.roleArn(environment)}   (${VERCEL_ENV_LABEL[environment]} only)`,
+    ),
+    `S3_BUCKET    = stack output ${stackOutputKey.bucket}   (${config.environments.map((e) => VERCEL_ENV_LABEL[e]).join(", ")})`,
+  ];
+  return [
+    "1. Check the trust, then deploy the stack once (no `cdk bootstrap` needed):",
+    "     pnpm trust:check",
+    `     pnpm infra:deploy        # stack ${config.stackName} in ${config.region}, ${credentials}`,
+    "2. Set the Vercel project's variables — with a token (Vercel → Account Settings → Tokens):",
+    "     export VERCEL_TOKEN=…    # never written to .env by setup",
+    "     pnpm vercel:env          # dry run: prints the plan",
+    "     pnpm vercel:env --apply  # sets them and removes the old keys",
+    "   or by hand in Vercel → your project → Settings → Environment Variables:",
+    ...byHand.map((line) => `     ${line}`),
+    `3. Remove the old keys from Vercel: ${OLD_VERCEL_VARIABLES.join(", ")} (\`pnpm vercel:env --apply\` does it).`,
+    `4. Turn on OIDC: Vercel → your project → Settings → Security → Secure backend access with OIDC federation, issuer mode ${config.issuerMode === "team" ? "Team" : "Global"}.`,
+    "5. Redeploy (variables apply to new deployments only): `vercel deploy --prod`, or Deployments → Redeploy.",
+    "6. Verify from here: pnpm verify --url https://<your-deployment>.vercel.app",
+    "",
+    "Try it all locally first, no AWS needed: pnpm dev (runs the app on the local sandbox).",
+  ].join("\n");
+}

@@ -1,0 +1,200 @@
+// The four Vercel REST endpoints `pnpm vercel:env` needs, called with fetch (a whole SDK for four
+// calls would be most of this CLI's install). Shapes as documented at vercel.com/docs/rest-api:
+//   GET    /v10/projects/{idOrName}/env           → { envs: [...] } (or { envs, pagination })
+//   POST   /v10/projects/{idOrName}/env           body: [{ key, value, type, target }] → 201 { created, failed }
+//   PATCH  /v9/projects/{idOrName}/env/{id}       body: { value?, type?, target? }
+//   DELETE /v9/projects/{idOrName}/env/{id}
+// Every call carries `Authorization: Bearer <token>` and `teamId` (or `slug`) for team projects.
+// The token never appears in a message: errors name the request, never its headers.
+
+import { CommandFailure } from "@repo/infra/cli";
+import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import type { VercelEnvVar } from "./vercel-env-plan";
+
+export const DEFAULT_VERCEL_API_URL = "https://api.vercel.com";
+
+export interface VercelProjectRef {
+  /** prj_… id or the project name. */
+  readonly idOrName: string;
+  /** team_… id; preferred over the slug. */
+  readonly teamId?: string;
+  readonly teamSlug?: string;
+}
+
+/** A refusal or failure of Vercel's API, explained: exit 1. */
+export class VercelApiError extends CommandFailure {
+  override readonly name = "VercelApiError";
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface NewVercelEnvVar {
+  readonly key: string;
+  readonly value: string;
+  readonly type: "plain" | "encrypted" | "sensitive";
+  readonly target: readonly VercelEnvironment[];
+}
+
+const isEnvironment = (value: unknown): value is VercelEnvironment =>
+  typeof value === "string" && (VERCEL_ENVIRONMENTS as readonly string[]).includes(value);
+
+/** One listed variable, target normalised (the API answers a list or a single string). */
+function toEnvVar(raw: unknown): VercelEnvVar | undefined {
+  if (raw === null || typeof raw !== "object") return undefined;
+  const item = raw as Record<string, unknown>;
+  if (typeof item.id !== "string" || typeof item.key !== "string") return undefined;
+  const targets = Array.isArray(item.target) ? item.target : [item.target];
+  return {
+    id: item.id,
+    key: item.key,
+    type: typeof item.type === "string" ? item.type : "unknown",
+    value: typeof item.value === "string" ? item.value : undefined,
+    target: targets.filter(isEnvironment),
+    gitBranch:
+      typeof item.gitBranch === "string" && item.gitBranch !== "" ? item.gitBranch : undefined,
+    customEnvironmentIds: Array.isArray(item.customEnvironmentIds)
+      ? item.customEnvironmentIds.filter((id): id is string => typeof id === "string")
+      : undefined,
+  };
+}
+
+export class VercelEnvApi {
+  readonly #token: string;
+  readonly #baseUrl: string;
+  readonly project: VercelProjectRef;
+
+  constructor(options: { token: string; project: VercelProjectRef; baseUrl?: string }) {
+    if (options.token.trim() === "") {
+      throw new VercelApiError(
+        "VERCEL_TOKEN is empty. Create a token in Vercel → Account Settings → Tokens (scoped to the team) and export it.",
+      );
+    }
+    this.#token = options.token.trim();
+    this.#baseUrl = (options.baseUrl ?? DEFAULT_VERCEL_API_URL).replace(/\/+$/, "");
+    this.project = options.project;
+  }
+
+  /** Where the project is, for messages: `web (team team_abc)`. */
+  describeProject(): string {
+    const team = this.project.teamId ?? this.project.teamSlug;
+    return `${this.project.idOrName}${team ? ` (team ${team})` : " (personal account)"}`;
+  }
+
+  async list(): Promise<VercelEnvVar[]> {
+    const body = await this.#call("GET", `/v10/projects/${this.#project()}/env`);
+    const envs = (body as { envs?: unknown }).envs;
+    const items = Array.isArray(envs) ? envs : [body];
+    return items.map(toEnvVar).filter((v): v is VercelEnvVar => v !== undefined);
+  }
+
+  async create(variables: readonly NewVercelEnvVar[]): Promise<void> {
+    if (variables.length === 0) return;
+    const body = (await this.#call("POST", `/v10/projects/${this.#project()}/env`, variables)) as {
+      failed?: { error?: { code?: string; message?: string; key?: string } }[];
+    };
+    const failed = body.failed ?? [];
+    if (failed.length > 0) {
+      const reasons = failed.map(
+        (f) => `${f.error?.key ?? "?"}: ${f.error?.message ?? f.error?.code ?? "failed"}`,
+      );
+      throw new VercelApiError(
+        `Vercel did not create ${failed.length} variable(s): ${reasons.join("; ")}`,
+        undefined,
+        failed[0]?.error?.code,
+      );
+    }
+  }
+
+  async edit(
+    id: string,
+    change: {
+      value?: string;
+      type?: NewVercelEnvVar["type"];
+      target?: readonly VercelEnvironment[];
+    },
+  ): Promise<void> {
+    await this.#call(
+      "PATCH",
+      `/v9/projects/${this.#project()}/env/${encodeURIComponent(id)}`,
+      change,
+    );
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.#call("DELETE", `/v9/projects/${this.#project()}/env/${encodeURIComponent(id)}`);
+  }
+
+  #project(): string {
+    return encodeURIComponent(this.project.idOrName);
+  }
+
+  async #call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const url = new URL(`${this.#baseUrl}${path}`);
+    if (this.project.teamId) url.searchParams.set("teamId", this.project.teamId);
+    else if (this.project.teamSlug) url.searchParams.set("slug", this.project.teamSlug);
+    const what = `${method} ${url.pathname}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.#token}`,
+          Accept: "application/json",
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      const cause =
+        error instanceof Error
+          ? ((error.cause as Error | undefined)?.message ?? error.message)
+          : String(error);
+      throw new VercelApiError(
+        `Could not reach the Vercel API at ${url.origin} (${what}): ${this.#redact(cause)}`,
+      );
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? {} : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) throw this.#explain(response.status, parsed, what);
+    if (parsed === undefined) {
+      throw new VercelApiError(`Vercel answered ${what} with something that is not JSON`);
+    }
+    return parsed;
+  }
+
+  #explain(status: number, body: unknown, what: string): VercelApiError {
+    const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    const code = typeof error?.code === "string" ? error.code : undefined;
+    const detail = this.#redact(
+      typeof error?.message === "string" ? error.message : `HTTP ${status}`,
+    );
+    const hint =
+      status === 401 || status === 403
+        ? `VERCEL_TOKEN was refused, or cannot reach this project. Create a token with access to the team in Vercel → Account Settings → Tokens${this.project.teamId ? "" : ", and set VERCEL_TEAM_ID (team_…) in .env for a team project"}.`
+        : status === 404
+          ? `Project ${this.describeProject()} not found: check VERCEL_PROJECT_ID / VERCEL_PROJECT_NAME and VERCEL_TEAM_ID in .env.`
+          : status === 429
+            ? "Rate limited by Vercel: wait a minute and run it again."
+            : "";
+    return new VercelApiError(
+      `Vercel API ${what} failed: ${status}${code ? ` ${code}` : ""} — ${detail}.${hint ? ` ${hint}` : ""}`,
+      status,
+      code,
+    );
+  }
+
+  /** Belt and braces: whatever the server or the network says, the token is never repeated. */
+  #redact(text: string): string {
+    return text.split(this.#token).join("[VERCEL_TOKEN]");
+  }
+}

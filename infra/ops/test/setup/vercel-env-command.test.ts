@@ -1,0 +1,526 @@
+// pnpm vercel:env against a local server that speaks Vercel's env endpoints, and (for the values)
+// against the real stack deployed into moto.
+
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { loadInfraConfig } from "@repo/infra/config";
+import { synthesizeKeylessTemplate } from "@repo/infra/synth";
+import { vercelIssuer } from "@repo/infra/vercel-naming";
+import { createStackAndWait, ensureVercelOidcProvider } from "@repo/sandbox/deploy-template";
+import { type MotoServer, startMoto } from "@repo/sandbox/test-kit/moto";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runVercelEnv } from "../../src/setup/vercel-env-command";
+import { formatPlan, planVercelEnv } from "../../src/setup/vercel-env-plan";
+import { type FakeEnvVar, type FakeVercel, startFakeVercel } from "../helpers/fake-vercel";
+import { collector } from "../helpers/streams";
+
+const TEAM_ID = "team_k3yl3ss";
+const PROJECT = { id: "prj_w3bapp", name: "web" };
+const ROLE_PRODUCTION = "arn:aws:iam::123456789012:role/KeylessVercelOidc-VercelRoleProduction-AbC";
+const ROLE_PREVIEW = "arn:aws:iam::123456789012:role/KeylessVercelOidc-VercelRolePreview-DeF";
+const BUCKET = "keylessverceloidc-appbucket-1a2b3c";
+const VALUE_FLAGS = [
+  "--bucket",
+  BUCKET,
+  "--role-arn-production",
+  ROLE_PRODUCTION,
+  "--role-arn-preview",
+  ROLE_PREVIEW,
+];
+
+/** A plausible leaked key pair, made at run time (never a literal that looks like a real key). */
+const fakeStaticKey = () => ({
+  id: `AKIA${randomBytes(8).toString("hex").toUpperCase()}`,
+  secret: randomBytes(30).toString("base64"),
+});
+
+describe("pnpm vercel:env", () => {
+  let dir: string;
+  let token: string;
+  let vercel: FakeVercel;
+  let leaked: { id: string; secret: string };
+
+  const seed = (): Omit<FakeEnvVar, "id" | "configurationId" | "createdAt" | "updatedAt">[] => [
+    {
+      key: "AWS_ACCESS_KEY_ID",
+      value: leaked.id,
+      type: "encrypted",
+      target: ["production", "preview", "development"],
+    },
+    {
+      key: "AWS_SECRET_ACCESS_KEY",
+      value: leaked.secret,
+      type: "sensitive",
+      target: ["production", "preview"],
+    },
+    {
+      key: "AWS_REGION",
+      value: "us-west-2",
+      type: "plain",
+      target: ["production", "preview", "development"],
+    },
+    {
+      key: "AWS_ROLE_ARN",
+      value: "arn:aws:iam::123456789012:role/old",
+      type: "plain",
+      target: ["production", "preview"],
+    },
+    {
+      key: "DATABASE_URL",
+      value: "postgres://db.example/app",
+      type: "encrypted",
+      target: ["production"],
+    },
+  ];
+
+  const writeConfig = (extra: Record<string, string> = {}) => {
+    const lines = {
+      VERCEL_TEAM_SLUG: "acme",
+      VERCEL_PROJECT_NAME: PROJECT.name,
+      VERCEL_TEAM_ID: TEAM_ID,
+      VERCEL_ENVIRONMENTS: "production,preview",
+      AWS_REGION: "us-east-1",
+      ...extra,
+    };
+    writeFileSync(
+      join(dir, ".env"),
+      Object.entries(lines)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n"),
+    );
+  };
+
+  const run = async (
+    argv: string[],
+    environment: Record<string, string> = {},
+    cfn?: CloudFormationClient,
+  ) => {
+    const out = collector();
+    const err = collector();
+    const code = await runVercelEnv({
+      argv,
+      environment: {
+        KEYLESS_ENV_FILE: join(dir, ".env"),
+        VERCEL_TOKEN: token,
+        VERCEL_API_URL: vercel.url,
+        ...environment,
+      },
+      stdout: out.stream,
+      stderr: err.stream,
+      cloudFormation: cfn,
+    });
+    const all = out.text() + err.text();
+    // Whatever happened, the token and the old secret never reach the terminal.
+    expect(all).not.toContain(token);
+    expect(all).not.toContain(leaked.secret);
+    expect(all).not.toContain(leaked.id);
+    return { code, stdout: out.text(), stderr: err.text() };
+  };
+
+  const mutations = () => vercel.requests.filter((r) => r.method !== "GET");
+  const byKey = (key: string) =>
+    vercel.envs
+      .filter((e) => e.key === key)
+      .map((e) => ({ value: e.value, type: e.type, target: [...e.target].sort() }))
+      .sort((a, b) => a.target.join().localeCompare(b.target.join()));
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "keyless-vercel-env-"));
+    token = `vtok_${randomBytes(18).toString("hex")}`;
+    leaked = fakeStaticKey();
+    vercel = await startFakeVercel({
+      token,
+      teamId: TEAM_ID,
+      teamSlug: "acme",
+      project: PROJECT,
+      envs: seed(),
+    });
+    writeConfig();
+  });
+  afterEach(async () => {
+    await vercel.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("prints the plan and changes nothing without --apply", async () => {
+    const before = JSON.stringify(vercel.envs);
+    const { code, stdout } = await run(VALUE_FLAGS);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Vercel project web (team team_k3yl3ss)");
+    expect(stdout).toMatch(
+      /\+ create\s+AWS_ROLE_ARN\s+\[production\]\s+arn:aws:iam::123456789012:role\/KeylessVercelOidc-VercelRoleProduction-AbC/,
+    );
+    expect(stdout).toMatch(/\+ create\s+AWS_ROLE_ARN\s+\[preview\]\s+.*VercelRolePreview/);
+    expect(stdout).toMatch(/- delete\s+AWS_ROLE_ARN\s+\[production, preview\]/);
+    expect(stdout).toMatch(
+      /~ narrow\s+AWS_REGION\s+\[production, preview, development\]\s+→ \[development\]/,
+    );
+    expect(stdout).toMatch(/\+ create\s+AWS_REGION\s+\[production, preview\]\s+us-east-1/);
+    expect(stdout).toMatch(
+      /\+ create\s+S3_BUCKET\s+\[production, preview\]\s+keylessverceloidc-appbucket-1a2b3c/,
+    );
+    expect(stdout).toMatch(
+      /- delete\s+AWS_ACCESS_KEY_ID\s+\[production, preview, development\]\s+static keys/,
+    );
+    expect(stdout).toMatch(/- delete\s+AWS_SECRET_ACCESS_KEY/);
+    expect(stdout).not.toContain("DATABASE_URL");
+    expect(stdout).toContain("Dry run: nothing was changed. Run `pnpm vercel:env --apply`");
+    expect(mutations()).toEqual([]);
+    expect(JSON.stringify(vercel.envs)).toBe(before);
+    // Every call was authenticated (the server refuses otherwise) and addressed to the team.
+    expect(vercel.requests.map((r) => [r.method, r.path, r.query.teamId])).toEqual([
+      ["GET", "/v10/projects/web/env", TEAM_ID],
+    ]);
+  });
+
+  it("--json prints the plan as data (values of managed variables only), --apply applies it", async () => {
+    const dry = await run([...VALUE_FLAGS, "--json"]);
+    expect(dry.code).toBe(0);
+    const plan = JSON.parse(dry.stdout) as {
+      project: string;
+      environments: string[];
+      applied: boolean;
+      steps: { action: string; key: string; target: string[]; value?: string }[];
+    };
+    expect(plan).toMatchObject({ applied: false, environments: ["production", "preview"] });
+    expect(plan.project).toContain("web");
+    expect(plan.steps).toContainEqual({
+      action: "create",
+      key: "AWS_ROLE_ARN",
+      target: ["production"],
+      value: ROLE_PRODUCTION,
+    });
+    const deleted = plan.steps.filter((step) => step.action === "delete");
+    expect(deleted.map((step) => step.key)).toContain("AWS_SECRET_ACCESS_KEY");
+    for (const step of deleted) expect(step).not.toHaveProperty("value");
+    expect(dry.stdout).not.toContain(leaked.secret);
+    expect(mutations()).toEqual([]);
+
+    const applied = await run([...VALUE_FLAGS, "--json", "--apply"]);
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ applied: true });
+    expect(byKey("AWS_ROLE_ARN")).toContainEqual({
+      value: ROLE_PRODUCTION,
+      type: "plain",
+      target: ["production"],
+    });
+    expect(byKey("AWS_SECRET_ACCESS_KEY")).toEqual([]);
+  });
+
+  it("--apply sets one role per environment, the region and the bucket, and removes the old keys", async () => {
+    const { code, stdout } = await run([...VALUE_FLAGS, "--apply"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Done. Variables apply to new deployments only");
+
+    expect(byKey("AWS_ROLE_ARN")).toEqual([
+      { value: ROLE_PREVIEW, type: "plain", target: ["preview"] },
+      { value: ROLE_PRODUCTION, type: "plain", target: ["production"] },
+    ]);
+    expect(byKey("AWS_REGION")).toEqual([
+      { value: "us-west-2", type: "plain", target: ["development"] },
+      { value: "us-east-1", type: "plain", target: ["preview", "production"] },
+    ]);
+    expect(byKey("S3_BUCKET")).toEqual([
+      { value: BUCKET, type: "plain", target: ["preview", "production"] },
+    ]);
+    expect(byKey("AWS_ACCESS_KEY_ID")).toEqual([]);
+    expect(byKey("AWS_SECRET_ACCESS_KEY")).toEqual([]);
+    expect(byKey("DATABASE_URL")).toHaveLength(1);
+
+    // Room is made before creating (no conflicts), and all new variables go in one request.
+    const calls = mutations().map((r) => `${r.method} ${r.path.replace(/env\/[^/]+$/, "env/:id")}`);
+    expect(calls).toEqual([
+      "DELETE /v9/projects/web/env/:id",
+      "DELETE /v9/projects/web/env/:id",
+      "DELETE /v9/projects/web/env/:id",
+      "PATCH /v9/projects/web/env/:id",
+      "POST /v10/projects/web/env",
+    ]);
+    const post = mutations().find((r) => r.method === "POST");
+    expect(post?.body).toEqual([
+      { key: "AWS_REGION", value: "us-east-1", type: "plain", target: ["production", "preview"] },
+      { key: "AWS_ROLE_ARN", value: ROLE_PRODUCTION, type: "plain", target: ["production"] },
+      { key: "AWS_ROLE_ARN", value: ROLE_PREVIEW, type: "plain", target: ["preview"] },
+      { key: "S3_BUCKET", value: BUCKET, type: "plain", target: ["production", "preview"] },
+    ]);
+    expect(vercel.requests.every((r) => r.query.teamId === TEAM_ID)).toBe(true);
+
+    // Running it again finds nothing to do.
+    vercel.requests.length = 0;
+    const again = await run([...VALUE_FLAGS, "--apply"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("already has these values; nothing to change");
+    expect(again.stdout).toMatch(/= keep\s+AWS_ROLE_ARN\s+\[production\]/);
+    expect(mutations()).toEqual([]);
+  });
+
+  it("updates a variable whose target already matches, in place (an encrypted value cannot be compared)", async () => {
+    vercel.envs.length = 0;
+    vercel.envs.push(
+      {
+        id: "env1",
+        key: "AWS_ROLE_ARN",
+        value: "arn:aws:iam::123456789012:role/previous",
+        type: "encrypted",
+        target: ["production"],
+        configurationId: null,
+        createdAt: 1,
+        updatedAt: 1,
+      },
+      {
+        id: "env2",
+        key: "AWS_ROLE_ARN",
+        value: "arn:aws:iam::123456789012:role/previous-preview",
+        type: "plain",
+        target: ["preview"],
+        configurationId: null,
+        createdAt: 1,
+        updatedAt: 1,
+      },
+    );
+    const { code, stdout } = await run([...VALUE_FLAGS, "--apply"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/~ update\s+AWS_ROLE_ARN\s+\[production\]\s+\S+AbC$/m);
+    expect(stdout).toContain("(was arn:aws:iam::123456789012:role/previous-preview)");
+    expect(vercel.envs.find((e) => e.id === "env1")).toMatchObject({
+      value: ROLE_PRODUCTION,
+      type: "plain",
+    });
+    expect(vercel.envs.find((e) => e.id === "env2")).toMatchObject({
+      value: ROLE_PREVIEW,
+      type: "plain",
+    });
+  });
+
+  it("leaves a branch-specific variable alone and says so", async () => {
+    vercel.envs.push({
+      id: "br1",
+      key: "AWS_ROLE_ARN",
+      value: "arn:aws:iam::123456789012:role/branch",
+      type: "plain",
+      target: ["preview"],
+      gitBranch: "staging",
+      configurationId: null,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    const { code, stdout } = await run([...VALUE_FLAGS, "--apply"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/! skip\s+AWS_ROLE_ARN\s+\[preview\]\s+only for git branch staging/);
+    expect(vercel.envs.find((e) => e.id === "br1")?.value).toBe(
+      "arn:aws:iam::123456789012:role/branch",
+    );
+  });
+
+  it("addresses the team by slug when there is no team id", async () => {
+    writeConfig({ VERCEL_TEAM_ID: "" });
+    const { code } = await run(VALUE_FLAGS);
+    expect(code).toBe(0);
+    expect(vercel.requests[0]?.query).toEqual({ slug: "acme" });
+  });
+
+  it("explains a refused token without printing it", async () => {
+    const { code, stderr } = await run(VALUE_FLAGS, { VERCEL_TOKEN: `${token}x` });
+    expect(code).toBe(1);
+    expect(stderr).toContain("Vercel API GET /v10/projects/web/env failed: 403 forbidden");
+    expect(stderr).toContain("VERCEL_TOKEN was refused");
+    expect(stderr).not.toContain(`${token}x`);
+  });
+
+  it("never repeats the token, even when the server echoes it", async () => {
+    vercel.failNext(500, { code: "internal_server_error", message: `token ${token} exploded` });
+    const { code, stderr } = await run(VALUE_FLAGS);
+    expect(code).toBe(1);
+    expect(stderr).toContain("token [VERCEL_TOKEN] exploded");
+  });
+
+  it("names the project settings when the project is not found", async () => {
+    writeConfig({ VERCEL_PROJECT_NAME: "webb" });
+    const { code, stderr } = await run(VALUE_FLAGS);
+    expect(code).toBe(1);
+    expect(stderr).toContain("404 not_found");
+    expect(stderr).toContain(
+      "Project webb (team team_k3yl3ss) not found: check VERCEL_PROJECT_ID / VERCEL_PROJECT_NAME",
+    );
+  });
+
+  it("says when the API cannot be reached", async () => {
+    const { code, stderr } = await run(VALUE_FLAGS, { VERCEL_API_URL: "http://127.0.0.1:9" });
+    expect(code).toBe(1);
+    expect(stderr).toContain("Could not reach the Vercel API at http://127.0.0.1:9");
+  });
+
+  it("needs VERCEL_TOKEN and valid values, and says how to get them", async () => {
+    const missing = await run(VALUE_FLAGS, { VERCEL_TOKEN: "" });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      "VERCEL_TOKEN is not set. Create a token in Vercel → Account Settings → Tokens",
+    );
+
+    const badArn = await run([
+      "--bucket",
+      BUCKET,
+      "--role-arn-production",
+      "arn:aws:iam::1234:role/x",
+      "--role-arn-preview",
+      ROLE_PREVIEW,
+    ]);
+    expect(badArn.code).toBe(2);
+    expect(badArn.stderr).toContain(
+      'The role ARN for production ("arn:aws:iam::1234:role/x") is not an IAM role ARN',
+    );
+
+    const unconfigured = await run([...VALUE_FLAGS, "--role-arn-development", ROLE_PREVIEW]);
+    expect(unconfigured.code).toBe(2);
+    expect(unconfigured.stderr).toContain(
+      "VERCEL_ENVIRONMENTS (production,preview) has no development",
+    );
+
+    const unknownFlag = await run(["--token", "x"]);
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr).toContain("usage: pnpm vercel:env");
+    expect(mutations()).toEqual([]);
+  });
+});
+
+// moto needs a few seconds to start, many more on a busy 2-core machine.
+const MOTO_HOOK_TIMEOUT = 60_000;
+
+describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180_000 }, () => {
+  let moto: MotoServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    dir = mkdtempSync(join(tmpdir(), "keyless-vercel-env-stack-"));
+  }, MOTO_HOOK_TIMEOUT);
+  afterAll(async () => {
+    await moto?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, MOTO_HOOK_TIMEOUT);
+
+  it("reads the role ARNs and the bucket from the stack's outputs (DescribeStacks)", async () => {
+    const iam = new IAMClient(moto.clientConfig);
+    const cfn = new CloudFormationClient(moto.clientConfig);
+    const providerArn = await ensureVercelOidcProvider(iam, vercelIssuer({ teamSlug: "acme" }));
+    const settings = {
+      VERCEL_TEAM_SLUG: "acme",
+      VERCEL_PROJECT_NAME: "web",
+      VERCEL_TEAM_ID: TEAM_ID,
+      VERCEL_ENVIRONMENTS: "production,preview",
+      AWS_REGION: "us-east-1",
+      OIDC_PROVIDER_ARN: providerArn,
+    };
+    writeFileSync(
+      join(dir, ".env"),
+      Object.entries(settings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n"),
+    );
+    const config = loadInfraConfig(settings);
+    const { outputs } = await createStackAndWait(cfn, {
+      stackName: config.stackName,
+      template: synthesizeKeylessTemplate(config),
+    });
+
+    const token = `vtok_${randomBytes(18).toString("hex")}`;
+    const vercel = await startFakeVercel({
+      token,
+      teamId: TEAM_ID,
+      teamSlug: "acme",
+      project: PROJECT,
+    });
+    try {
+      const out = collector();
+      const err = collector();
+      const code = await runVercelEnv({
+        argv: ["--apply"],
+        environment: {
+          KEYLESS_ENV_FILE: join(dir, ".env"),
+          VERCEL_TOKEN: token,
+          VERCEL_API_URL: vercel.url,
+        },
+        stdout: out.stream,
+        stderr: err.stream,
+        cloudFormation: cfn,
+      });
+      expect(err.text()).toBe("");
+      expect(code).toBe(0);
+      const set = Object.fromEntries(
+        vercel.envs.map((e) => [`${e.key}:${e.target.join(",")}`, e.value]),
+      );
+      expect(set).toEqual({
+        "AWS_REGION:production,preview": "us-east-1",
+        "AWS_ROLE_ARN:production": outputs.RoleArnProduction,
+        "AWS_ROLE_ARN:preview": outputs.RoleArnPreview,
+        "S3_BUCKET:production,preview": outputs.BucketName,
+      });
+      expect(outputs.RoleArnProduction).not.toBe(outputs.RoleArnPreview);
+
+      // A stack that does not exist is named, with the way out.
+      writeFileSync(
+        join(dir, ".env"),
+        `${Object.entries(settings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join("\n")}\nKEYLESS_STACK_NAME=Missing`,
+      );
+      const missing = collector();
+      const missingCode = await runVercelEnv({
+        argv: [],
+        environment: {
+          KEYLESS_ENV_FILE: join(dir, ".env"),
+          VERCEL_TOKEN: token,
+          VERCEL_API_URL: vercel.url,
+        },
+        stdout: collector().stream,
+        stderr: missing.stream,
+        cloudFormation: cfn,
+      });
+      expect(missingCode).toBe(1);
+      expect(missing.text()).toContain(
+        "Stack Missing does not exist in us-east-1. Deploy it first (pnpm infra:deploy)",
+      );
+    } finally {
+      await vercel.close();
+      iam.destroy();
+      cfn.destroy();
+    }
+  });
+});
+
+describe("planVercelEnv and endpoint overrides", () => {
+  it("deletes AWS_ENDPOINT_URL and every AWS_ENDPOINT_URL_<SERVICE>: on Vercel they send the token away", () => {
+    const steps = planVercelEnv(
+      [
+        {
+          id: "e1",
+          key: "AWS_ENDPOINT_URL",
+          type: "plain",
+          value: "https://x.example",
+          target: ["production"],
+        },
+        {
+          id: "e2",
+          key: "AWS_ENDPOINT_URL_STS",
+          type: "plain",
+          value: "https://y.example",
+          target: ["preview"],
+        },
+        { id: "e3", key: "AWS_ENDPOINTS_NOTE", type: "plain", value: "kept", target: ["preview"] },
+      ],
+      {
+        environments: ["production"],
+        region: "us-east-1",
+        bucket: BUCKET,
+        roleArns: { production: ROLE_PRODUCTION },
+      },
+    );
+    const deleted = steps.filter((step) => step.action === "delete").map((step) => step.key);
+    expect(deleted.sort()).toEqual(["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS"]);
+    expect(formatPlan(steps)).toMatch(/the OIDC token and all data would go to that host/);
+  });
+});

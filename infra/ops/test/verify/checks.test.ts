@@ -1,0 +1,648 @@
+// verify's pure parts: durations and flags, the checks on fetched data, the CloudTrail poller on
+// an injected clock, and the JSON shape.
+
+import { colorsFor, UsageError } from "@repo/infra/cli";
+import { loadInfraConfig } from "@repo/infra/config";
+import { environmentSuffix } from "@repo/infra/keyless-stack";
+import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-naming";
+import { describe, expect, it } from "vitest";
+import { parseVerifyArgs } from "../../src/verify/args";
+import {
+  checkCredentials,
+  checkHealth,
+  checkPermissions,
+  checkProvider,
+  checkStack,
+  roleFromArn,
+  roleOutputKey,
+} from "../../src/verify/checks";
+import {
+  checkCloudTrail,
+  type LookupItem,
+  type PollClock,
+  pollCloudTrail,
+  toTrailEvent,
+} from "../../src/verify/cloudtrail";
+import { formatDuration, parseDuration } from "../../src/verify/duration";
+import { describeAwsFailure } from "../../src/verify/fetch";
+import { permissionProblems, resourceWildcardProblem } from "../../src/verify/policy";
+import { renderJson, startSpinner, wrap } from "../../src/verify/render";
+import { checkTrust, trustPolicyProblems } from "../../src/verify/trust";
+
+const config = loadInfraConfig({
+  VERCEL_TEAM_SLUG: "acme",
+  VERCEL_PROJECT_NAME: "web",
+  VERCEL_ENVIRONMENTS: "production,preview",
+  AWS_REGION: "us-east-1",
+});
+const ACCOUNT = "123456789012";
+const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.vercel.com/acme`;
+const production = roleFromArn("production", `arn:aws:iam::${ACCOUNT}:role/Keyless-Prod-ABC`);
+const preview = roleFromArn("preview", `arn:aws:iam::${ACCOUNT}:role/Keyless-Preview-DEF`);
+
+/** The trust policy the stack deploys for `environment`, as IAM returns it (URL-encoded). */
+function trustPolicy(environment: string, overrides: Record<string, unknown> = {}): string {
+  return encodeURIComponent(
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Federated: PROVIDER },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: {
+            StringEquals: {
+              "oidc.vercel.com/acme:aud": "https://vercel.com/acme",
+              "oidc.vercel.com/acme:sub": `owner:acme:project:web:environment:${environment}`,
+            },
+          },
+          ...overrides,
+        },
+      ],
+    }),
+  );
+}
+
+describe("durations and flags", () => {
+  it("parses 30s, 5m, 1h, 1h30m and 0, and refuses the rest with examples", () => {
+    expect(parseDuration("30s", "--wait")).toBe(30_000);
+    expect(parseDuration("5m", "--wait")).toBe(300_000);
+    expect(parseDuration("1h30m", "--since")).toBe(5_400_000);
+    expect(parseDuration("0", "--wait")).toBe(0);
+    expect(() => parseDuration("5", "--wait")).toThrow(/--wait "5" is not a duration.*30s, 5m, 1h/);
+    expect(() => parseDuration("1 hour", "--since")).toThrow(/--since/);
+    expect(formatDuration(90_000)).toBe("1m30s");
+    expect(formatDuration(0)).toBe("0s");
+  });
+
+  it("defaults --since to 1h and --wait to 0, or to 5m when --url causes an exchange", () => {
+    expect(parseVerifyArgs([])).toMatchObject({ sinceMs: 3_600_000, waitMs: 0, json: false });
+    expect(parseVerifyArgs(["--url", "https://app.example"])).toMatchObject({
+      waitMs: 300_000,
+      waitDefaulted: true,
+    });
+    expect(
+      parseVerifyArgs(["--url", "https://app.example", "--wait", "2s", "--json"]),
+    ).toMatchObject({ waitMs: 2000, json: true, url: "https://app.example" });
+  });
+
+  it("answers bad flags with a usage error, never a crash", () => {
+    for (const argv of [
+      ["--bogus"],
+      ["--wait", "soon"],
+      ["--since", "0"],
+      ["--url", "ftp://x"],
+      ["extra"],
+    ]) {
+      expect(() => parseVerifyArgs(argv)).toThrow(UsageError);
+    }
+    expect(() => parseVerifyArgs(["--since", "91d"])).toThrow(/at most 90d/);
+  });
+});
+
+describe("checks on fetched data", () => {
+  it("credentials: names the caller and the account, or says how to sign in", () => {
+    expect(
+      checkCredentials({
+        ok: true,
+        arn: "arn:aws:iam::1:user/me",
+        account: "1",
+        source: "profile dev",
+      }),
+    ).toEqual({
+      name: "credentials",
+      ok: true,
+      detail: "arn:aws:iam::1:user/me (account 1), from profile dev.",
+    });
+    const failed = checkCredentials({
+      ok: false,
+      source: "profile dev",
+      error: "SSO session expired.",
+    });
+    expect(failed.ok).toBe(false);
+    expect(failed.detail).toMatch(/profile dev.*SSO session expired.*aws sso login/);
+  });
+
+  it("reads the role outputs by the names the stack gives them", () => {
+    for (const environment of VERCEL_ENVIRONMENTS) {
+      expect(roleOutputKey(environment)).toBe(`RoleArn${environmentSuffix(environment)}`);
+    }
+  });
+
+  it("stack: complete with outputs passes; rollback, in-progress, missing outputs and no stack fail", () => {
+    const outputs = {
+      RoleArnProduction: production.arn,
+      RoleArnPreview: preview.arn,
+      BucketName: "bucket",
+      Region: "us-east-1",
+    };
+    const ok = checkStack({ found: true, name: "S", status: "UPDATE_COMPLETE", outputs }, config);
+    expect(ok.result.ok).toBe(true);
+    expect(ok.roles).toEqual([production, preview]);
+    expect(ok.bucket).toBe("bucket");
+
+    const rolledBack = checkStack(
+      { found: true, name: "S", status: "UPDATE_ROLLBACK_COMPLETE", outputs },
+      config,
+    );
+    expect(rolledBack.result).toMatchObject({ ok: false });
+    expect(rolledBack.result.detail).toMatch(/UPDATE_ROLLBACK_COMPLETE.*rolled back/);
+    expect(
+      checkStack({ found: true, name: "S", status: "CREATE_IN_PROGRESS", outputs }, config).result
+        .detail,
+    ).toMatch(/wait/);
+
+    const { RoleArnPreview: _, ...withoutPreview } = outputs;
+    const missing = checkStack(
+      { found: true, name: "S", status: "CREATE_COMPLETE", outputs: withoutPreview },
+      config,
+    );
+    expect(missing.result.detail).toMatch(/outputs missing: RoleArnPreview/);
+
+    const none = checkStack({ found: false, name: "S" }, config, ACCOUNT);
+    expect(none.result.ok).toBe(false);
+    expect(none.result.detail).toMatch(
+      /S does not exist in region us-east-1 of account 123456789012.*pnpm infra:deploy/,
+    );
+  });
+
+  it("oidc-provider: found with the audience, missing (with the other mode's provider named), without the audience", () => {
+    const found = checkProvider(
+      {
+        ok: true,
+        providers: [
+          { arn: PROVIDER, url: "oidc.vercel.com/acme", clientIds: ["https://vercel.com/acme"] },
+        ],
+      },
+      config,
+    );
+    expect(found).toMatchObject({ providerArn: PROVIDER, result: { ok: true } });
+
+    const globalOnly = checkProvider(
+      {
+        ok: true,
+        providers: [
+          {
+            arn: "arn:aws:iam::1:oidc-provider/oidc.vercel.com",
+            url: "oidc.vercel.com",
+            clientIds: [],
+          },
+        ],
+      },
+      config,
+    );
+    expect(globalOnly.result.ok).toBe(false);
+    expect(globalOnly.result.detail).toMatch(
+      /No IAM OIDC provider for https:\/\/oidc.vercel.com\/acme.*issuer mode differs/,
+    );
+
+    const noAudience = checkProvider(
+      {
+        ok: true,
+        providers: [
+          { arn: PROVIDER, url: "oidc.vercel.com/acme", clientIds: ["sts.amazonaws.com"] },
+        ],
+      },
+      config,
+    );
+    expect(noAudience.result.ok).toBe(false);
+    expect(noAudience.result.detail).toMatch(
+      /do not contain the audience https:\/\/vercel.com\/acme.*add-client-id/,
+    );
+  });
+
+  it("trust-policy: the deployed shape passes and the evaluator agrees", () => {
+    const result = checkTrust(
+      [
+        { role: production, trustPolicy: trustPolicy("production") },
+        { role: preview, trustPolicy: trustPolicy("preview") },
+      ],
+      config,
+      PROVIDER,
+    );
+    expect(result.ok).toBe(true);
+    expect(result.detail).toMatch(/all \d+ claim sets decided as configured/);
+  });
+
+  it("trust-policy: a wildcard sub, another principal, a wrong provider or an unconfigured environment fail", () => {
+    const wildcard = checkTrust(
+      [
+        {
+          role: production,
+          trustPolicy: trustPolicy("production", {
+            Condition: {
+              StringEquals: { "oidc.vercel.com/acme:aud": "https://vercel.com/acme" },
+              StringLike: { "oidc.vercel.com/acme:sub": "owner:acme:project:web:environment:*" },
+            },
+          }),
+        },
+        { role: preview, trustPolicy: trustPolicy("preview") },
+      ],
+      config,
+      PROVIDER,
+    );
+    expect(wildcard.ok).toBe(false);
+    expect(wildcard.detail).toMatch(/sub is matched by StringLike with a wildcard/);
+    expect(wildcard.detail).not.toMatch(/sub is not pinned/);
+    expect(wildcard.detail).toMatch(
+      /this project, development: allowed by the production role, should be denied/,
+    );
+
+    const decoded = (text: string) => JSON.parse(decodeURIComponent(text));
+    const anyone = decoded(trustPolicy("production", { Principal: { AWS: "*" } }));
+    expect(
+      trustPolicyProblems(anyone, {
+        providerArn: PROVIDER,
+        issuerHostPath: "oidc.vercel.com/acme",
+        audience: "https://vercel.com/acme",
+        subject: "owner:acme:project:web:environment:production",
+      }),
+    ).toContain("it also trusts AWS *");
+    const audOnly = decoded(
+      trustPolicy("production", {
+        Condition: { StringEquals: { "oidc.vercel.com/acme:aud": "https://vercel.com/acme" } },
+      }),
+    );
+    expect(
+      trustPolicyProblems(audOnly, {
+        providerArn: PROVIDER,
+        issuerHostPath: "oidc.vercel.com/acme",
+        audience: "https://vercel.com/acme",
+        subject: "owner:acme:project:web:environment:production",
+      }),
+    ).toEqual([
+      'sub is not pinned: add StringEquals "owner:acme:project:web:environment:production"',
+    ]);
+
+    const otherProvider = checkTrust(
+      [{ role: production, trustPolicy: trustPolicy("production") }],
+      config,
+      `${PROVIDER}x`,
+    );
+    expect(otherProvider.detail).toMatch(/Federated is .*acme, not the provider .*acmex/);
+
+    const onlyProduction = loadInfraConfig({
+      VERCEL_TEAM_SLUG: "acme",
+      VERCEL_PROJECT_NAME: "web",
+      AWS_REGION: "us-east-1",
+    });
+    const extra = checkTrust(
+      [
+        { role: production, trustPolicy: trustPolicy("production") },
+        { role: preview, trustPolicy: trustPolicy("preview") },
+      ],
+      onlyProduction,
+      PROVIDER,
+    );
+    expect(extra.ok).toBe(false);
+    expect(extra.detail).toMatch(/trusts preview, which VERCEL_ENVIRONMENTS does not list/);
+    expect(extra.detail).toMatch(
+      /this project, preview: allowed by the preview role, should be denied/,
+    );
+  });
+
+  it("permissions: exact actions on one bucket pass; s3:*, Resource *, NotAction fail", () => {
+    const scoped = JSON.stringify({
+      Statement: [
+        { Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::bucket" },
+        {
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:PutObject"],
+          Resource: "arn:aws:s3:::bucket/*",
+        },
+        { Effect: "Deny", Action: "*", Resource: "*" },
+      ],
+    });
+    expect(permissionProblems(JSON.parse(scoped))).toEqual([]);
+    expect(resourceWildcardProblem("arn:aws:s3:::bucket/uploads/*")).toBeUndefined();
+    expect(resourceWildcardProblem("arn:aws:s3:::*")).toMatch(/outside one named resource/);
+    expect(resourceWildcardProblem("arn:aws:s3:::bucket-*/x")).toMatch(
+      /outside one named resource/,
+    );
+    expect(resourceWildcardProblem("*")).toMatch(/every resource/);
+
+    const broad = JSON.stringify({
+      Statement: [
+        { Effect: "Allow", Action: "s3:*", Resource: "*" },
+        { Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::bucket" },
+      ],
+    });
+    const result = checkPermissions([
+      {
+        role: production,
+        policies: [{ name: "Default", kind: "inline", document: encodeURIComponent(scoped) }],
+      },
+      { role: preview, policies: [{ name: "Extra", kind: "managed", document: broad }] },
+    ]);
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(
+      /production: s3:ListBucket, s3:GetObject, s3:PutObject on named resources only/,
+    );
+    expect(result.detail).toMatch(/Action "s3:\*" is a wildcard in managed policy Extra/);
+    expect(result.detail).toMatch(/Resource "\*" \(every resource\)/);
+    expect(result.detail).toMatch(/NotAction allows every action except iam:\*/);
+  });
+
+  it("health: ok with a role of the stack passes; 503, another role, or not JSON fail", () => {
+    const url = "https://app.example/api/health";
+    expect(
+      checkHealth(
+        { url, status: 200, body: { ok: true, mode: "vercel-oidc", roleArn: production.arn } },
+        [production],
+      ),
+    ).toMatchObject({ ok: true });
+    const down = checkHealth(
+      {
+        url,
+        status: 503,
+        body: {
+          ok: false,
+          mode: "vercel-oidc",
+          error: { code: "trust-denied", title: "Not authorized" },
+        },
+      },
+      [production],
+    );
+    expect(down.detail).toMatch(/answered 503.*Not authorized \(trust-denied\)/);
+    expect(
+      checkHealth(
+        { url, status: 200, body: { ok: true, roleArn: `arn:aws:iam::${ACCOUNT}:role/Other` } },
+        [production],
+      ).detail,
+    ).toMatch(/not a role of this stack/);
+    expect(checkHealth({ url, status: 200, body: "<html>" }, [production]).detail).toMatch(
+      /not the health JSON/,
+    );
+    expect(checkHealth({ url, error: "ECONNREFUSED" }, [production])).toMatchObject({ ok: false });
+  });
+});
+
+/** A CloudTrail record as LookupEvents carries it. */
+function lookupItem(
+  n: number,
+  options: { roleArn?: string; errorCode?: string; seconds?: number } = {},
+): LookupItem {
+  const sub = "owner:acme:project:web:environment:production";
+  return {
+    EventId: `e${n}`,
+    CloudTrailEvent: JSON.stringify({
+      eventID: `e${n}`,
+      eventTime: new Date(Date.UTC(2026, 10, 25, 20, 0, options.seconds ?? n))
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "Z"),
+      eventName: "AssumeRoleWithWebIdentity",
+      awsRegion: "us-east-1",
+      sourceIPAddress: "76.76.21.21",
+      userAgent: "aws-sdk-js/3",
+      userIdentity: {
+        type: "WebIdentityUser",
+        principalId: `oidc.vercel.com/acme:https://vercel.com/acme:${sub}`,
+        userName: sub,
+        identityProvider: PROVIDER,
+      },
+      requestParameters: {
+        roleArn: options.roleArn ?? production.arn,
+        roleSessionName: `vercel-production-dpl_${n}`,
+      },
+      responseElements: options.errorCode ? null : { audience: "https://vercel.com/acme" },
+      ...(options.errorCode
+        ? {
+            errorCode: options.errorCode,
+            errorMessage: "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+          }
+        : {}),
+    }),
+  };
+}
+
+/** A clock that only moves when someone sleeps: the poller's waits cost no real time. */
+function fakeClock(): PollClock & { slept: number[] } {
+  let now = 1_000_000;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => now,
+    sleep: async (ms) => {
+      slept.push(ms);
+      now += ms;
+    },
+  };
+}
+
+const throttle = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+const relevant = (event: { roleArn: string | null }) => event.roleArn === production.arn;
+const done = (events: readonly { errorCode: string | null }[]) =>
+  events.some((e) => e.errorCode === null);
+
+describe("the CloudTrail poller", () => {
+  it("reads every page, keeps the stack's roles only, and paces calls to 2 per second", async () => {
+    const clock = fakeClock();
+    const pages = [
+      {
+        items: [lookupItem(3), lookupItem(2, { roleArn: "arn:aws:iam::1:role/someone-else" })],
+        nextToken: "p2",
+      },
+      { items: [lookupItem(1, { errorCode: "AccessDenied" })] },
+    ];
+    const tokens: (string | undefined)[] = [];
+    const result = await pollCloudTrail({
+      lookup: async (_since, token) => {
+        tokens.push(token);
+        return pages[tokens.length - 1] ?? { items: [] };
+      },
+      since: new Date(0),
+      waitMs: 0,
+      relevant,
+      done,
+      clock,
+    });
+    expect(tokens).toEqual([undefined, "p2"]);
+    expect(result.found).toBe(true);
+    expect(result.events.map((e) => e.eventId)).toEqual(["e3", "e1"]);
+    expect(clock.slept).toEqual([500]);
+  });
+
+  it("retries ThrottlingException with backoff and still completes", async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const result = await pollCloudTrail({
+      lookup: async () => {
+        calls++;
+        if (calls <= 3) throw throttle();
+        return { items: [lookupItem(1)] };
+      },
+      since: new Date(0),
+      waitMs: 2000,
+      relevant,
+      done,
+      clock,
+    });
+    expect(result).toMatchObject({ found: true, throttled: 3, lookups: 4 });
+    expect(clock.slept).toEqual([1000, 2000, 4000]);
+  });
+
+  it("polls with growing pauses until --wait runs out, then reports nothing found", async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const result = await pollCloudTrail({
+      lookup: async () => {
+        calls++;
+        return { items: [lookupItem(calls, { errorCode: "AccessDenied" })] };
+      },
+      since: new Date(0),
+      waitMs: 10_000,
+      relevant,
+      done,
+      clock,
+    });
+    expect(result.found).toBe(false);
+    expect(clock.slept).toEqual([2000, 4000, 4000]);
+    expect(result.lookups).toBe(4);
+    expect(result.events).toHaveLength(1);
+  });
+
+  it("stops on an error that is not throttling, and gives up on endless throttling after --wait", async () => {
+    const denied = await pollCloudTrail({
+      lookup: async () => {
+        throw Object.assign(new Error("no"), { name: "AccessDeniedException" });
+      },
+      since: new Date(0),
+      waitMs: 60_000,
+      relevant,
+      done,
+      clock: fakeClock(),
+    });
+    expect(denied.error).toMatchObject({ name: "AccessDeniedException" });
+
+    const throttled = await pollCloudTrail({
+      lookup: async () => {
+        throw throttle();
+      },
+      since: new Date(0),
+      waitMs: 0,
+      relevant,
+      done,
+      clock: fakeClock(),
+    });
+    expect(throttled.found).toBe(false);
+    expect(throttled.throttled).toBe(6);
+    expect(throttled.error).toMatchObject({ name: "ThrottlingException" });
+  });
+
+  it("explains failed events with @repo/aws-auth's explainer, reading aud from principalId", () => {
+    const event = toTrailEvent(lookupItem(7, { errorCode: "AccessDenied" }));
+    expect(event).toMatchObject({
+      audience: "https://vercel.com/acme",
+      errorCode: "AccessDenied",
+      sessionName: "vercel-production-dpl_7",
+    });
+    const check = checkCloudTrail(
+      {
+        events: event ? [event] : [],
+        found: false,
+        lookups: 1,
+        throttled: 0,
+        elapsedMs: 0,
+        truncated: false,
+      },
+      { roles: [production], config, region: "us-east-1", since: new Date(0), waitMs: 0 },
+    );
+    expect(check.result.ok).toBe(false);
+    expect(check.result.detail).toMatch(
+      /No successful AssumeRoleWithWebIdentity.*looked once.*1 failed: Not authorized/,
+    );
+    expect(check.explanations.get("e7")).toMatchObject({ code: "trust-denied" });
+  });
+
+  it("reports a page cut-off as not known, never as no event", () => {
+    const check = checkCloudTrail(
+      { events: [], found: false, lookups: 20, throttled: 0, elapsedMs: 0, truncated: true },
+      { roles: [production], config, region: "us-east-1", since: new Date(0), waitMs: 0 },
+    );
+    expect(check.result.ok).toBe(false);
+    expect(check.result.detail).toMatch(
+      /more events .* than verify reads.*may be on a page not read/,
+    );
+    expect(check.result.detail).not.toMatch(/^No successful/);
+  });
+});
+
+describe("output", () => {
+  it("--json has exactly the keys of DESIGN.md", () => {
+    const event = toTrailEvent(lookupItem(1));
+    const text = renderJson({
+      ok: true,
+      checks: [{ name: "stack", ok: true, detail: "fine" }],
+      events: event
+        ? [
+            {
+              time: event.time,
+              roleArn: event.roleArn,
+              sessionName: event.sessionName,
+              subject: event.subject,
+              sourceIp: event.sourceIp,
+              userAgent: event.userAgent,
+              region: event.region,
+              errorCode: event.errorCode,
+            },
+          ]
+        : [],
+    });
+    const parsed = JSON.parse(text);
+    expect(Object.keys(parsed)).toEqual(["ok", "checks", "events"]);
+    expect(Object.keys(parsed.checks[0])).toEqual(["name", "ok", "detail"]);
+    expect(Object.keys(parsed.events[0]).sort()).toEqual([
+      "errorCode",
+      "region",
+      "roleArn",
+      "sessionName",
+      "sourceIp",
+      "subject",
+      "time",
+      "userAgent",
+    ]);
+  });
+
+  it("colours only a TTY without NO_COLOR, and wraps long details", () => {
+    expect(colorsFor({ isTTY: true }, {}).red("x")).not.toBe("x");
+    expect(colorsFor({ isTTY: true }, { NO_COLOR: "1" }).red("x")).toBe("x");
+    expect(colorsFor({ isTTY: false }, {}).red("x")).toBe("x");
+    expect(wrap("aaa bbb ccc", 7)).toEqual(["aaa bbb", "ccc"]);
+  });
+
+  it("draws a spinner with the elapsed time on a terminal only, and clears its line", () => {
+    const written: string[] = [];
+    const tty = { isTTY: true, write: (chunk: string) => written.push(chunk) > 0 };
+    const spinner = startSpinner(tty, "Looking in CloudTrail", colorsFor({ isTTY: false }, {}));
+    spinner.update("Looking in CloudTrail: 2 lookups");
+    spinner.stop();
+    spinner.stop();
+    expect(written[0]).toMatch(/Looking in CloudTrail \d+(ms|s)$/);
+    expect(written.at(-1)).toBe("\r\u001b[2K");
+    expect(written.filter((chunk) => chunk === "\r\u001b[2K")).toHaveLength(1);
+
+    const piped: string[] = [];
+    startSpinner(
+      { isTTY: false, write: (chunk) => piped.push(chunk) > 0 },
+      "x",
+      colorsFor({}, {}),
+    ).stop();
+    expect(piped).toEqual([]);
+  });
+
+  it("names the refused call and the policy that covers it when a lookup is denied", () => {
+    const denied = Object.assign(new Error("User is not authorized to perform iam:GetRole"), {
+      name: "AccessDenied",
+      $metadata: { httpStatusCode: 403 },
+    });
+    expect(describeAwsFailure(denied, "iam:GetRole")).toMatch(
+      /iam:GetRole was refused \(AccessDenied\).*ReadOnlyAccess/,
+    );
+    const down = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), {
+      code: "ECONNREFUSED",
+    });
+    expect(describeAwsFailure(down, "sts:GetCallerIdentity", "http://127.0.0.1:1")).toMatch(
+      /could not reach AWS_ENDPOINT_URL http:\/\/127.0.0.1:1.*pnpm sandbox/,
+    );
+  });
+});

@@ -1,0 +1,263 @@
+import { join } from "node:path";
+import type { InfraEnv } from "@repo/infra/config";
+import type { VercelEnvironment } from "@repo/infra/vercel-naming";
+import { type CloudTrailEventRecord, CloudTrailStore } from "./cloudtrail";
+import { deployStack, motoClients, seedBucket } from "./deploy";
+import { enforceIam } from "./enforcement";
+import { type ActiveFault, FaultInjector, type FaultSpec } from "./faults";
+import { type GatewayStats, startGateway } from "./gateway";
+import {
+  createLocalIssuer,
+  generateSigningKey,
+  keepTokenFileFresh,
+  type MintOptions,
+  sampleVercelId,
+  serveIssuer,
+} from "./issuer";
+import { startMoto } from "./moto";
+import {
+  APP_ENV_FILE,
+  clearStateFiles,
+  DEFAULT_STATE_DIR,
+  formatDotenv,
+  prepareStateDir,
+  type SandboxState,
+  STATE_FILE,
+  TOKEN_FILE,
+  writePrivateFile,
+} from "./state";
+import { SANDBOX_ACCOUNT, synthesizeSandbox } from "./synthesis";
+
+export type { CloudTrailEventRecord } from "./cloudtrail";
+export type { ActiveFault, FaultKind, FaultSpec } from "./faults";
+export type { GatewayStats } from "./gateway";
+export type { MintOptions } from "./issuer";
+export { MOTO_INSTALL_HINT, MotoUnavailableError } from "./moto";
+export { SANDBOX_DEFAULTS, SandboxConfigError } from "./synthesis";
+
+export interface SandboxOptions {
+  /** 0 or unset = a free port for each. */
+  ports?: { gateway?: number; issuer?: number; moto?: number };
+  /** Where state.json, app.env and the token file go. @default <repo>/.sandbox */
+  stateDir?: string;
+  /** Lifetime of minted tokens, the token file's included. @default 3600 */
+  tokenLifetimeSeconds?: number;
+  /**
+   * Infra configuration variables (VERCEL_TEAM_SLUG, VERCEL_PROJECT_NAME, VERCEL_ENVIRONMENTS,
+   * VERCEL_ISSUER_MODE, VERCEL_TEAM_ID, VERCEL_PROJECT_ID, AWS_REGION, KEYLESS_STACK_NAME).
+   * Unset team/project/region fall back to acme / web / us-east-1.
+   * @default the repo-root .env under the process environment
+   */
+  env?: InfraEnv;
+  /** Put the sample objects in the bucket (under each environment's prefix). @default true */
+  seed?: boolean;
+  /**
+   * moto checks every request against IAM (each role reaches only its own environment's data);
+   * the gateway signs the sandbox's own calls with an admin key. @default true
+   */
+  enforceIam?: boolean;
+  /** STS actions the gateway serves besides AssumeRoleWithWebIdentity and GetCallerIdentity. */
+  extraStsActions?: readonly string[];
+  /** Delay before CloudTrail events show up in LookupEvents (AWS: ~5 min). @default 0 */
+  cloudTrailDeliveryDelayMs?: number;
+  python?: string;
+  /** Progress and one line per STS exchange (never a token). @default silent */
+  log?: (line: string) => void;
+}
+
+export interface SandboxHandle {
+  /** The AWS endpoint for every service (AWS_ENDPOINT_URL). */
+  endpoint: string;
+  /** The local issuer: discovery, JWKS, POST /mint. */
+  issuerUrl: string;
+  /** moto itself, bypassing the gateway (admin use only). */
+  motoEndpoint: string;
+  /** Process ids and ports of everything the sandbox runs (moto is a child process). */
+  processes: { motoPid: number; ports: { gateway: number; issuer: number; moto: number } };
+  region: string;
+  accountId: string;
+  stackName: string;
+  providerArn: string;
+  /** The `iss` / `aud` the configured team's tokens carry. */
+  tokenIssuer: string;
+  audience: string;
+  /** One role per trusted environment, as deployed. */
+  roleArns: Partial<Record<VercelEnvironment, string>>;
+  bucket: string;
+  tokenFile: string;
+  appEnvFile: string;
+  /** The web app's environment (also written to appEnvFile). */
+  appEnv: Record<string, string>;
+  mintToken(options?: MintOptions): Promise<string>;
+  /** Replaces the token file's content (e.g. with a refused token); the refresh timer keeps running. */
+  writeTokenFile(token: string): Promise<void>;
+  faults: {
+    inject(spec: FaultSpec): ActiveFault;
+    clear(): void;
+    list(): ActiveFault[];
+  };
+  stats(): GatewayStats;
+  resetStats(): void;
+  cloudTrail: { events(): CloudTrailEventRecord[]; clear(): void };
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const log = options.log ?? (() => {});
+  const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const lifetime = options.tokenLifetimeSeconds ?? 3600;
+  await prepareStateDir(stateDir);
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const runCleanups = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+
+  try {
+    // Three things at once: moto boots, the stack is synthesized (or taken from the cache) in a
+    // child process, and this one makes the signing key.
+    const motoStarting = startMoto({ port: options.ports?.moto, python: options.python });
+    cleanups.push(async () => (await motoStarting.catch(() => undefined))?.stop());
+    const synthesis = synthesizeSandbox(options.env, stateDir);
+    cleanups.push(() => synthesis.cancel());
+    const keyPair = generateSigningKey();
+    // Either failing (moto missing, a configuration error) ends the start at once.
+    const [moto, synthesized] = await Promise.all([motoStarting, synthesis.result]);
+    log(`moto listening on ${moto.endpoint}`);
+    const { config } = synthesized;
+    const issuer = await createLocalIssuer(
+      {
+        mode: config.issuerMode,
+        team: config.teamSlug,
+        teamId: config.teamId ?? sampleVercelId("team", config.teamSlug),
+        project: config.projectName,
+        projectId: config.projectId ?? sampleVercelId("prj", config.projectName),
+      },
+      lifetime,
+      await keyPair,
+    );
+    const setupClients = motoClients(moto.endpoint, config.region);
+    const deployed = await deployStack(synthesized, setupClients);
+    log(`stack ${deployed.stackName} deployed into moto`);
+    if (options.seed !== false) {
+      await seedBucket(setupClients.s3, deployed.bucket, config.environments);
+    }
+    const adminCredentials =
+      options.enforceIam === false ? undefined : await enforceIam(moto.endpoint, setupClients.iam);
+    if (adminCredentials) log("moto checks IAM on every request from here on");
+    const clients = motoClients(moto.endpoint, config.region, adminCredentials);
+
+    const issuerServer = await serveIssuer(issuer, options.ports?.issuer);
+    cleanups.push(() => issuerServer.close());
+    const faults = new FaultInjector();
+    const cloudTrail = new CloudTrailStore({ deliveryDelayMs: options.cloudTrailDeliveryDelayMs });
+    const gateway = await startGateway({
+      port: options.ports?.gateway,
+      motoPort: moto.port,
+      region: config.region,
+      accountId: SANDBOX_ACCOUNT,
+      backend: { iam: clients.iam, jwks: issuer.jwks },
+      cloudTrail,
+      faults,
+      log,
+      adminCredentials,
+      extraStsActions: options.extraStsActions,
+    });
+    cleanups.push(() => gateway.close());
+
+    const tokenFile = join(stateDir, TOKEN_FILE);
+    const appEnvFile = join(stateDir, APP_ENV_FILE);
+    const writeTokenFile = (token: string) => writePrivateFile(tokenFile, token);
+    // The app runs as the production deployment, or the first environment trusted without one.
+    const appEnvironment = config.environments.includes("production")
+      ? "production"
+      : (config.environments[0] ?? "production");
+    const tokenKeeper = await keepTokenFileFresh(
+      issuer,
+      writeTokenFile,
+      (error) => log(`token refresh failed: ${String(error)}`),
+      appEnvironment,
+    );
+    cleanups.push(() => tokenKeeper.stop());
+    cleanups.push(() => clearStateFiles(stateDir));
+
+    const appRole = deployed.roleArns[appEnvironment] ?? "";
+    const appEnv = {
+      AWS_REGION: config.region,
+      AWS_ROLE_ARN: appRole,
+      AWS_ENDPOINT_URL: gateway.url,
+      S3_BUCKET: deployed.bucket,
+      // The role's own part of the bucket (the stack's environmentDataPrefix; not imported here,
+      // which would load aws-cdk-lib into the long-running process).
+      S3_PREFIX: `${appEnvironment}/`,
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+    };
+    await writePrivateFile(
+      appEnvFile,
+      formatDotenv(appEnv, [
+        "Written by `pnpm sandbox` for the web app; removed when the sandbox stops.",
+        "The token file is a local token for the sandbox only, refreshed before it expires.",
+      ]),
+    );
+    const state: SandboxState = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      endpoint: gateway.url,
+      issuerUrl: issuerServer.url,
+      motoEndpoint: moto.endpoint,
+      motoPid: moto.pid,
+      region: config.region,
+      stackName: deployed.stackName,
+      roleArns: deployed.roleArns as Record<string, string>,
+      bucket: deployed.bucket,
+      tokenFile,
+      appEnvFile,
+    };
+    await writePrivateFile(join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      endpoint: gateway.url,
+      issuerUrl: issuerServer.url,
+      motoEndpoint: moto.endpoint,
+      processes: {
+        motoPid: moto.pid,
+        ports: { gateway: gateway.port, issuer: issuerServer.port, moto: moto.port },
+      },
+      region: config.region,
+      accountId: SANDBOX_ACCOUNT,
+      stackName: deployed.stackName,
+      providerArn: deployed.providerArn,
+      tokenIssuer: config.issuerUrl,
+      audience: config.audience,
+      roleArns: deployed.roleArns,
+      bucket: deployed.bucket,
+      tokenFile,
+      appEnvFile,
+      appEnv,
+      mintToken: async (mintOptions) => (await issuer.mint(mintOptions)).token,
+      writeTokenFile,
+      faults: {
+        inject: (spec) => faults.inject(spec),
+        clear: () => faults.clear(),
+        list: () => faults.list(),
+      },
+      stats: () => gateway.stats(),
+      resetStats: () => gateway.resetStats(),
+      cloudTrail: { events: () => cloudTrail.events(), clear: () => cloudTrail.clear() },
+      stop: () => {
+        stopping ??= runCleanups();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await runCleanups();
+    throw error;
+  }
+}

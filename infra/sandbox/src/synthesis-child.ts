@@ -1,0 +1,78 @@
+// Runs in the child process started by synthesizeInChild(): configuration + `cdk synth`, in-process,
+// answered over IPC. Never imported by the sandbox process itself.
+
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type InfraConfig,
+  InfraConfigError,
+  type InfraEnv,
+  loadInfraConfig,
+  readInfraEnv,
+} from "@repo/infra/config";
+import { environmentSuffix } from "@repo/infra/keyless-stack";
+import { synthesizeKeylessTemplate } from "@repo/infra/synth";
+import { oidcProviderArn } from "@repo/infra/trust/evaluate";
+import {
+  SANDBOX_ACCOUNT,
+  SANDBOX_DEFAULTS,
+  type SynthesisReply,
+  type SynthesizedSandbox,
+} from "./synthesis";
+
+/**
+ * The user's infra configuration with the sandbox's own twists: sample team/project/region where
+ * unset, and always the existing-provider path (moto skips AWS::IAM::OIDCProvider in templates,
+ * so the sandbox creates the provider through IAM first).
+ */
+export function sandboxInfraConfig(env: InfraEnv): InfraConfig {
+  const pick = (name: keyof typeof SANDBOX_DEFAULTS) =>
+    env[name]?.trim() ? env[name] : SANDBOX_DEFAULTS[name];
+  const config = loadInfraConfig({
+    ...env,
+    VERCEL_TEAM_SLUG: pick("VERCEL_TEAM_SLUG"),
+    VERCEL_PROJECT_NAME: pick("VERCEL_PROJECT_NAME"),
+    AWS_REGION: pick("AWS_REGION"),
+    // A real account's provider or profile means nothing inside moto.
+    OIDC_PROVIDER_ARN: undefined,
+    AWS_PROFILE: undefined,
+  });
+  return {
+    ...config,
+    profile: undefined,
+    existingProviderArn: oidcProviderArn(config.issuerUrl, SANDBOX_ACCOUNT),
+  };
+}
+
+async function synthesize(env: InfraEnv, workDir: string): Promise<SynthesizedSandbox> {
+  const config = sandboxInfraConfig(env);
+  const outdir = join(workDir, "cdk.out");
+  try {
+    const template = synthesizeKeylessTemplate(config, outdir);
+    const roles = Object.fromEntries(
+      config.environments.map((environment) => [
+        environment,
+        `RoleArn${environmentSuffix(environment)}`,
+      ]),
+    );
+    return { config, template, outputKeys: { roles, bucket: "BucketName" } };
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
+}
+
+// The sandbox stopped waiting (Ctrl-C during start-up): no one needs the template any more.
+process.once("disconnect", () => process.exit(0));
+
+process.once("message", (message: { env: InfraEnv | null; workDir: string }) => {
+  const reply = (answer: SynthesisReply) => process.send?.(answer, () => process.disconnect());
+  synthesize(message.env ?? readInfraEnv(), message.workDir).then(
+    (result) => reply({ ok: true, result }),
+    (error: unknown) =>
+      reply({
+        ok: false,
+        configError: error instanceof InfraConfigError,
+        message: error instanceof Error ? error.message : String(error),
+      }),
+  );
+});

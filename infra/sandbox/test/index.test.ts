@@ -1,0 +1,228 @@
+// `pnpm sandbox` as a user runs it: foreground start, the files it writes, `sandbox token`,
+// refusing a second instance, a clean stop on SIGTERM, and no orphan even after SIGKILL.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parse as parseDotenv } from "dotenv";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MotoUnavailableError, SandboxConfigError, startSandbox } from "../src/index";
+import { isPortInUse } from "../src/net";
+import { isAlive, type SandboxState } from "../src/state";
+import { synthesizeSandbox } from "../src/synthesis";
+
+const INFRA = fileURLToPath(new URL("..", import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+
+const SAMPLE_CONFIGURATION = {
+  VERCEL_TEAM_SLUG: "acme",
+  VERCEL_PROJECT_NAME: "web",
+  VERCEL_ENVIRONMENTS: "production",
+  VERCEL_ISSUER_MODE: "team",
+  VERCEL_TEAM_ID: "",
+  VERCEL_PROJECT_ID: "",
+  AWS_REGION: "us-east-1",
+  KEYLESS_STACK_NAME: "",
+};
+
+/** Runs a TypeScript entry point of infra with node + tsx (no pnpm wrapper in between). */
+function runTs(script: string, args: string[] = []): ChildProcess {
+  return spawn(process.execPath, ["--import", TSX, script, ...args], {
+    cwd: INFRA,
+    stdio: ["ignore", "pipe", "pipe"],
+    // The sample team whatever the developer's .env says (the process environment wins over it).
+    env: { ...process.env, ...SAMPLE_CONFIGURATION, NO_COLOR: "1" },
+  });
+}
+
+function collect(child: ChildProcess) {
+  const output = { stdout: "", stderr: "" };
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output.stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output.stderr += chunk.toString();
+  });
+  return output;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+async function runToEnd(script: string, args: string[]) {
+  const child = runTs(script, args);
+  const output = collect(child);
+  const code = await exited(child);
+  return { code, ...output };
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("pnpm sandbox (foreground) and pnpm sandbox token", () => {
+  let stateDir: string;
+  let sandbox: ChildProcess;
+  let output: { stdout: string; stderr: string };
+  let state: SandboxState;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "keyless-sandbox-cli-"));
+    // What a crashed run leaves behind: a restart must start clean anyway.
+    await writeFile(join(stateDir, "state.json"), JSON.stringify({ pid: 2 ** 22 + 1 }));
+    await writeFile(join(stateDir, "web-identity-token"), "stale");
+    sandbox = runTs("bin/sandbox.ts", ["--state-dir", stateDir]);
+    output = collect(sandbox);
+    await waitFor(
+      () => output.stdout.includes("Keyless sandbox ready") || sandbox.exitCode !== null,
+      "the sandbox to be ready",
+      150_000,
+    );
+    if (sandbox.exitCode !== null) throw new Error(`the sandbox exited:\n${output.stderr}`);
+    state = JSON.parse(await readFile(join(stateDir, "state.json"), "utf8"));
+  }, 180_000);
+
+  afterAll(async () => {
+    if (sandbox && sandbox.exitCode === null) {
+      sandbox.kill("SIGTERM");
+      await exited(sandbox);
+    }
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("prints endpoints, role, bucket and how to mint a refused token", () => {
+    expect(output.stdout).toContain(state.endpoint);
+    expect(output.stdout).toContain(state.roleArns.production);
+    expect(output.stdout).toContain(state.bucket);
+    expect(output.stdout).toContain("https://oidc.vercel.com/acme");
+    expect(output.stdout).toContain("pnpm sandbox token --environment preview");
+    expect(`${output.stdout}${output.stderr}`).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
+  });
+
+  it("writes the app's environment and a fresh production token, readable by the owner only", async () => {
+    const appEnv = parseDotenv(await readFile(state.appEnvFile));
+    expect(appEnv).toEqual({
+      AWS_REGION: "us-east-1",
+      AWS_ROLE_ARN: state.roleArns.production,
+      AWS_ENDPOINT_URL: state.endpoint,
+      S3_BUCKET: state.bucket,
+      S3_PREFIX: "production/",
+      AWS_WEB_IDENTITY_TOKEN_FILE: state.tokenFile,
+    });
+    for (const file of [state.appEnvFile, state.tokenFile, join(stateDir, "state.json")]) {
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+    }
+    const claims = decodeJwt(await readFile(state.tokenFile, "utf8"));
+    expect(claims.sub).toBe("owner:acme:project:web:environment:production");
+    expect(claims.exp).toBeGreaterThan(Date.now() / 1000 + 3000);
+    expect(state.pid).toBe(sandbox.pid);
+  });
+
+  it("prints a token to stdout, and nothing else there", async () => {
+    const result = await runToEnd("bin/sandbox.ts", [
+      "token",
+      "--environment",
+      "preview",
+      "--project",
+      "shop",
+      "--state-dir",
+      stateDir,
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect(decodeJwt(result.stdout.trim())).toMatchObject({
+      sub: "owner:acme:project:shop:environment:preview",
+      iss: "https://oidc.vercel.com/acme",
+    });
+    expect(result.stderr).not.toContain(result.stdout.trim());
+  }, 60_000);
+
+  it("refuses a second sandbox on the same state directory", async () => {
+    const error = await startSandbox({ stateDir, env: {} }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toContain(`A sandbox is already running (pid ${state.pid}`);
+    // The running one is untouched.
+    expect(JSON.parse(await readFile(join(stateDir, "state.json"), "utf8")).pid).toBe(state.pid);
+  });
+
+  it("stops on SIGTERM: moto killed, ports free, state files gone", async () => {
+    sandbox.kill("SIGTERM");
+    expect(await exited(sandbox)).toBe(0);
+    expect(isAlive(state.motoPid)).toBe(false);
+    for (const url of [state.endpoint, state.issuerUrl, state.motoEndpoint]) {
+      expect(await isPortInUse(Number(new URL(url).port))).toBe(false);
+    }
+    for (const file of ["state.json", "app.env", "web-identity-token"]) {
+      await expect(stat(join(stateDir, file))).rejects.toMatchObject({ code: "ENOENT" });
+    }
+    const token = await runToEnd("bin/sandbox.ts", ["token", "--state-dir", stateDir]);
+    expect(token.code).toBe(1);
+    expect(token.stdout).toBe("");
+    expect(token.stderr).toContain("No sandbox is running");
+  }, 60_000);
+});
+
+describe("failures and orphans", () => {
+  it("rejects unknown flags with the usage (exit 2)", async () => {
+    const result = await runToEnd("bin/sandbox.ts", ["--enviroment", "preview"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("usage:");
+  }, 60_000);
+
+  it("says how to install moto when Python or moto is missing", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "keyless-sandbox-nomoto-"));
+    try {
+      const error = await startSandbox({
+        stateDir,
+        env: {},
+        python: join(stateDir, "no-such-python3"),
+      }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(MotoUnavailableError);
+      expect((error as Error).message).toContain('pip install "moto[server]"');
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("names the variable to fix when the configuration is wrong", async () => {
+    const error = await synthesizeSandbox({ VERCEL_TEAM_SLUG: "Acme" }, tmpdir()).result.catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(SandboxConfigError);
+    expect((error as Error).message).toContain("VERCEL_TEAM_SLUG");
+    expect((error as Error).message).toContain('"acme"');
+  }, 60_000);
+
+  it("synthesizes the configured stack once and reuses it while nothing changed", async () => {
+    const env = { VERCEL_PROJECT_NAME: "shop", VERCEL_ENVIRONMENTS: "production,preview" };
+    const first = await synthesizeSandbox(env, tmpdir()).result;
+    expect(first.config).toMatchObject({ teamSlug: "acme", projectName: "shop" });
+    expect(first.outputKeys.roles).toEqual({
+      production: "RoleArnProduction",
+      preview: "RoleArnPreview",
+    });
+    expect(JSON.stringify(first.template)).toContain("owner:acme:project:shop:environment:preview");
+    expect(await synthesizeSandbox(env, tmpdir()).result).toEqual(first);
+  }, 90_000);
+
+  it("takes moto down with it even when killed with SIGKILL", async () => {
+    const holder = runTs("test/helpers/moto-child.ts");
+    const output = collect(holder);
+    await waitFor(() => output.stdout.includes("\n"), "moto to start", 60_000);
+    const { pid, port } = JSON.parse(output.stdout);
+    expect(isAlive(pid)).toBe(true);
+    holder.kill("SIGKILL");
+    await exited(holder);
+    await waitFor(() => !isAlive(pid), "moto to exit", 10_000);
+    expect(await isPortInUse(port)).toBe(false);
+  }, 90_000);
+});

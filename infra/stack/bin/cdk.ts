@@ -1,0 +1,61 @@
+// pnpm infra:synth | infra:deploy | infra:diff | infra:destroy — runs the aws-cdk CLI with the
+// repo-root .env applied (so AWS_PROFILE / AWS_REGION / AWS_ENDPOINT_URL set there reach it),
+// after checking the configuration and saying what the command is about to do.
+
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CommandFailure, printWarnings, runCli, usageError } from "../src/cli";
+import { loadInfraConfig, readInfraEnv } from "../src/config";
+import { describeTrust } from "../src/trust/describe";
+
+const COMMANDS = ["synth", "deploy", "diff", "destroy"] as const;
+const INFRA_DIR = fileURLToPath(new URL("..", import.meta.url));
+
+const USAGE = `usage: pnpm cdk:<${COMMANDS.join("|")}> [cdk options]
+
+From the repo root: pnpm infra:synth | infra:deploy | infra:diff | infra:destroy. Checks the
+configuration (the root .env under the environment), says what the command is about to do, then
+runs the aws-cdk CLI with that environment; options after the command go to the CDK CLI.`;
+
+runCli(() => {
+  const [name, ...rest] = process.argv.slice(2);
+  if (name === "--help" || name === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c === name);
+  if (!command) {
+    throw usageError(`unknown command "${name ?? ""}"`, USAGE);
+  }
+  const env = readInfraEnv();
+  const config = loadInfraConfig(env);
+  printWarnings(config.warnings);
+
+  if (command === "deploy") {
+    console.log(`${describeTrust(config)}\n`);
+  }
+  if (command === "destroy") {
+    console.log(
+      [
+        `Destroying stack ${config.stackName} in ${config.region}.`,
+        "The app bucket and its access-log bucket are RETAINED (RemovalPolicy.RETAIN): their data",
+        "stays, and they keep costing storage. Empty and delete them in the S3 console when you no",
+        "longer need them. The roles go; the OIDC provider goes only if this stack created it.\n",
+      ].join("\n"),
+    );
+  }
+  // cdk synth writes cdk.out; --quiet keeps the template off the terminal.
+  const args = command === "synth" ? ["synth", "--quiet", ...rest] : [command, ...rest];
+  // Synth needs no credentials; without this the CLI spends seconds probing EC2 instance metadata.
+  const childEnv = command === "synth" ? { AWS_EC2_METADATA_DISABLED: "true", ...env } : { ...env };
+  // This workspace's own aws-cdk CLI, whatever PATH the caller has.
+  const cdkBin = join(INFRA_DIR, "node_modules", ".bin", "cdk");
+  const result = spawnSync(cdkBin, args, { cwd: INFRA_DIR, env: childEnv, stdio: "inherit" });
+  if (result.error) {
+    throw new CommandFailure(
+      `Could not run the aws-cdk CLI (${result.error.message}); run pnpm install so infra/stack/node_modules/.bin/cdk exists.`,
+    );
+  }
+  return result.status ?? 1;
+});

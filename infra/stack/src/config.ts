@@ -1,0 +1,301 @@
+// Infra configuration: the one `.env` the user edits (repo root) under the process environment,
+// validated variable by variable. Each validator is exported on its own so the setup wizard can
+// check an answer the moment it is typed. Loads no aws-cdk-lib (the naming rules are pure), so
+// the sandbox, setup, verify and trust:check read the configuration without paying for the CDK.
+
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse as parseDotenv } from "dotenv";
+import {
+  parseProviderArn,
+  projectNameProblem,
+  providerArnProblem,
+  teamSlugProblem,
+  VERCEL_ENVIRONMENTS,
+  VERCEL_ISSUER_MODES,
+  type VercelEnvironment,
+  type VercelIssuer,
+  type VercelIssuerMode,
+  vercelIssuer,
+  vercelSubject,
+} from "./vercel-naming";
+
+/** The repo-root `.env`, found from this file so it works from any working directory. */
+export const ENV_FILE = fileURLToPath(new URL("../../../.env", import.meta.url));
+
+export type InfraEnv = Readonly<Record<string, string | undefined>>;
+
+/** The repo-root `.env` under the process environment (the process environment wins). */
+export function readInfraEnv(envFile = ENV_FILE, environment: InfraEnv = process.env): InfraEnv {
+  const fromFile = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
+  return { ...fromFile, ...environment };
+}
+
+export const DEFAULT_STACK_NAME = "KeylessVercelOidc";
+
+export interface ConfigProblem {
+  /** The variable to fix, e.g. VERCEL_TEAM_SLUG. */
+  readonly variable: string;
+  readonly message: string;
+}
+
+export type Validated<T> =
+  | { readonly ok: true; readonly value: T; readonly warning?: string }
+  | { readonly ok: false; readonly problem: ConfigProblem };
+
+/** Every problem found in the configuration at once, so the user fixes them in one pass. */
+export class InfraConfigError extends Error {
+  override readonly name = "InfraConfigError";
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    super(
+      [
+        `The infra configuration has ${problems.length === 1 ? "a problem" : `${problems.length} problems`} (set these in ${ENV_FILE} or the environment):`,
+        ...problems.map((p) => `  - ${p.variable}: ${p.message}`),
+      ].join("\n"),
+    );
+    this.problems = problems;
+  }
+}
+
+export interface InfraConfig extends VercelIssuer {
+  readonly projectName: string;
+  readonly teamId?: string;
+  readonly projectId?: string;
+  readonly environments: readonly VercelEnvironment[];
+  readonly existingProviderArn?: string;
+  readonly region: string;
+  readonly profile?: string;
+  readonly stackName: string;
+  /** Production's domains (host names) for the bucket's CORS; unset = `<project>.vercel.app`. */
+  readonly productionDomains?: readonly string[];
+  /** The exact `sub` each trusted environment's role accepts. */
+  readonly subjects: Readonly<Partial<Record<VercelEnvironment, string>>>;
+  readonly warnings: readonly string[];
+}
+
+const ok = <T>(value: T, warning?: string): Validated<T> => ({ ok: true, value, warning });
+const fail = (variable: string, message: string): Validated<never> => ({
+  ok: false,
+  problem: { variable, message },
+});
+const blank = (raw: string | undefined): raw is undefined => raw === undefined || raw.trim() === "";
+
+export function validateTeamSlug(raw: string | undefined): Validated<string> {
+  if (blank(raw)) {
+    return fail(
+      "VERCEL_TEAM_SLUG",
+      "missing. In Vercel: Team Settings → General → Team URL, the part after vercel.com/ (e.g. acme). .env.example leaves it empty on purpose: the roles trust whatever team this names, so it must be yours.",
+    );
+  }
+  const problem = teamSlugProblem(raw.trim());
+  return problem ? fail("VERCEL_TEAM_SLUG", problem) : ok(raw.trim());
+}
+
+export function validateProjectName(raw: string | undefined): Validated<string> {
+  if (blank(raw)) {
+    return fail(
+      "VERCEL_PROJECT_NAME",
+      "missing. In Vercel: open the project → Settings → General → Project Name (e.g. web). .env.example leaves it empty on purpose: the roles trust whatever project this names.",
+    );
+  }
+  const problem = projectNameProblem(raw.trim());
+  return problem ? fail("VERCEL_PROJECT_NAME", problem) : ok(raw.trim());
+}
+
+export function validateTeamId(raw: string | undefined): Validated<string | undefined> {
+  if (blank(raw)) return ok(undefined);
+  const value = raw.trim();
+  return /^team_[A-Za-z0-9]+$/.test(value)
+    ? ok(value)
+    : fail(
+        "VERCEL_TEAM_ID",
+        `"${value}" is not a team id (team_…; Team Settings → General → Team ID). Optional: it only tags the roles.`,
+      );
+}
+
+export function validateProjectId(raw: string | undefined): Validated<string | undefined> {
+  if (blank(raw)) return ok(undefined);
+  const value = raw.trim();
+  return /^prj_[A-Za-z0-9]+$/.test(value)
+    ? ok(value)
+    : fail(
+        "VERCEL_PROJECT_ID",
+        `"${value}" is not a project id (prj_…; Project → Settings → General → Project ID). Optional: it only tags the roles.`,
+      );
+}
+
+const DEVELOPMENT_WARNING =
+  "VERCEL_ENVIRONMENTS includes development: development tokens come from `vercel env pull` on " +
+  "any team member's machine, so everyone who can pull this project's env can assume that role " +
+  "from a laptop. Give it no more than a developer may do.";
+
+export function validateEnvironments(
+  raw: string | undefined,
+): Validated<readonly VercelEnvironment[]> {
+  if (blank(raw)) return ok(["production"]);
+  const items = raw.split(",").map((item) => item.trim());
+  const allowed = VERCEL_ENVIRONMENTS.join(", ");
+  const environments: VercelEnvironment[] = [];
+  for (const item of items) {
+    if (item === "") {
+      return fail("VERCEL_ENVIRONMENTS", `"${raw}" has an empty item; use e.g. production,preview`);
+    }
+    const known = VERCEL_ENVIRONMENTS.find((env) => env === item);
+    if (!known) {
+      const hint = VERCEL_ENVIRONMENTS.find((env) => env === item.toLowerCase());
+      return fail(
+        "VERCEL_ENVIRONMENTS",
+        `"${item}" is not a Vercel environment${hint ? ` (write it "${hint}")` : ""}; allowed: ${allowed}`,
+      );
+    }
+    if (environments.includes(known)) {
+      return fail("VERCEL_ENVIRONMENTS", `"${known}" is listed twice`);
+    }
+    environments.push(known);
+  }
+  return ok(environments, environments.includes("development") ? DEVELOPMENT_WARNING : undefined);
+}
+
+export function validateIssuerMode(raw: string | undefined): Validated<VercelIssuerMode> {
+  if (blank(raw)) return ok("team");
+  const mode = VERCEL_ISSUER_MODES.find((m) => m === raw.trim());
+  return mode
+    ? ok(mode)
+    : fail(
+        "VERCEL_ISSUER_MODE",
+        `"${raw}" must be "team" (issuer https://oidc.vercel.com/<team-slug>, the default) or "global" (https://oidc.vercel.com), as set in Vercel → Project → Settings → Security → OIDC Federation`,
+      );
+}
+
+/** Needs the issuer: an existing provider is only usable if its URL is the issuer's. */
+export function validateProviderArn(
+  raw: string | undefined,
+  issuer?: VercelIssuer,
+): Validated<string | undefined> {
+  if (blank(raw)) return ok(undefined);
+  const value = raw.trim();
+  if (!issuer) {
+    return parseProviderArn(value)
+      ? ok(value)
+      : fail(
+          "OIDC_PROVIDER_ARN",
+          `"${value}" is not an OIDC provider ARN (arn:aws:iam::<12-digit account>:oidc-provider/oidc.vercel.com/<team-slug>)`,
+        );
+  }
+  const problem = providerArnProblem(value, issuer);
+  return problem
+    ? fail("OIDC_PROVIDER_ARN", `${problem}. Leave it empty to create one.`)
+    : ok(value);
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+export function validateRegion(raw: string | undefined): Validated<string> {
+  if (blank(raw)) {
+    return fail("AWS_REGION", "missing. The region for the bucket and roles, e.g. us-east-1.");
+  }
+  const value = raw.trim();
+  return REGION.test(value)
+    ? ok(value)
+    : fail("AWS_REGION", `"${value}" is not an AWS region name (like us-east-1 or eu-west-2)`);
+}
+
+export function validateProfile(raw: string | undefined): Validated<string | undefined> {
+  if (blank(raw)) return ok(undefined);
+  const value = raw.trim();
+  return /^\S+$/.test(value)
+    ? ok(value)
+    : fail(
+        "AWS_PROFILE",
+        `"${value}" has white space; use the name in [profile <name>] of ~/.aws/config`,
+      );
+}
+
+export function validateStackName(raw: string | undefined): Validated<string> {
+  if (blank(raw)) return ok(DEFAULT_STACK_NAME);
+  const value = raw.trim();
+  return /^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(value)
+    ? ok(value)
+    : fail(
+        "KEYLESS_STACK_NAME",
+        `"${value}" is not a CloudFormation stack name (a letter, then letters, digits, hyphens; ≤128)`,
+      );
+}
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** Host names only: CORS must name production's origins exactly, so no scheme, path or `*`. */
+export function validateProductionDomains(
+  raw: string | undefined,
+): Validated<readonly string[] | undefined> {
+  if (blank(raw)) return ok(undefined);
+  const domains = raw.split(",").map((item) => item.trim().toLowerCase());
+  const bad = domains.find((domain) => !DOMAIN.test(domain));
+  return bad === undefined
+    ? ok(domains)
+    : fail(
+        "VERCEL_PRODUCTION_DOMAINS",
+        `"${bad}" is not a host name; list production's domains exactly, comma-separated (e.g. web.example.com,web.vercel.app), without https:// or wildcards`,
+      );
+}
+
+/** Loads and validates everything; throws InfraConfigError listing every problem. */
+export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  const take = <T>(result: Validated<T>): T | undefined => {
+    if (!result.ok) {
+      problems.push(result.problem);
+      return undefined;
+    }
+    if (result.warning) warnings.push(result.warning);
+    return result.value;
+  };
+
+  const teamSlug = take(validateTeamSlug(env.VERCEL_TEAM_SLUG));
+  const projectName = take(validateProjectName(env.VERCEL_PROJECT_NAME));
+  const teamId = take(validateTeamId(env.VERCEL_TEAM_ID));
+  const projectId = take(validateProjectId(env.VERCEL_PROJECT_ID));
+  const environments = take(validateEnvironments(env.VERCEL_ENVIRONMENTS));
+  const issuerMode = take(validateIssuerMode(env.VERCEL_ISSUER_MODE));
+  const issuer =
+    teamSlug !== undefined && issuerMode !== undefined
+      ? vercelIssuer({ teamSlug, issuerMode })
+      : undefined;
+  const existingProviderArn = take(validateProviderArn(env.OIDC_PROVIDER_ARN, issuer));
+  const region = take(validateRegion(env.AWS_REGION));
+  const profile = take(validateProfile(env.AWS_PROFILE));
+  const stackName = take(validateStackName(env.KEYLESS_STACK_NAME));
+  const productionDomains = take(validateProductionDomains(env.VERCEL_PRODUCTION_DOMAINS));
+
+  if (
+    problems.length > 0 ||
+    !issuer ||
+    projectName === undefined ||
+    environments === undefined ||
+    region === undefined ||
+    stackName === undefined
+  ) {
+    throw new InfraConfigError(problems);
+  }
+  const subjects: Partial<Record<VercelEnvironment, string>> = {};
+  for (const environment of environments) {
+    subjects[environment] = vercelSubject(issuer.teamSlug, projectName, environment);
+  }
+  return {
+    ...issuer,
+    projectName,
+    teamId,
+    projectId,
+    environments,
+    existingProviderArn,
+    region,
+    profile,
+    stackName,
+    productionDomains,
+    subjects,
+    warnings,
+  };
+}

@@ -1,0 +1,119 @@
+// The Vercel OIDC naming rules, pure: the issuer URL and the `aud` and `sub` claims a Vercel token
+// carries, and the checks on team slugs, project names and provider ARNs. No aws-cdk-lib here, so
+// the configuration, the setup wizard, verify and trust:check load none of the CDK; the constructs
+// in vercel-oidc.ts build on these. Copy both files together (`pnpm copy:construct`).
+//
+// What IAM can pin for a Vercel token is its `sub` and `aud` (owner_id / project_id / environment
+// are not condition keys), so the trust is built from team slug + project name + environment.
+
+export const VERCEL_ENVIRONMENTS = ["production", "preview", "development"] as const;
+export type VercelEnvironment = (typeof VERCEL_ENVIRONMENTS)[number];
+export const VERCEL_ISSUER_MODES = ["team", "global"] as const;
+export type VercelIssuerMode = (typeof VERCEL_ISSUER_MODES)[number];
+
+const VERCEL_OIDC_HOST = "oidc.vercel.com";
+const TEAM_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const PROJECT_NAME = /^[a-z0-9._-]{1,100}$/;
+const PROVIDER_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):oidc-provider\/(.+)$/;
+
+/** Why `slug` is not a valid Vercel team slug, or undefined when it is. */
+export function teamSlugProblem(slug: string): string | undefined {
+  if (slug === "") return "it is empty";
+  if (/[A-Z]/.test(slug)) {
+    return `"${slug}" has capital letters; Vercel team slugs are lower-case (try "${slug.toLowerCase()}")`;
+  }
+  if (slug.startsWith("team_")) {
+    return `"${slug}" is a team id; the slug is the name in the team URL (vercel.com/<slug>)`;
+  }
+  if (!TEAM_SLUG.test(slug)) {
+    return `"${slug}" may only hold lower-case letters, digits and single hyphens between them`;
+  }
+  return undefined;
+}
+
+/** Why `name` is not a valid Vercel project name, or undefined when it is. */
+export function projectNameProblem(name: string): string | undefined {
+  if (name === "") return "it is empty";
+  if (/[A-Z]/.test(name)) {
+    return `"${name}" has capital letters; Vercel project names are lower-case (try "${name.toLowerCase()}")`;
+  }
+  if (name.startsWith("prj_")) {
+    return `"${name}" is a project id; the trust needs the project name`;
+  }
+  if (!PROJECT_NAME.test(name) || name.includes("---")) {
+    return `"${name}" must be 1-100 lower-case letters, digits, ".", "_" or "-" (and no "---")`;
+  }
+  return undefined;
+}
+
+export interface VercelIssuerProps {
+  /** The team slug, as in vercel.com/<slug> (not the team_… id). */
+  readonly teamSlug: string;
+  /** `team` (issuer https://oidc.vercel.com/<slug>, recommended) or `global`. @default "team" */
+  readonly issuerMode?: VercelIssuerMode;
+}
+
+/** Everything IAM needs to know about Vercel's issuer for one team. */
+export interface VercelIssuer {
+  readonly teamSlug: string;
+  readonly issuerMode: VercelIssuerMode;
+  /** The `iss` claim, e.g. https://oidc.vercel.com/acme. */
+  readonly issuerUrl: string;
+  /** The issuer without https:// — IAM's provider name and condition-key prefix. */
+  readonly issuerHostPath: string;
+  /** The `aud` claim Vercel sets by default: https://vercel.com/<slug> in both modes. */
+  readonly audience: string;
+}
+
+export function vercelIssuer(props: VercelIssuerProps): VercelIssuer {
+  const issuerMode = props.issuerMode ?? "team";
+  const slugProblem = teamSlugProblem(props.teamSlug);
+  if (slugProblem) throw new Error(`Vercel team slug: ${slugProblem}`);
+  if (!VERCEL_ISSUER_MODES.includes(issuerMode)) {
+    throw new Error(`Vercel issuer mode "${issuerMode}" must be "team" or "global"`);
+  }
+  const issuerHostPath =
+    issuerMode === "team" ? `${VERCEL_OIDC_HOST}/${props.teamSlug}` : VERCEL_OIDC_HOST;
+  return {
+    teamSlug: props.teamSlug,
+    issuerMode,
+    issuerUrl: `https://${issuerHostPath}`,
+    issuerHostPath,
+    audience: `https://vercel.com/${props.teamSlug}`,
+  };
+}
+
+/** The `sub` claim of a token minted for `projectName` in `environment`. */
+export function vercelSubject(
+  teamSlug: string,
+  projectName: string,
+  environment: VercelEnvironment,
+): string {
+  return `owner:${teamSlug}:project:${projectName}:environment:${environment}`;
+}
+
+export interface ParsedProviderArn {
+  readonly partition: string;
+  readonly account: string;
+  /** The provider's URL without https://. */
+  readonly hostPath: string;
+}
+
+/** Why `arn` cannot be the IAM OIDC provider for `issuer`, or undefined when it can. */
+export function providerArnProblem(arn: string, issuer: VercelIssuer): string | undefined {
+  const parsed = parseProviderArn(arn);
+  if (!parsed) {
+    return `"${arn}" is not an OIDC provider ARN (arn:aws:iam::<12-digit account>:oidc-provider/${issuer.issuerHostPath})`;
+  }
+  if (parsed.hostPath !== issuer.issuerHostPath) {
+    return `"${arn}" is the provider for https://${parsed.hostPath}, but ${issuer.issuerMode} mode needs the one for ${issuer.issuerUrl}`;
+  }
+  return undefined;
+}
+
+export function parseProviderArn(arn: string): ParsedProviderArn | undefined {
+  const match = PROVIDER_ARN.exec(arn);
+  if (!match) return undefined;
+  const [, partition = "", account = "", hostPath = ""] = match;
+  return { partition, account, hostPath };
+}

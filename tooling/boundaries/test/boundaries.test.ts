@@ -1,0 +1,68 @@
+// Each boundary of biome.json, crossed on purpose in a scratch copy of the layout: Biome must fail
+// on exactly the planted violations, and accept the same imports where they are allowed.
+
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIOME_CONFIG = fileURLToPath(new URL("../../../biome.json", import.meta.url));
+const BIOME_BIN = join(
+  dirname(createRequire(import.meta.url).resolve("@biomejs/biome/package.json")),
+  "bin/biome",
+);
+
+/** path in the repo layout → the import planted there, and whether Biome must refuse it. */
+const PLANTS = {
+  "packages/aws-auth/src/planted.ts": { from: "@repo/infra/config", refused: true },
+  "packages/aws-auth/test/planted.ts": { from: "@repo/sandbox", refused: true },
+  "infra/ops/src/planted.ts": { from: "aws-cdk-lib", refused: true },
+  "infra/sandbox/src/planted.ts": { from: "aws-cdk-lib/aws-iam", refused: true },
+  "apps/web/lib/planted.ts": { from: "@repo/sandbox", refused: true },
+  "apps/web/app/planted.ts": { from: "@repo/infra/config", refused: true },
+  "bench/src/planted.ts": { from: "constructs", refused: true },
+  // Allowed: the stack owns the CDK; ops and the web app's tests use the infra workspaces.
+  "infra/stack/src/planted.ts": { from: "aws-cdk-lib", refused: false },
+  "infra/ops/src/allowed.ts": { from: "@repo/infra/config", refused: false },
+  "apps/web/test/planted.ts": { from: "@repo/sandbox", refused: false },
+  "apps/web/scripts/planted.ts": { from: "@repo/sandbox", refused: false },
+} as const;
+
+type Diagnostic = { category: string; location: { path: string } };
+
+let scratch: string;
+let refusedPaths: string[];
+
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), "keyless-boundaries-"));
+  copyFileSync(BIOME_CONFIG, join(scratch, "biome.json"));
+  for (const [path, plant] of Object.entries(PLANTS)) {
+    mkdirSync(join(scratch, dirname(path)), { recursive: true });
+    writeFileSync(
+      join(scratch, path),
+      `import * as planted from "${plant.from}";\n\nexport { planted };\n`,
+    );
+  }
+  const result = spawnSync(
+    BIOME_BIN,
+    ["lint", "--vcs-enabled=false", "--reporter=json", "--max-diagnostics=none", "."],
+    { cwd: scratch, encoding: "utf8" },
+  );
+  const report = JSON.parse(result.stdout) as { diagnostics: Diagnostic[] };
+  refusedPaths = report.diagnostics
+    .filter((d) => d.category === "lint/style/noRestrictedImports")
+    .map((d) => d.location.path);
+  expect(result.status, "biome lint exits non-zero when a boundary is crossed").not.toBe(0);
+}, 60_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("workspace boundaries (biome.json noRestrictedImports)", () => {
+  for (const [path, plant] of Object.entries(PLANTS)) {
+    it(`${plant.refused ? "refuses" : "allows"} ${plant.from} in ${path}`, () => {
+      expect(refusedPaths.includes(path)).toBe(plant.refused);
+    });
+  }
+});
