@@ -223,7 +223,7 @@ describe("readInfraEnv", () => {
 });
 
 describe(".env.example carries no team or project anyone could own", () => {
-  const example = parseDotenv(readFileSync(new URL("../../.env.example", import.meta.url)));
+  const example = parseDotenv(readFileSync(new URL("../../../.env.example", import.meta.url)));
 
   it("ships them empty, and deploying from it is refused with the fix", () => {
     expect(example.VERCEL_TEAM_SLUG).toBe("");
