@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CommandFailure, printWarnings, runCli, usageError } from "../src/cli";
-import { loadInfraConfig, readInfraEnv } from "../src/config";
+import { InfraConfigError, loadInfraConfig, readInfraEnv } from "../src/config";
 import { describeTrust } from "../src/trust/describe";
 
 const COMMANDS = ["synth", "deploy", "diff", "destroy"] as const;
@@ -33,6 +33,16 @@ runCli(() => {
   printWarnings(config.warnings);
 
   if (command === "deploy") {
+    // A stack deployed by the workflow without its deploy role would delete the role mid-run.
+    if (env.GITHUB_ACTIONS === "true" && !config.github) {
+      throw new InfraConfigError([
+        {
+          variable: "KEYLESS_GITHUB_REPOSITORY",
+          message:
+            "missing while deploying from GitHub Actions: this deploy would remove the deploy role it runs as. Set the repository variable KEYLESS_GITHUB_REPOSITORY (owner/repo) as in the one-time local deploy.",
+        },
+      ]);
+    }
     console.log(`${describeTrust(config)}\n`);
   }
   if (command === "destroy") {

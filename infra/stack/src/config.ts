@@ -7,6 +7,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import {
+  type GithubDeployTarget,
+  githubBranchProblem,
+  githubEnvironmentProblem,
+  githubProviderArnProblem,
+  githubRepositoryProblem,
+  githubSubject,
+} from "./github-naming";
+import {
   parseProviderArn,
   projectNameProblem,
   providerArnProblem,
@@ -70,9 +78,20 @@ export interface InfraConfig extends VercelIssuer {
   readonly stackName: string;
   /** Production's domains (host names) for the bucket's CORS; unset = `<project>.vercel.app`. */
   readonly productionDomains?: readonly string[];
+  /** The GitHub Actions deploy role, when KEYLESS_GITHUB_REPOSITORY is set. */
+  readonly github?: GithubDeployConfig;
   /** The exact `sub` each trusted environment's role accepts. */
   readonly subjects: Readonly<Partial<Record<VercelEnvironment, string>>>;
   readonly warnings: readonly string[];
+}
+
+export interface GithubDeployConfig {
+  /** owner/repo (or owner@id/repo@id), exactly as GitHub writes it in `sub`. */
+  readonly repository: string;
+  readonly target: GithubDeployTarget;
+  /** The one `sub` the deploy role accepts. */
+  readonly subject: string;
+  readonly existingProviderArn?: string;
 }
 
 const ok = <T>(value: T, warning?: string): Validated<T> => ({ ok: true, value, warning });
@@ -241,6 +260,59 @@ export function validateProductionDomains(
       );
 }
 
+/**
+ * The deploy role for GitHub Actions (opt-in: KEYLESS_GITHUB_REPOSITORY). It trusts one `sub`: the job's
+ * GitHub environment when KEYLESS_GITHUB_DEPLOY_ENVIRONMENT is set (GitHub then puts the environment in
+ * `sub`, not the branch), else pushes to KEYLESS_GITHUB_DEPLOY_BRANCH (default main).
+ * Not GITHUB_*: every Actions runner sets GITHUB_REPOSITORY itself (always owner/repo, even where
+ * the token's `sub` uses owner@id/repo@id), and GitHub refuses variables named GITHUB_*.
+ */
+export function validateGithubDeploy(env: InfraEnv): Validated<GithubDeployConfig | undefined> {
+  const others = [
+    "KEYLESS_GITHUB_DEPLOY_BRANCH",
+    "KEYLESS_GITHUB_DEPLOY_ENVIRONMENT",
+    "KEYLESS_GITHUB_OIDC_PROVIDER_ARN",
+  ];
+  if (blank(env.KEYLESS_GITHUB_REPOSITORY)) {
+    const stray = others.find((name) => !blank(env[name]));
+    return stray
+      ? fail(
+          "KEYLESS_GITHUB_REPOSITORY",
+          `missing, but ${stray} is set: name the repository whose workflow deploys (owner/repo), or unset ${stray}`,
+        )
+      : ok(undefined);
+  }
+  const repository = env.KEYLESS_GITHUB_REPOSITORY.trim();
+  const repositoryProblem = githubRepositoryProblem(repository);
+  if (repositoryProblem) return fail("KEYLESS_GITHUB_REPOSITORY", repositoryProblem);
+  const branch = blank(env.KEYLESS_GITHUB_DEPLOY_BRANCH)
+    ? "main"
+    : env.KEYLESS_GITHUB_DEPLOY_BRANCH.trim();
+  const branchProblem = githubBranchProblem(branch);
+  if (branchProblem) return fail("KEYLESS_GITHUB_DEPLOY_BRANCH", branchProblem);
+  let target: GithubDeployTarget = { branch };
+  if (!blank(env.KEYLESS_GITHUB_DEPLOY_ENVIRONMENT)) {
+    const environment = env.KEYLESS_GITHUB_DEPLOY_ENVIRONMENT.trim();
+    const problem = githubEnvironmentProblem(environment);
+    if (problem) return fail("KEYLESS_GITHUB_DEPLOY_ENVIRONMENT", problem);
+    target = { environment };
+  }
+  let existingProviderArn: string | undefined;
+  if (!blank(env.KEYLESS_GITHUB_OIDC_PROVIDER_ARN)) {
+    existingProviderArn = env.KEYLESS_GITHUB_OIDC_PROVIDER_ARN.trim();
+    const problem = githubProviderArnProblem(existingProviderArn);
+    if (problem) {
+      return fail("KEYLESS_GITHUB_OIDC_PROVIDER_ARN", `${problem}. Leave it empty to create one.`);
+    }
+  }
+  return ok({
+    repository,
+    target,
+    subject: githubSubject(repository, target),
+    existingProviderArn,
+  });
+}
+
 /** Loads and validates everything; throws InfraConfigError listing every problem. */
 export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const problems: ConfigProblem[] = [];
@@ -269,6 +341,7 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const profile = take(validateProfile(env.AWS_PROFILE));
   const stackName = take(validateStackName(env.KEYLESS_STACK_NAME));
   const productionDomains = take(validateProductionDomains(env.VERCEL_PRODUCTION_DOMAINS));
+  const github = take(validateGithubDeploy(env));
 
   if (
     problems.length > 0 ||
@@ -295,6 +368,7 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
     profile,
     stackName,
     productionDomains,
+    github,
     subjects,
     warnings,
   };

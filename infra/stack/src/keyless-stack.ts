@@ -5,6 +5,9 @@ import { App, CfnOutput, Fn, Stack, type StackProps, Validations } from "aws-cdk
 import type { CfnRole } from "aws-cdk-lib/aws-iam";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { Construct } from "constructs";
+import type { GithubDeployConfig } from "./config";
+import { GITHUB_DEPLOY_ROLE_LOGICAL_ID } from "./github-naming";
+import { GithubDeployRole, GithubOidcProvider } from "./github-oidc";
 import { NoBootstrapSynthesizer } from "./no-bootstrap-synthesizer";
 import {
   environmentDataPrefix,
@@ -30,6 +33,8 @@ export interface KeylessStackProps extends StackProps {
   readonly projectId?: string;
   /** Production's domains for the bucket's CORS. @default [`<project>.vercel.app`] */
   readonly productionDomains?: readonly string[];
+  /** A deploy role for GitHub Actions (opt-in). */
+  readonly github?: Pick<GithubDeployConfig, "subject" | "existingProviderArn">;
 }
 
 /** `production` → `Production`: output and logical-id suffixes. */
@@ -43,11 +48,14 @@ export function roleLogicalId(environment: VercelEnvironment): string {
 }
 export const BUCKET_LOGICAL_ID = "AppBucket";
 export const PROVIDER_LOGICAL_ID = "VercelOidcProvider";
+export const GITHUB_PROVIDER_LOGICAL_ID = "GithubOidcProvider";
+export const GITHUB_DEPLOY_ROLE_OUTPUT = "GithubDeployRoleArn";
 
 export class KeylessStack extends Stack {
   readonly provider: IVercelOidcProvider;
   readonly roles: ReadonlyMap<VercelEnvironment, VercelOidcRole>;
   readonly bucket: VercelAppBucket;
+  readonly githubDeployRole?: GithubDeployRole;
 
   constructor(scope: Construct, id: string, props: KeylessStackProps) {
     super(scope, id, { synthesizer: new NoBootstrapSynthesizer(), ...props });
@@ -105,6 +113,30 @@ export class KeylessStack extends Stack {
       });
     }
     this.roles = roles;
+    if (props.github) this.githubDeployRole = this.addGithubDeployRole(props.github);
+  }
+
+  private addGithubDeployRole(github: NonNullable<KeylessStackProps["github"]>): GithubDeployRole {
+    const provider = github.existingProviderArn
+      ? GithubOidcProvider.fromProviderArn(
+          this,
+          GITHUB_PROVIDER_LOGICAL_ID,
+          github.existingProviderArn,
+        )
+      : new GithubOidcProvider(this, GITHUB_PROVIDER_LOGICAL_ID);
+    const role = new GithubDeployRole(this, GITHUB_DEPLOY_ROLE_LOGICAL_ID, {
+      provider,
+      subject: github.subject,
+      stackName: this.stackName,
+      vercelIssuerHostPath: this.provider.issuerHostPath,
+    });
+    (role.node.defaultChild as CfnRole).overrideLogicalId(GITHUB_DEPLOY_ROLE_LOGICAL_ID);
+    new CfnOutput(this, GITHUB_DEPLOY_ROLE_OUTPUT, {
+      value: role.roleArn,
+      description:
+        "AWS_DEPLOY_ROLE_ARN: the GitHub repository variable the deploy workflow assumes",
+    });
+    return role;
   }
 }
 

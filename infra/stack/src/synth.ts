@@ -29,6 +29,7 @@ export function createKeylessAppFromConfig(
       teamId: config.teamId,
       projectId: config.projectId,
       productionDomains: config.productionDomains,
+      github: config.github,
     },
     { stackName: config.stackName, region: config.region, outdir },
   );

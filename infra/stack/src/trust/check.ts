@@ -2,6 +2,7 @@
 // deployed, not what the config meant) and asks the evaluator who may assume them.
 
 import type { InfraConfig } from "../config";
+import { GITHUB_DEPLOY_ROLE_LOGICAL_ID } from "../github-naming";
 import type { CfnTemplate } from "../synth";
 import {
   parseProviderArn,
@@ -17,6 +18,7 @@ import {
   oidcProviderArn,
   type PolicyDocument,
 } from "./evaluate";
+import { githubMatrixCases } from "./github-cases";
 
 /** Account used for providers the stack creates (their ARN is only known after deploy). */
 export const SYNTH_ACCOUNT = "123456789012";
@@ -37,13 +39,13 @@ export interface ClaimsDecision {
 }
 
 /** Where the account and partition of the provider ARNs come from. */
-export function trustAccount(config: Pick<InfraConfig, "existingProviderArn">): {
+export function trustAccount(config: Pick<InfraConfig, "existingProviderArn" | "github">): {
   account: string;
   partition: string;
 } {
-  const parsed = config.existingProviderArn
-    ? parseProviderArn(config.existingProviderArn)
-    : undefined;
+  // Both providers live in the stack's account: either existing ARN names it.
+  const existing = config.existingProviderArn ?? config.github?.existingProviderArn;
+  const parsed = existing ? parseProviderArn(existing) : undefined;
   return { account: parsed?.account ?? SYNTH_ACCOUNT, partition: parsed?.partition ?? "aws" };
 }
 
@@ -116,7 +118,9 @@ export function decideClaims(
       reason: `no role trusts the provider for issuer ${issuer} (${principal})`,
     };
   }
-  return { allowed: false, role: null, reason: misses.join(" | ") };
+  // Roles for another issuer say nothing useful about this token: report the ones that trust it.
+  const relevant = misses.filter((miss) => !miss.includes(`principal ${principal} is not`));
+  return { allowed: false, role: null, reason: relevant.join(" | ") };
 }
 
 function compactReason(reason: string): string {
@@ -223,7 +227,11 @@ export function runTrustMatrix(
 ): MatrixRow[] {
   const { account, partition } = trustAccount(config);
   const roles = rolesFromTemplate(template, account, partition);
-  return trustMatrixCases(config, roleIdFor).map((matrixCase) => {
+  const cases = [
+    ...trustMatrixCases(config, roleIdFor),
+    ...(config.github ? githubMatrixCases(config.github, GITHUB_DEPLOY_ROLE_LOGICAL_ID) : []),
+  ];
+  return cases.map((matrixCase) => {
     const decision = decideClaims(roles, matrixCase.claims, {
       defaultIssuer: config.issuerUrl,
       account,

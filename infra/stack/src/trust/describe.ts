@@ -16,6 +16,13 @@ export function describeTrust(config: InfraConfig): string {
     `  issuer:   ${config.issuerUrl} (${config.issuerMode} mode)`,
     `  audience: ${config.audience}`,
     ...roles,
+    ...(config.github
+      ? [
+          `  - GitHub Actions deploy role: ${config.github.existingProviderArn ? `existing provider ${config.github.existingProviderArn}` : "a new provider for https://token.actions.githubusercontent.com"}`,
+          "      token.actions.githubusercontent.com:aud = sts.amazonaws.com",
+          `      token.actions.githubusercontent.com:sub = ${config.github.subject}`,
+        ]
+      : []),
     "Each role may list one bucket and get/put/delete its objects; sessions last at most 1 hour.",
     "Only tokens whose sub and aud match exactly (case-sensitive) can assume a role.",
   ].join("\n");

@@ -1,0 +1,104 @@
+// The GitHub Actions OIDC naming rules, pure (no aws-cdk-lib): the issuer, the audience
+// aws-actions/configure-aws-credentials asks for, the `sub` a workflow run's token carries, and
+// the checks on what users configure. The deploy role's trust is built from these
+// (github-oidc.ts); the configuration, trust:check and the sandbox read them without the CDK.
+//
+// `sub` forms (GitHub docs, "OpenID Connect reference"):
+//   repo:OWNER/REPO:environment:NAME        a job that names an environment
+//   repo:OWNER/REPO:pull_request            pull_request events
+//   repo:OWNER/REPO:ref:refs/heads/BRANCH   otherwise (refs/tags/TAG for tags)
+// Repositories created (or renamed or transferred) after 2026-07-15 use immutable subjects,
+// `repo:OWNER@OWNER_ID/REPO@REPO_ID:…`; GITHUB_REPOSITORY takes that spelling too. A `:` inside a
+// value is written `%3A`.
+
+export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
+export const GITHUB_OIDC_HOST_PATH = "token.actions.githubusercontent.com";
+/** The deploy role's logical id in the Keyless stack (trust:check and the sandbox name it). */
+export const GITHUB_DEPLOY_ROLE_LOGICAL_ID = "GithubDeployRole";
+/** The `aud` configure-aws-credentials requests by default. */
+export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+
+// Owner: GitHub user/organisation names (≤39, letters, digits, single inner hyphens).
+const OWNER = "[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}";
+const REPO = "[A-Za-z0-9._-]{1,100}";
+const REPOSITORY = new RegExp(`^(${OWNER})(@\\d+)?/(${REPO})(@\\d+)?$`);
+const PROVIDER_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):oidc-provider\/(.+)$/;
+
+/** Why `value` is not `owner/repo` (or `owner@id/repo@id`), or undefined when it is. */
+export function githubRepositoryProblem(value: string): string | undefined {
+  const match = REPOSITORY.exec(value);
+  if (!match) {
+    return `"${value}" is not owner/repo (e.g. acme/keyless, as in github.com/acme/keyless; for a repository created after 2026-07-15 GitHub's subject is owner@<owner id>/repo@<repo id>)`;
+  }
+  const [, , ownerId, repo, repoId] = match;
+  if (repo === "." || repo === "..") return `"${value}" names no repository`;
+  if ((ownerId === undefined) !== (repoId === undefined)) {
+    return `"${value}" gives an id for only one of owner and repo; write owner@<owner id>/repo@<repo id> or owner/repo`;
+  }
+  return undefined;
+}
+
+/** Why `branch` cannot be matched exactly (wildcards, not a git branch name), or undefined. */
+export function githubBranchProblem(branch: string): string | undefined {
+  if (branch === "") return "it is empty";
+  if (/[*?[\]]/.test(branch)) {
+    return `"${branch}" has a wildcard; the deploy role trusts one branch exactly (e.g. main)`;
+  }
+  if (branch.startsWith("refs/")) {
+    return `"${branch}" is a ref; give the branch name alone (e.g. main for refs/heads/main)`;
+  }
+  // git check-ref-format's rules that a branch name can break.
+  if (
+    /[\s~^:\\]/.test(branch) ||
+    hasControlCharacter(branch) ||
+    branch.includes("..") ||
+    branch.includes("@{") ||
+    branch.includes("//") ||
+    /^[-/.]|[/.]$|\.lock$|\/\./.test(branch)
+  ) {
+    return `"${branch}" is not a git branch name`;
+  }
+  return undefined;
+}
+
+/** Why `name` is not usable as the deploy environment, or undefined. */
+export function githubEnvironmentProblem(name: string): string | undefined {
+  if (name === "") return "it is empty";
+  if (/[*?]/.test(name)) {
+    return `"${name}" has a wildcard; the deploy role trusts one GitHub environment exactly`;
+  }
+  if (name.length > 255 || hasControlCharacter(name)) {
+    return `"${name}" is not a GitHub environment name (≤255 printable characters)`;
+  }
+  return undefined;
+}
+
+const hasControlCharacter = (text: string) =>
+  [...text].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+
+/** What the deploy role trusts: the default branch's pushes, or one GitHub environment's jobs. */
+export type GithubDeployTarget = { readonly branch: string } | { readonly environment: string };
+
+/** GitHub writes `:` inside a claim value as `%3A`, so the parts of `sub` stay unambiguous. */
+const escapeColons = (value: string) => value.replaceAll(":", "%3A");
+
+/** The exact `sub` of a token from a run of `repository` for `target`. */
+export function githubSubject(repository: string, target: GithubDeployTarget): string {
+  const tail =
+    "environment" in target
+      ? `environment:${escapeColons(target.environment)}`
+      : `ref:refs/heads/${escapeColons(target.branch)}`;
+  return `repo:${repository}:${tail}`;
+}
+
+/** Why `arn` cannot be GitHub's OIDC provider, or undefined when it can. */
+export function githubProviderArnProblem(arn: string): string | undefined {
+  const match = PROVIDER_ARN.exec(arn);
+  if (!match) {
+    return `"${arn}" is not an OIDC provider ARN (arn:aws:iam::<12-digit account>:oidc-provider/${GITHUB_OIDC_HOST_PATH})`;
+  }
+  if (match[3] !== GITHUB_OIDC_HOST_PATH) {
+    return `"${arn}" is the provider for https://${match[3]}, not GitHub's (${GITHUB_OIDC_ISSUER})`;
+  }
+  return undefined;
+}

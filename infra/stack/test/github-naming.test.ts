@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import {
+  githubBranchProblem,
+  githubEnvironmentProblem,
+  githubProviderArnProblem,
+  githubRepositoryProblem,
+  githubSubject,
+} from "../src/github-naming";
+
+describe("GitHub naming rules", () => {
+  it("builds the sub GitHub puts in a run's token", () => {
+    expect(githubSubject("acme/keyless", { branch: "main" })).toBe(
+      "repo:acme/keyless:ref:refs/heads/main",
+    );
+    expect(githubSubject("acme/keyless", { environment: "production" })).toBe(
+      "repo:acme/keyless:environment:production",
+    );
+    // Immutable subjects for repositories created after 2026-07-15.
+    expect(githubSubject("acme@1234/keyless@5678", { branch: "main" })).toBe(
+      "repo:acme@1234/keyless@5678:ref:refs/heads/main",
+    );
+    // GitHub escapes ':' inside a value.
+    expect(githubSubject("acme/keyless", { environment: "prod:eu" })).toBe(
+      "repo:acme/keyless:environment:prod%3Aeu",
+    );
+  });
+
+  it("accepts owner/repo and owner@id/repo@id, refuses anything else", () => {
+    for (const good of ["acme/keyless", "Acme-Co/web.app_2", "acme@1/keyless@2"]) {
+      expect(githubRepositoryProblem(good)).toBeUndefined();
+    }
+    for (const bad of [
+      "acme",
+      "acme/",
+      "/keyless",
+      "acme/keyless/extra",
+      "-acme/keyless",
+      "acme/*",
+      "acme@1/keyless",
+      "https://github.com/acme/keyless",
+      "acme/..",
+    ]) {
+      expect(githubRepositoryProblem(bad)).toMatch(/owner\/repo|names no repository|only one/);
+    }
+  });
+
+  it("refuses branch wildcards, refs and names git would refuse", () => {
+    expect(githubBranchProblem("main")).toBeUndefined();
+    expect(githubBranchProblem("release/2026")).toBeUndefined();
+    expect(githubBranchProblem("release/*")).toMatch(/wildcard/);
+    expect(githubBranchProblem("ma?n")).toMatch(/wildcard/);
+    expect(githubBranchProblem("refs/heads/main")).toMatch(/branch name alone/);
+    for (const bad of ["a..b", "-x", "x.lock", "a b", "a:b", "x/"]) {
+      expect(githubBranchProblem(bad)).toMatch(/not a git branch name/);
+    }
+  });
+
+  it("refuses environment wildcards", () => {
+    expect(githubEnvironmentProblem("production")).toBeUndefined();
+    expect(githubEnvironmentProblem("prod*")).toMatch(/wildcard/);
+  });
+
+  it("takes only GitHub's provider as the existing one", () => {
+    expect(
+      githubProviderArnProblem(
+        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+      ),
+    ).toBeUndefined();
+    expect(
+      githubProviderArnProblem("arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/acme"),
+    ).toMatch(/not GitHub's/);
+    expect(githubProviderArnProblem("nope")).toMatch(/not an OIDC provider ARN/);
+  });
+});

@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadInfraConfig } from "../src/config";
+import { DEPLOY_PERMISSIONS } from "../src/github-oidc";
+import { createKeylessAppFromConfig } from "../src/synth";
+
+const SAMPLE = {
+  VERCEL_TEAM_SLUG: "acme",
+  VERCEL_PROJECT_NAME: "web",
+  AWS_REGION: "us-east-1",
+  KEYLESS_GITHUB_REPOSITORY: "acme/keyless",
+};
+const GITHUB_ARN = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+const outRoot = mkdtempSync(join(tmpdir(), "keyless-github-test-"));
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+function synth(env: Record<string, string> = {}) {
+  const { app, stack } = createKeylessAppFromConfig(
+    loadInfraConfig({ ...SAMPLE, ...env }),
+    mkdtempSync(join(outRoot, "out-")),
+  );
+  const artifact = app.synth().getStackByName(stack.stackName);
+  return { app, stack, template: Template.fromJSON(artifact.template), raw: artifact.template };
+}
+
+describe("the GitHub Actions deploy role", { timeout: 60_000 }, () => {
+  it("is absent unless KEYLESS_GITHUB_REPOSITORY is set", () => {
+    const { template } = synth({ KEYLESS_GITHUB_REPOSITORY: "" });
+    expect(Object.keys(template.findResources("AWS::IAM::Role"))).not.toContain("GithubDeployRole");
+    const urls = Object.values(template.findResources("AWS::IAM::OIDCProvider")).map(
+      (r) => r.Properties.Url,
+    );
+    expect(urls).toEqual(["https://oidc.vercel.com/acme"]);
+  });
+
+  it("adds GitHub's provider and trusts exactly aud sts.amazonaws.com and the default branch", () => {
+    const { template, raw } = synth();
+    template.hasResourceProperties("AWS::IAM::OIDCProvider", {
+      Url: "https://token.actions.githubusercontent.com",
+      ClientIdList: ["sts.amazonaws.com"],
+    });
+    const trust = raw.Resources.GithubDeployRole.Properties.AssumeRolePolicyDocument;
+    expect(trust.Statement).toEqual([
+      {
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Effect: "Allow",
+        Principal: { Federated: { Ref: expect.stringMatching(/^GithubOidcProvider/) } },
+        Condition: {
+          StringEquals: {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:acme/keyless:ref:refs/heads/main",
+          },
+        },
+      },
+    ]);
+    expect(JSON.stringify(trust)).not.toMatch(/StringLike|\*/);
+    expect(raw.Outputs.GithubDeployRoleArn.Value).toEqual({
+      "Fn::GetAtt": ["GithubDeployRole", "Arn"],
+    });
+  });
+
+  it("trusts one GitHub environment instead, and uses an existing provider by ARN", () => {
+    const { template, raw } = synth({
+      KEYLESS_GITHUB_DEPLOY_ENVIRONMENT: "production",
+      KEYLESS_GITHUB_OIDC_PROVIDER_ARN: GITHUB_ARN,
+    });
+    const urls = Object.values(template.findResources("AWS::IAM::OIDCProvider")).map(
+      (r) => r.Properties.Url,
+    );
+    expect(urls).not.toContain("https://token.actions.githubusercontent.com");
+    const trust = raw.Resources.GithubDeployRole.Properties.AssumeRolePolicyDocument;
+    expect(trust.Statement[0].Principal).toEqual({ Federated: GITHUB_ARN });
+    expect(trust.Statement[0].Condition.StringEquals).toMatchObject({
+      "token.actions.githubusercontent.com:sub": "repo:acme/keyless:environment:production",
+    });
+  });
+
+  it("holds exactly the permission list, scoped to this stack; no action or resource '*' beyond the list-only calls", () => {
+    const { raw } = synth();
+    const policy = Object.entries(raw.Resources).find(
+      ([id, r]) =>
+        id.startsWith("GithubDeployRoleDefaultPolicy") &&
+        (r as { Type: string }).Type === "AWS::IAM::Policy",
+    )?.[1] as {
+      Properties: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } };
+    };
+    const statements = policy.Properties.PolicyDocument.Statement;
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    expect(actions.sort()).toEqual(DEPLOY_PERMISSIONS.flatMap((p) => p.actions).sort());
+    expect(actions.some((a) => a.includes("*"))).toBe(false);
+    const wildcard = statements.filter((s) => s.Resource === "*").flatMap((s) => [s.Action].flat());
+    expect(wildcard.sort()).toEqual(["cloudtrail:LookupEvents", "iam:ListOpenIDConnectProviders"]);
+    const text = JSON.stringify(statements);
+    expect(text).toContain(":stack/KeylessVercelOidc/*");
+    expect(text).toContain(":role/KeylessVercelOidc-*");
+    expect(text).toContain(":s3:::keylessverceloidc-*");
+    expect(text).not.toMatch(/s3:DeleteBucket"|iam:PassRole|iam:CreateUser|AttachRolePolicy/);
+  });
+
+  it("covers every resource type the template holds", () => {
+    const { raw } = synth();
+    const types = new Set(Object.values(raw.Resources).map((r) => (r as { Type: string }).Type));
+    const reasons = DEPLOY_PERMISSIONS.map((p) => p.why).join(" ");
+    for (const type of types) expect(reasons).toContain(type);
+  });
+
+  it("is clean under cdk-nag; each acknowledged finding has a reason", () => {
+    const { app, stack, template } = synth();
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    expect(report.violations).toEqual([]);
+    template.hasResource("AWS::IAM::Policy", {
+      Metadata: Match.objectLike({ cdk_nag: Match.anyValue() }),
+    });
+  });
+});
