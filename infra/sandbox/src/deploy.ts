@@ -1,6 +1,11 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_HOST_PATH,
+  GITHUB_OIDC_ISSUER,
+} from "@repo/infra/github-naming";
 import type { VercelEnvironment } from "@repo/infra/vercel-naming";
 // Runtime imports stay free of aws-cdk-lib: synthesis happens in a child process (synthesis.ts)
 // so the long-running sandbox process never holds the CDK's few hundred MB.
@@ -31,6 +36,8 @@ export interface SandboxStack {
   providerArn: string;
   roleArns: Partial<Record<VercelEnvironment, string>>;
   bucket: string;
+  /** The GitHub Actions deploy role, when configured. */
+  githubDeployRoleArn?: string;
 }
 
 /** Creates the provider through IAM (moto skips it in templates), then the stack. */
@@ -40,6 +47,14 @@ export async function deployStack(
 ): Promise<SandboxStack> {
   const { config, template, outputKeys } = synthesized;
   const providerArn = await ensureVercelOidcProvider(clients.iam, config);
+  // GitHub's provider too, by the same path (moto skips AWS::IAM::OIDCProvider in templates).
+  if (config.github) {
+    await ensureVercelOidcProvider(clients.iam, {
+      issuerUrl: GITHUB_OIDC_ISSUER,
+      issuerHostPath: GITHUB_OIDC_HOST_PATH,
+      audience: GITHUB_OIDC_AUDIENCE,
+    });
+  }
   const { outputs } = await createStackAndWait(clients.cloudFormation, {
     stackName: config.stackName,
     template,
@@ -54,7 +69,13 @@ export async function deployStack(
   for (const [environment, key] of Object.entries(outputKeys.roles)) {
     roleArns[environment as VercelEnvironment] = output(key);
   }
-  return { stackName: config.stackName, providerArn, roleArns, bucket: output(outputKeys.bucket) };
+  return {
+    stackName: config.stackName,
+    providerArn,
+    roleArns,
+    bucket: output(outputKeys.bucket),
+    githubDeployRoleArn: outputKeys.githubDeployRole && output(outputKeys.githubDeployRole),
+  };
 }
 
 /** A 1×1 PNG: enough for "a small binary object" in listings and downloads. */

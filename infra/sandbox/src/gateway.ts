@@ -67,6 +67,19 @@ export interface GatewayOptions {
    * @default none
    */
   extraStsActions?: readonly string[];
+  /** Told of every call forwarded or answered here, AssumeRoleWithWebIdentity aside. */
+  onCall?: (call: GatewayCall) => void;
+}
+
+/** One AWS call as the gateway saw it (query-protocol and JSON-target calls; not S3's REST). */
+export interface GatewayCall {
+  /** From the SigV4 scope, e.g. cloudformation, iam, cloudtrail. */
+  service: string;
+  /** e.g. DescribeStacks, or LookupEvents. */
+  action: string;
+  accessKeyId: string;
+  /** The query-protocol parameters (StackName, RoleName, …); empty for JSON calls. */
+  params: Record<string, string>;
 }
 
 /** What the app's credential path uses; anything else needs `extraStsActions`. */
@@ -164,6 +177,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const target = request.headers["x-amz-target"];
     if (typeof target === "string" && LOOKUP_EVENTS_TARGET.test(target)) {
+      options.onCall?.({
+        service: scope?.service ?? "cloudtrail",
+        action: "LookupEvents",
+        accessKeyId: scope?.accessKeyId ?? "",
+        params: {},
+      });
       await lookupEvents(request, response, scope);
       return;
     }
@@ -181,6 +200,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const body = formPost ? await readBody(request) : undefined;
     const params = body ? new URLSearchParams(body.toString("utf8")) : url.searchParams;
     const action = params.get("Action");
+    if (action !== "AssumeRoleWithWebIdentity") {
+      options.onCall?.({
+        service: scope?.service ?? "",
+        action: action ?? "",
+        accessKeyId: scope?.accessKeyId ?? "",
+        params: Object.fromEntries(params),
+      });
+    }
     const isSts =
       scope?.service === "sts" || (scope === undefined && action === "AssumeRoleWithWebIdentity");
     if (!isSts) {

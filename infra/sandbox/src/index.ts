@@ -5,7 +5,8 @@ import { type CloudTrailEventRecord, CloudTrailStore } from "./cloudtrail";
 import { deployStack, motoClients, seedBucket } from "./deploy";
 import { enforceIam } from "./enforcement";
 import { type ActiveFault, FaultInjector, type FaultSpec } from "./faults";
-import { type GatewayStats, startGateway } from "./gateway";
+import { type GatewayCall, type GatewayStats, startGateway } from "./gateway";
+import type { GithubMintOptions } from "./github-tokens";
 import {
   createLocalIssuer,
   generateSigningKey,
@@ -31,6 +32,7 @@ import { SANDBOX_ACCOUNT, synthesizeSandbox } from "./synthesis";
 export type { CloudTrailEventRecord } from "./cloudtrail";
 export type { ActiveFault, FaultKind, FaultSpec } from "./faults";
 export type { GatewayStats } from "./gateway";
+export type { GithubMintOptions } from "./github-tokens";
 export type { MintOptions } from "./issuer";
 export { MOTO_INSTALL_HINT, MotoUnavailableError } from "./moto";
 export { SANDBOX_DEFAULTS, SandboxConfigError } from "./synthesis";
@@ -58,6 +60,9 @@ export interface SandboxOptions {
   enforceIam?: boolean;
   /** STS actions the gateway serves besides AssumeRoleWithWebIdentity and GetCallerIdentity. */
   extraStsActions?: readonly string[];
+  /** Every AWS call forwarded or answered by the gateway (STS exchanges aside): what a test
+   * checks a role's permissions against. */
+  onCall?: (call: GatewayCall) => void;
   /** Delay before CloudTrail events show up in LookupEvents (AWS: ~5 min). @default 0 */
   cloudTrailDeliveryDelayMs?: number;
   python?: string;
@@ -89,6 +94,10 @@ export interface SandboxHandle {
   /** The web app's environment (also written to appEnvFile). */
   appEnv: Record<string, string>;
   mintToken(options?: MintOptions): Promise<string>;
+  /** The GitHub Actions deploy role (KEYLESS_GITHUB_REPOSITORY set), as deployed. */
+  githubDeployRoleArn?: string;
+  /** A GitHub Actions-shaped token for the deploy role (or a near miss of it). */
+  mintGithubToken(options?: GithubMintOptions): Promise<string>;
   /** Replaces the token file's content (e.g. with a refused token); the refresh timer keeps running. */
   writeTokenFile(token: string): Promise<void>;
   faults: {
@@ -168,6 +177,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log,
       adminCredentials,
       extraStsActions: options.extraStsActions,
+      onCall: options.onCall,
     });
     cleanups.push(() => gateway.close());
 
@@ -242,6 +252,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       appEnvFile,
       appEnv,
       mintToken: async (mintOptions) => (await issuer.mint(mintOptions)).token,
+      githubDeployRoleArn: deployed.githubDeployRoleArn,
+      mintGithubToken: async (mintOptions) => (await issuer.mintGithub(mintOptions)).token,
       writeTokenFile,
       faults: {
         inject: (spec) => faults.inject(spec),

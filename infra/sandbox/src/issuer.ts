@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { exportJWK, generateKeyPair, type JSONWebKeySet, type JWTPayload, SignJWT } from "jose";
+import { type GithubMintOptions, githubClaims } from "./github-tokens";
 import { readJsonBody, refuseBrowserRequests, refuseForeignHost, sendJson } from "./http";
 import { closeServer, LOOPBACK, listen } from "./net";
 
@@ -45,6 +46,8 @@ export interface LocalIssuer {
   jwks: JSONWebKeySet;
   defaultLifetimeSeconds: number;
   mint(options?: MintOptions): Promise<MintedToken>;
+  /** A GitHub Actions-shaped token (github-tokens.ts), signed by the same key. */
+  mintGithub(options?: GithubMintOptions): Promise<MintedToken>;
 }
 
 const VERCEL_OIDC_ORIGIN = "https://oidc.vercel.com";
@@ -113,7 +116,22 @@ export async function createLocalIssuer(
     return { token, expiresAt: new Date(expiresAt * 1000), claims };
   }
 
-  return { identity, keyId, jwks: { keys: [publicJwk] }, defaultLifetimeSeconds, mint };
+  async function mintGithub(options: GithubMintOptions = {}): Promise<MintedToken> {
+    const claims = githubClaims(options);
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "RS256", kid: keyId, typ: "JWT" })
+      .sign(privateKey);
+    return { token, expiresAt: new Date((claims.exp ?? 0) * 1000), claims };
+  }
+
+  return {
+    identity,
+    keyId,
+    jwks: { keys: [publicJwk] },
+    defaultLifetimeSeconds,
+    mint,
+    mintGithub,
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   loadInfraConfig,
   readInfraEnv,
 } from "@repo/infra/config";
+import { GITHUB_OIDC_ISSUER } from "@repo/infra/github-naming";
 import { environmentSuffix } from "@repo/infra/keyless-stack";
 import { synthesizeKeylessTemplate } from "@repo/infra/synth";
 import { oidcProviderArn } from "@repo/infra/trust/evaluate";
@@ -41,6 +42,10 @@ export function sandboxInfraConfig(env: InfraEnv): InfraConfig {
     ...config,
     profile: undefined,
     existingProviderArn: oidcProviderArn(config.issuerUrl, SANDBOX_ACCOUNT),
+    github: config.github && {
+      ...config.github,
+      existingProviderArn: oidcProviderArn(GITHUB_OIDC_ISSUER, SANDBOX_ACCOUNT),
+    },
   };
 }
 
@@ -55,7 +60,8 @@ async function synthesize(env: InfraEnv, workDir: string): Promise<SynthesizedSa
         `RoleArn${environmentSuffix(environment)}`,
       ]),
     );
-    return { config, template, outputKeys: { roles, bucket: "BucketName" } };
+    const githubDeployRole = config.github ? "GithubDeployRoleArn" : undefined;
+    return { config, template, outputKeys: { roles, bucket: "BucketName", githubDeployRole } };
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }

@@ -23,7 +23,12 @@ export interface SynthesizedSandbox {
   config: InfraConfig;
   template: object;
   /** Stack output names: the role ARN of each environment, and the bucket. */
-  outputKeys: { roles: Partial<Record<VercelEnvironment, string>>; bucket: string };
+  outputKeys: {
+    roles: Partial<Record<VercelEnvironment, string>>;
+    bucket: string;
+    /** The GitHub deploy role's ARN, when KEYLESS_GITHUB_REPOSITORY is set. */
+    githubDeployRole?: string;
+  };
 }
 
 /** The configuration is wrong: `message` lists every problem and the variable to fix. */
