@@ -1,50 +1,11 @@
+import { type ExplainedError, isExplainedAwsError } from "./explained-error";
 import type { CredentialResolution, EnvLike } from "./mode";
+import { explainOidcTokenUnavailable, isOidcTokenUnavailable } from "./oidc-context";
 import { currentTokenSummary, type TokenSummary } from "./token";
 
-/** An AWS failure turned into something a person can act on. Never holds a secret. */
-export interface ExplainedError {
-  code: string;
-  title: string;
-  cause: string;
-  fixes: string[];
-  /** The AWS error code (`AccessDenied`, `InvalidIdentityToken`, …), when there was one. */
-  awsCode?: string;
-  httpStatus?: number;
-  /** The original message, with anything token-shaped removed. */
-  detail?: string;
-  /** What the token presented to STS claims (decoded, never the token itself). */
-  token?: TokenSummary;
-  /** What the role's trust policy expects, when the caller knows it (verify, the sandbox). */
-  expected?: { sub?: string; aud?: string };
-}
-
-const BRAND = Symbol.for("keyless.aws-auth.ExplainedAwsError");
-
-/** An error that carries its explanation; thrown by the shared provider and the client config. */
-export class ExplainedAwsError extends Error {
-  override name = "ExplainedAwsError";
-  readonly [BRAND] = true;
-  constructor(
-    readonly explained: ExplainedError,
-    options?: { cause?: unknown },
-  ) {
-    super(`${explained.title}: ${explained.cause}`, options);
-  }
-}
-
-/**
- * True for an ExplainedAwsError from any copy of this module. Bundlers (Next.js builds each route
- * separately) can load the class more than once, and the process-wide provider may throw another
- * copy's instance, so `instanceof` alone is not enough.
- */
-export function isExplainedAwsError(error: unknown): error is ExplainedAwsError {
-  return (
-    error instanceof ExplainedAwsError ||
-    (typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[BRAND] === true)
-  );
-}
+// The error type lives in its own module so the Edge entry can throw it without loading the
+// Node-only parts of this one; re-exported here, where callers have always found it.
+export { ExplainedAwsError, type ExplainedError, isExplainedAwsError } from "./explained-error";
 
 export interface ExplainContext {
   resolution?: Pick<CredentialResolution, "mode" | "tokenFile" | "roleArn" | "region" | "onVercel">;
@@ -78,6 +39,10 @@ const asShape = (error: unknown): ErrorShape =>
 /** Turns any error from STS, S3, the SDK's providers or @vercel/oidc into title, cause and fixes. */
 export function explainAwsError(error: unknown, context: ExplainContext = {}): ExplainedError {
   if (isExplainedAwsError(error)) return error.explained;
+  if (isOidcTokenUnavailable(error)) {
+    // No token was there to read (or it was past exp): nothing token-shaped to summarize.
+    return { ...explainOidcTokenUnavailable(error), detail: redact(error.message) };
+  }
   const shape = asShape(error);
   const awsCode = shape.name && shape.name !== "Error" ? shape.name : shape.code;
   const message = shape.message ?? "";

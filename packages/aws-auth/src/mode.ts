@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { capturedBuildRegion } from "./build-env";
 import { checkRegion } from "./regions";
 import { parseRoleArn } from "./role-arn";
 import { sessionNameFor } from "./session-name";
@@ -44,6 +45,8 @@ export interface CredentialResolution {
 /** Facts about files, gathered by `observeEnvironment` so that the decision itself stays pure. */
 export interface Observations {
   now?: number;
+  /** AWS_REGION as the project set it at build time ("" = unset); see build-env.ts. */
+  buildRegion?: string;
   /** Profiles named in the shared config/credentials files; undefined when they were not read. */
   profiles?: { names: string[]; files: string[]; regions: Record<string, string> };
   /** The web identity token file, when one is configured. */
@@ -123,7 +126,7 @@ export function resolveCredentialMode(
       message: "AWS_REGION is not set.",
       fix:
         mode === "vercel-oidc"
-          ? "Add AWS_REGION (the region of your stack, e.g. us-east-1) in Vercel → Project → Settings → Environment Variables, then redeploy."
+          ? "Add AWS_REGION (the region of your stack for this environment, e.g. us-east-1) in Vercel → Project → Settings → Environment Variables (`pnpm vercel:env --apply` sets it), then redeploy. Without it, functions run on Vercel's preset AWS_REGION (the function region's, e.g. sfo1 → us-west-1): calls and the CloudTrail event of the exchange go to that region, where `pnpm verify` never looks."
           : "Set AWS_REGION in the root .env (e.g. AWS_REGION=us-east-1), or give the profile a region in ~/.aws/config.",
       variables: ["AWS_REGION"],
     });
@@ -146,6 +149,16 @@ export function resolveCredentialMode(
         variables: ["AWS_REGION"],
       });
     }
+  }
+
+  if (vercelRuntime && region && observed.buildRegion === "" && mode !== "none") {
+    add({
+      code: "region-vercel-preset",
+      severity: "error",
+      message: `AWS_REGION=${region} is Vercel's preset for the function region${env.VERCEL_REGION ? ` ${env.VERCEL_REGION}` : ""}, not a value of this project: the build had no AWS_REGION.`,
+      fix: "Set AWS_REGION to the region of your stack for this environment in Vercel → Project → Settings → Environment Variables (`pnpm vercel:env --apply` does it), then redeploy. Until then STS and S3 calls, and the CloudTrail event of the exchange, go to the function's region, where `pnpm verify` never looks.",
+      variables: ["AWS_REGION"],
+    });
   }
 
   // --- role ARN -------------------------------------------------------------------------------
@@ -357,6 +370,8 @@ export function hasBlockingFindings(resolution: Pick<CredentialResolution, "find
 export function observeEnvironment(env: EnvLike, now: number = Date.now()): Observations {
   const observed: Observations = { now };
   const onVercel = env.VERCEL === "1";
+  const buildRegion = env.KEYLESS_BUILD_AWS_REGION ?? capturedBuildRegion();
+  if (buildRegion !== undefined) observed.buildRegion = buildRegion;
   if (set(env.AWS_PROFILE) && !onVercel) observed.profiles = readProfiles(env);
   const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
   if (set(tokenFile) && !onVercel) {

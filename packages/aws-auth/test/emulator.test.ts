@@ -125,13 +125,27 @@ describe("against moto", () => {
     expect(result.arn).toMatch(/\/vercel-development-local$/);
   });
 
-  it("vercel-oidc: outside a request on Vercel, the missing header is explained", async () => {
+  it("vercel-oidc: outside a request on Vercel, the missing context is explained", async () => {
     const env = { ...baseEnv(), VERCEL: "1", VERCEL_REGION: "iad1" };
     const s3 = new S3Client(awsClientConfig(env));
     const error = await s3
       .send(new ListObjectsV2Command({ Bucket: bucket }))
       .catch((e: unknown) => e);
-    expect((error as { explained?: { code: string } }).explained?.code).toBe("oidc-header-missing");
+    expect((error as { explained?: { code: string } }).explained?.code).toBe(
+      "oidc-outside-request",
+    );
+  });
+
+  it("vercel-oidc: stats say how long the credentials and the exchanged token have left", async () => {
+    const token = await issuer.mint({ lifetimeSeconds: 1800 });
+    const env = { ...baseEnv(), VERCEL: "1", VERCEL_ENV: "production", VERCEL_REGION: "iad1" };
+    const provider = createCredentialProvider(resolveCredentialMode(env), { env });
+    await withVercelRequest(token, () => provider());
+    const stats = provider.stats();
+    expect(stats.tokenSecondsLeft).toBeGreaterThan(1700);
+    expect(stats.tokenSecondsLeft).toBeLessThanOrEqual(1800);
+    expect(stats.credentialsSecondsLeft).toBeGreaterThan(0);
+    expect(stats.tokenExpiration?.getTime()).toBeGreaterThan(Date.now());
   });
 
   it("web-identity-file: fromTokenFile reads the file", async () => {

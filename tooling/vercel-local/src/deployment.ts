@@ -16,7 +16,12 @@ import {
 } from "./environment";
 import { FunctionHost, nodeForRuntime } from "./function-host";
 import { functionSize } from "./functions";
-import { mintToken, type SandboxAccess, type VercelEnvironment } from "./sandbox";
+import {
+  mintToken,
+  type SandboxAccess,
+  type TokenLifetime,
+  type VercelEnvironment,
+} from "./sandbox";
 import { type DeploymentServer, serveDeployment } from "./server";
 
 /** The sandbox's team and project: what the stack trusts and the tokens name. */
@@ -29,6 +34,8 @@ export interface BuildOptions {
   host: string;
   omitProjectRegion?: boolean;
   projectVariables?: Record<string, string>;
+  /** Files laid over the clone before the build (see buildDeployment). */
+  overlay?: string;
   log(line: string): void;
 }
 
@@ -70,6 +77,7 @@ export async function buildForSandbox(
     label: options.label,
     env,
     volatile: VOLATILE,
+    overlay: options.overlay,
     log: options.log,
   });
   return { ...built, git };
@@ -79,6 +87,10 @@ export interface ServeOptions extends Omit<DeploymentOptions, "git"> {
   port: number;
   /** Serve the build as another deployment (its own dpl_ id), e.g. a preview of the same code. */
   deploymentId?: string;
+  /** The lifetime of the tokens in each request's x-vercel-oidc-token. */
+  tokens?: TokenLifetime;
+  /** Functions served without the header (see DeploymentServerOptions). */
+  withholdOidcHeader?: (functionName: string) => boolean;
   log(line: string): void;
 }
 
@@ -137,8 +149,13 @@ export async function serveBuild(
       host,
       port: options.port,
       log: options.log,
+      withholdOidcHeader: options.withholdOidcHeader,
       requestHeaders: async () => ({
-        "x-vercel-oidc-token": await mintToken(sandbox.issuerUrl, options.environment),
+        "x-vercel-oidc-token": await mintToken(
+          sandbox.issuerUrl,
+          options.environment,
+          options.tokens,
+        ),
         "x-vercel-id": `${region}::${randomBytes(6).toString("hex")}`,
         "x-vercel-deployment-url": options.host,
         "x-forwarded-host": options.host,
