@@ -16,8 +16,17 @@ export interface DoctorReport {
   findings: CredentialResolution["findings"];
   token?: TokenSummary;
   identity?: { account?: string; arn?: string; userId?: string };
+  /** How long the token and the credentials the identity call used have left. */
+  lifetimes?: { tokenSecondsLeft?: number; credentialsSecondsLeft?: number };
   error?: ExplainedError;
 }
+
+const secondsUntil = (iso: string | undefined) =>
+  iso ? Math.max(0, Math.floor((Date.parse(iso) - Date.now()) / 1000)) : undefined;
+const duration = (seconds: number) =>
+  seconds >= 3600
+    ? `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`
+    : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 
 /** Everything `aws-auth doctor` knows: mode, findings, the token's claims (not the token), identity. */
 export async function runDoctor(env: EnvLike = process.env): Promise<DoctorReport> {
@@ -34,11 +43,18 @@ export async function runDoctor(env: EnvLike = process.env): Promise<DoctorRepor
     findings: resolution.findings,
     token: currentTokenSummary(resolution, env),
   };
+  report.lifetimes = { tokenSecondsLeft: secondsUntil(report.token?.expiresAt) };
   if (resolution.mode === "none") return report;
   try {
-    const sts = new STSClient(awsClientConfig(env));
+    const config = awsClientConfig(env);
+    const sts = new STSClient(config);
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     report.identity = { account: identity.Account, arn: identity.Arn, userId: identity.UserId };
+    const stats = config.credentials.stats();
+    report.lifetimes = {
+      tokenSecondsLeft: stats.tokenSecondsLeft ?? report.lifetimes.tokenSecondsLeft,
+      credentialsSecondsLeft: stats.credentialsSecondsLeft,
+    };
     report.ok = !resolution.findings.some((f) => f.severity === "error");
   } catch (error) {
     report.error = explainAwsError(error, { resolution });
@@ -59,7 +75,10 @@ export function formatDoctorReport(report: DoctorReport): string {
     const t = report.token;
     lines.push(`token     sub=${t.sub ?? "?"}`);
     lines.push(`          iss=${t.iss ?? "?"} aud=${t.aud ?? "?"}`);
-    lines.push(`          expires ${t.expiresAt ?? "?"}${t.expired ? " (EXPIRED)" : ""}`);
+    const left = report.lifetimes?.tokenSecondsLeft;
+    lines.push(
+      `          expires ${t.expiresAt ?? "?"}${t.expired ? " (EXPIRED)" : left !== undefined ? ` (${duration(left)} left)` : ""}`,
+    );
   }
   if (report.findings.length) {
     lines.push("", "findings");
@@ -70,6 +89,8 @@ export function formatDoctorReport(report: DoctorReport): string {
   lines.push("");
   if (report.identity) {
     lines.push(`identity  ${report.identity.arn} (account ${report.identity.account})`);
+    const left = report.lifetimes?.credentialsSecondsLeft;
+    if (left !== undefined) lines.push(`          credentials expire in ${duration(left)}`);
   } else if (report.error) {
     lines.push(`error     ${report.error.title}`, `          ${report.error.cause}`);
     for (const fix of report.error.fixes) lines.push(`          - ${fix}`);

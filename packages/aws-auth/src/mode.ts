@@ -2,6 +2,12 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { capturedBuildRegion } from "./build-env";
+import {
+  describeStaleToken,
+  envFileFolders,
+  observeTokenFiles,
+  type TokenFile,
+} from "./local-tokens";
 import { checkRegion } from "./regions";
 import { parseRoleArn } from "./role-arn";
 import { sessionNameFor } from "./session-name";
@@ -45,6 +51,8 @@ export interface CredentialResolution {
 /** Facts about files, gathered by `observeEnvironment` so that the decision itself stays pure. */
 export interface Observations {
   now?: number;
+  /** `.env*` files defining VERCEL_OIDC_TOKEN, in the app's order (local development only). */
+  tokenFiles?: TokenFile[];
   /** AWS_REGION as the project set it at build time ("" = unset); see build-env.ts. */
   buildRegion?: string;
   /** Profiles named in the shared config/credentials files; undefined when they were not read. */
@@ -249,17 +257,19 @@ export function resolveCredentialMode(
 
   // --- tokens -----------------------------------------------------------------------------------
   const now = observed.now ?? 0;
+  const tokenFiles = observed.tokenFiles ?? [];
   if (mode === "vercel-oidc" && vercelToken) {
     try {
       const summary = summarizeToken(vercelToken, now);
       if (observed.now !== undefined && summary.expired) {
+        const stale = describeStaleToken(tokenFiles, true);
         add({
           code: "vercel-token-expired",
           severity: onVercel ? "warning" : "error",
-          message: `VERCEL_OIDC_TOKEN expired at ${summary.expiresAt}.`,
+          message: `VERCEL_OIDC_TOKEN expired at ${summary.expiresAt}.${onVercel ? "" : stale.where}`,
           fix: onVercel
             ? "At runtime the token comes from the request header; if this is a build, redeploy."
-            : "Run `vercel env pull` again to fetch a fresh development token (they last about 12 hours).",
+            : stale.fix,
           variables: ["VERCEL_OIDC_TOKEN"],
         });
       }
@@ -272,6 +282,16 @@ export function resolveCredentialMode(
         variables: ["VERCEL_OIDC_TOKEN"],
       });
     }
+  } else if (!vercelToken && !onVercel && tokenFiles[0]?.expired) {
+    // Not in this process's environment (the CLI reads no .env file), but the app would read it.
+    const stale = describeStaleToken(tokenFiles, false);
+    add({
+      code: "vercel-token-expired",
+      severity: "warning",
+      message: `VERCEL_OIDC_TOKEN in ${tokenFiles[0].file} expired at ${tokenFiles[0].expiresAt}: the app reads it from there in development.${stale.where.replace(/^ It comes from [^.]+\./, "")}`,
+      fix: stale.fix,
+      variables: ["VERCEL_OIDC_TOKEN"],
+    });
   }
   if (mode === "web-identity-file" && observed.tokenFile) {
     const file = observed.tokenFile;
@@ -371,6 +391,11 @@ export function observeEnvironment(env: EnvLike, now: number = Date.now()): Obse
   const observed: Observations = { now };
   const onVercel = env.VERCEL === "1";
   const buildRegion = env.KEYLESS_BUILD_AWS_REGION ?? capturedBuildRegion();
+  if (!onVercel) {
+    const folders = envFileFolders(/* turbopackIgnore: true */ process.cwd());
+    const files = observeTokenFiles(env.VERCEL_OIDC_TOKEN, folders, now, env.NODE_ENV);
+    if (files.length) observed.tokenFiles = files;
+  }
   if (buildRegion !== undefined) observed.buildRegion = buildRegion;
   if (set(env.AWS_PROFILE) && !onVercel) observed.profiles = readProfiles(env);
   const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;

@@ -277,7 +277,9 @@ describe("Vercel's preset AWS_REGION", () => {
       (f) => f.code === "region-vercel-preset",
     );
     expect(finding?.severity).toBe("error");
-    expect(finding?.message).toContain("AWS_REGION=us-west-1 is Vercel's preset for the function region sfo1");
+    expect(finding?.message).toContain(
+      "AWS_REGION=us-west-1 is Vercel's preset for the function region sfo1",
+    );
     expect(finding?.fix).toContain("pnpm vercel:env");
     expect(finding?.fix).toContain("`pnpm verify` never looks");
   });
@@ -292,6 +294,8 @@ describe("Vercel's preset AWS_REGION", () => {
     const found = resolveCredentialMode(build, { buildRegion: "" }).findings;
     expect(found.map((f) => f.code)).toEqual(expect.arrayContaining(["region-missing"]));
     expect(found.map((f) => f.code)).not.toContain("region-vercel-preset");
-    expect(found.find((f) => f.code === "region-missing")?.fix).toContain("Vercel's preset AWS_REGION");
+    expect(found.find((f) => f.code === "region-missing")?.fix).toContain(
+      "Vercel's preset AWS_REGION",
+    );
   });
 });

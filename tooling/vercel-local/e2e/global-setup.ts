@@ -69,6 +69,7 @@ export default async function globalSetup() {
       VL_PREVIEW_URL: preview.url,
       VL_PREVIEW_DEPLOYMENT: preview.deploymentId,
       VL_ENDPOINT: sandbox.endpoint,
+      VL_ISSUER: sandbox.issuerUrl,
       VL_REGION: sandbox.region,
       VL_STACK: sandbox.stackName,
       VL_BUCKET: sandbox.bucket,
