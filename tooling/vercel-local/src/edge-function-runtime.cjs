@@ -7,7 +7,8 @@
 // published API): the entrypoint is an ES module whose default export is the handler
 // `(request, { waitUntil })`; the VM runs scripts, so that one `export default` becomes an
 // assignment. The request context at globalThis[Symbol.for("@vercel/request-context")] carries
-// `{ headers, waitUntil }` as for Node functions. Whether Vercel's Edge network passes the
+// `{ headers, waitUntil }` as for Node functions; `require` serves only the Node modules Vercel's Edge
+// runtime has. Whether Vercel's Edge network passes the
 // x-vercel-oidc-token header there is not documented; Keyless refuses the Edge runtime either way.
 "use strict";
 
@@ -18,6 +19,18 @@ const { EdgeRuntime } = require("edge-runtime");
 const { createHandler } = require("edge-runtime/dist/server");
 
 const [functionDir, entrypoint, envJson] = process.argv.slice(2);
+
+// The Node.js modules Vercel's Edge runtime offers (its docs list AsyncLocalStorage, Buffer,
+// EventEmitter, assert and util); Next's Edge bundles require the first two. Anything else is
+// refused, as there.
+const EDGE_NODE_MODULES = new Set(["async_hooks", "buffer", "events", "assert", "util"]);
+function edgeRequire(name) {
+  const bare = name.replace(/^node:/, "");
+  if (!EDGE_NODE_MODULES.has(bare)) {
+    throw new Error(`The Edge runtime does not support Node.js '${bare}' module.`);
+  }
+  return require(`node:${bare}`);
+}
 const HANDLER = "__vercelLocalEdgeHandler";
 
 function scriptFrom(source) {
@@ -36,7 +49,13 @@ try {
   const env = JSON.parse(envJson);
   runtime = new EdgeRuntime({
     initialCode: scriptFrom(readFileSync(join(functionDir, entrypoint), "utf8")),
-    extend: (context) => Object.assign(context, { process: { env } }),
+    extend: (context) =>
+      Object.assign(context, {
+        process: { env },
+        require: edgeRequire,
+        // A global on Vercel's Edge runtime; Next's Edge bundles expect it.
+        AsyncLocalStorage: require("node:async_hooks").AsyncLocalStorage,
+      }),
   });
 } catch (error) {
   console.error(`Error: Edge function could not start: ${error.message}`);

@@ -88,7 +88,7 @@ export class FunctionHost {
         edge ? EDGE_RUNTIME_ENTRY : RUNTIME_ENTRY,
         edge
           ? [dir, fn.config.entrypoint ?? "index.js", JSON.stringify(env)]
-          : [dir, fn.config.handler],
+          : [dir, fn.config.handler, fn.config.useWebApi ? "web" : "node"],
         {
           cwd: dir,
           env: edge ? { PATH: process.env.PATH ?? "" } : env,

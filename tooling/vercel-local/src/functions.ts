@@ -10,6 +10,8 @@ export interface VercelFunctionConfig {
   /** `edge` for Edge functions (then `entrypoint` names the module), else `nodejsNN.x`. */
   runtime: string;
   entrypoint?: string;
+  /** The launcher takes a Web Request and returns a Response (Next's proxy/middleware). */
+  useWebApi?: boolean;
   launcherType?: string;
   environment?: Record<string, string>;
   filePathMap?: Record<string, string>;
