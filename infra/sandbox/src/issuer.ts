@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { exportJWK, generateKeyPair, type JSONWebKeySet, type JWTPayload, SignJWT } from "jose";
-import { readJsonBody, refuseBrowserRequests, sendJson } from "./http";
+import { readJsonBody, refuseBrowserRequests, refuseForeignHost, sendJson } from "./http";
 import { closeServer, LOOPBACK, listen } from "./net";
 
 export type IssuerMode = "team" | "global";
@@ -25,6 +25,8 @@ export interface MintOptions {
   lifetimeSeconds?: number;
   /** Moves `nbf` (and `iat`) this many seconds into the future. */
   notBeforeInSeconds?: number;
+  /** Moves only `iat` this many seconds (a token "issued" in the future, `nbf` still now). */
+  issuedAtShiftSeconds?: number;
   /** Overrides for forged tokens: a wrong issuer or audience. */
   issuer?: string;
   audience?: string;
@@ -100,7 +102,7 @@ export async function createLocalIssuer(
         project === identity.project ? identity.projectId : sampleVercelId("prj", project),
       environment,
       scope: subject,
-      iat: issuedAt,
+      iat: issuedAt + (options.issuedAtShiftSeconds ?? 0),
       nbf: issuedAt,
       exp: expiresAt,
       ...(environment === "development" ? { user_id: "sandbox-user" } : {}),
@@ -150,6 +152,7 @@ export interface IssuerServer {
 export async function serveIssuer(issuer: LocalIssuer, port = 0): Promise<IssuerServer> {
   let baseUrl = "";
   const server = createServer((request, response) => {
+    if (!refuseForeignHost(request, response)) return;
     handleIssuerRequest(issuer, baseUrl, request, response).catch((error: unknown) => {
       sendJson(response, 500, { error: error instanceof Error ? error.message : String(error) });
     });

@@ -68,6 +68,8 @@ export interface InfraConfig extends VercelIssuer {
   readonly region: string;
   readonly profile?: string;
   readonly stackName: string;
+  /** Production's domains (host names) for the bucket's CORS; unset = `<project>.vercel.app`. */
+  readonly productionDomains?: readonly string[];
   /** The exact `sub` each trusted environment's role accepts. */
   readonly subjects: Readonly<Partial<Record<VercelEnvironment, string>>>;
   readonly warnings: readonly string[];
@@ -84,7 +86,7 @@ export function validateTeamSlug(raw: string | undefined): Validated<string> {
   if (blank(raw)) {
     return fail(
       "VERCEL_TEAM_SLUG",
-      "missing. In Vercel: Team Settings → General → Team URL, the part after vercel.com/ (e.g. acme).",
+      "missing. In Vercel: Team Settings → General → Team URL, the part after vercel.com/ (e.g. acme). .env.example leaves it empty on purpose: the roles trust whatever team this names, so it must be yours.",
     );
   }
   const problem = teamSlugProblem(raw.trim());
@@ -95,7 +97,7 @@ export function validateProjectName(raw: string | undefined): Validated<string> 
   if (blank(raw)) {
     return fail(
       "VERCEL_PROJECT_NAME",
-      "missing. In Vercel: open the project → Settings → General → Project Name (e.g. web).",
+      "missing. In Vercel: open the project → Settings → General → Project Name (e.g. web). .env.example leaves it empty on purpose: the roles trust whatever project this names.",
     );
   }
   const problem = projectNameProblem(raw.trim());
@@ -222,6 +224,23 @@ export function validateStackName(raw: string | undefined): Validated<string> {
       );
 }
 
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** Host names only: CORS must name production's origins exactly, so no scheme, path or `*`. */
+export function validateProductionDomains(
+  raw: string | undefined,
+): Validated<readonly string[] | undefined> {
+  if (blank(raw)) return ok(undefined);
+  const domains = raw.split(",").map((item) => item.trim().toLowerCase());
+  const bad = domains.find((domain) => !DOMAIN.test(domain));
+  return bad === undefined
+    ? ok(domains)
+    : fail(
+        "VERCEL_PRODUCTION_DOMAINS",
+        `"${bad}" is not a host name; list production's domains exactly, comma-separated (e.g. web.example.com,web.vercel.app), without https:// or wildcards`,
+      );
+}
+
 /** Loads and validates everything; throws InfraConfigError listing every problem. */
 export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const problems: ConfigProblem[] = [];
@@ -249,6 +268,7 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const region = take(validateRegion(env.AWS_REGION));
   const profile = take(validateProfile(env.AWS_PROFILE));
   const stackName = take(validateStackName(env.KEYLESS_STACK_NAME));
+  const productionDomains = take(validateProductionDomains(env.VERCEL_PRODUCTION_DOMAINS));
 
   if (
     problems.length > 0 ||
@@ -274,6 +294,7 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
     region,
     profile,
     stackName,
+    productionDomains,
     subjects,
     warnings,
   };

@@ -28,6 +28,7 @@ export function createKeylessAppFromConfig(
       existingProviderArn: config.existingProviderArn,
       teamId: config.teamId,
       projectId: config.projectId,
+      productionDomains: config.productionDomains,
     },
     { stackName: config.stackName, region: config.region, outdir },
   );

@@ -112,8 +112,20 @@ export interface PreflightResult {
  * role in the build log. Fails a production build on an error, warns on others.
  * KEYLESS_PREFLIGHT=strict fails every environment, =warn never fails, =off skips.
  */
+const PREFLIGHT_POLICIES = ["strict", "warn", "off"];
+
 export async function runPreflight(env: EnvLike = process.env): Promise<PreflightResult> {
-  const policy = env.KEYLESS_PREFLIGHT ?? "auto";
+  const raw = env.KEYLESS_PREFLIGHT?.trim() ?? "";
+  // A typo must not turn the production gate off: an unknown value fails the build.
+  if (raw !== "" && !PREFLIGHT_POLICIES.includes(raw)) {
+    return {
+      exitCode: 1,
+      lines: [
+        `aws-auth preflight: FAILED — KEYLESS_PREFLIGHT="${raw}" is not one of ${PREFLIGHT_POLICIES.join(", ")}. Fix: set it to one of those, or delete it (the default fails production builds only).`,
+      ],
+    };
+  }
+  const policy = raw || "auto";
   if (policy === "off")
     return { exitCode: 0, lines: ["aws-auth preflight: off (KEYLESS_PREFLIGHT=off)"] };
   if (env.VERCEL !== "1" && policy === "auto") {

@@ -341,7 +341,20 @@ export function resolveCredentialMode(
     }
   }
 
-  if (endpoint) {
+  const endpointVariables = Object.keys(env).filter(
+    (name) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(name) && set(env[name]),
+  );
+  const remoteEndpoints = endpointVariables.filter((name) => !isLoopbackUrl(env[name] as string));
+  if (onVercel && remoteEndpoints.length > 0) {
+    // The OIDC token and every object would go to that host: never a silent choice.
+    add({
+      code: "endpoint-on-vercel",
+      severity: "error",
+      message: `${remoteEndpoints.join(", ")} ${remoteEndpoints.length === 1 ? "is" : "are"} set on Vercel: the OIDC token and all data would go to ${remoteEndpoints.map((name) => env[name]).join(", ")} instead of AWS.`,
+      fix: `Delete ${remoteEndpoints.join(", ")} from the Vercel project's Environment Variables (\`pnpm vercel:env --apply\` does), then redeploy.`,
+      variables: remoteEndpoints,
+    });
+  } else if (endpoint) {
     add({
       code: "endpoint-override",
       severity: "info",
@@ -380,6 +393,16 @@ export function resolveCredentialMode(
     sessionName: sessionNameFor(env, onVercel),
     findings,
   };
+}
+
+/** Loopback endpoints (the sandbox, the local Vercel harness): nothing leaves the machine. */
+function isLoopbackUrl(value: string): boolean {
+  try {
+    const host = new URL(value).hostname;
+    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 export function hasBlockingFindings(resolution: Pick<CredentialResolution, "findings">): boolean {

@@ -234,3 +234,11 @@ describe("aws-auth preflight", () => {
     expect(preview.stdout).toContain("warning — Not authorized");
   });
 });
+
+describe("aws-auth preflight with an unknown KEYLESS_PREFLIGHT", () => {
+  it("fails instead of silently turning the production gate off", async () => {
+    const { code, stdout } = await run(["preflight"], { KEYLESS_PREFLIGHT: "stirct" });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/KEYLESS_PREFLIGHT="stirct" is not one of strict, warn, off/);
+  });
+});

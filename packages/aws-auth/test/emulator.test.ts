@@ -5,11 +5,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  CreateOpenIDConnectProviderCommand,
-  CreateRoleCommand,
-  IAMClient,
-} from "@aws-sdk/client-iam";
-import {
   CreateBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -22,6 +17,7 @@ import { resolveCredentialMode } from "../src/mode";
 import { createCredentialProvider, resetCredentialProvider } from "../src/provider";
 import { createIssuer } from "./helpers/issuer";
 import { type CountingProxy, type Moto, startCountingProxy, startMoto } from "./helpers/moto";
+import { createVercelRole } from "./helpers/vercel-role";
 
 const REQUEST_CONTEXT = Symbol.for("@vercel/request-context");
 type WithContext = typeof globalThis & { [REQUEST_CONTEXT]?: { get(): unknown } };
@@ -51,29 +47,7 @@ const adminEnv = () => ({
 beforeAll(async () => {
   moto = await startMoto();
   proxy = await startCountingProxy(moto.endpoint);
-  const iam = new IAMClient(adminEnv());
-  const provider = await iam.send(
-    new CreateOpenIDConnectProviderCommand({
-      Url: "https://oidc.vercel.com/acme",
-      ClientIDList: ["https://vercel.com/acme"],
-    }),
-  );
-  const role = await iam.send(
-    new CreateRoleCommand({
-      RoleName: "KeylessProduction",
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Federated: provider.OpenIDConnectProviderArn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-          },
-        ],
-      }),
-    }),
-  );
-  roleArn = role.Role?.Arn as string;
+  roleArn = await createVercelRole(moto.endpoint, "KeylessProduction");
   const s3 = new S3Client(adminEnv());
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hello.txt", Body: "hello" }));

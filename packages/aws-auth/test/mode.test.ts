@@ -191,6 +191,28 @@ const rows: Row[] = [
     mode: "profile",
     findings: ["endpoint-override"],
   },
+  {
+    name: "an AWS endpoint on Vercel that leaves the machine (the token would go there)",
+    env: {
+      VERCEL: "1",
+      AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/keyless",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_STS: "https://sts.attacker.example",
+    },
+    mode: "vercel-oidc",
+    findings: ["endpoint-on-vercel"],
+  },
+  {
+    name: "a loopback endpoint on Vercel's function environment (the local harness)",
+    env: {
+      VERCEL: "1",
+      AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/keyless",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+    },
+    mode: "vercel-oidc",
+    findings: ["endpoint-override"],
+  },
 ];
 
 describe("resolveCredentialMode", () => {
