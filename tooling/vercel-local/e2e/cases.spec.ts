@@ -86,7 +86,9 @@ test.beforeAll(async () => {
   regionBuildLog = (await import("node:fs"))
     .readFileSync(withoutRegion.logFile, "utf8")
     .split("\n");
+  // As a preview (same output, its own dpl_): non-production pages show the findings in full.
   presetRegion = await serve(withoutRegion, {
+    environment: "preview",
     omitProjectRegion: true,
     functionRegion: "sfo1",
     projectVariables: { KEYLESS_PREFLIGHT: "warn" },
@@ -137,9 +139,12 @@ test("a token past its exp is never sent to STS: explained, no CloudTrail event"
   const { status, body } = await json(`${expired.deployment.url}/api/health`);
   expect(status).toBe(503);
   expect(body.error.code).toBe("token-expired");
+  // A production page names the failure; the explanation goes to the function log.
   await page.goto(expired.deployment.url);
-  await expect(page.getByText(/was not sent to STS/).first()).toBeVisible();
+  await expect(page.getByText("The identity token has expired").first()).toBeVisible();
   expect(await page.content()).not.toMatch(JWT);
+  expect(expired.logs.join("\n")).toMatch(/token-expired.*was not sent to STS/);
+  expect(expired.logs.join("\n")).not.toMatch(JWT);
   const session = `vercel-production-${expired.deployment.deploymentId}`;
   const events = await lookupAssumeRoleEvents(env("VL_ENDPOINT"));
   expect(events.length).toBeGreaterThan(0);
