@@ -211,16 +211,22 @@ export interface MatrixRow extends MatrixCase {
 
 /** Vercel-shaped claim sets around the configured team and project. */
 export function trustMatrixCases(
-  config: Pick<InfraConfig, "teamSlug" | "projectName" | "environments" | "issuerMode">,
+  config: Pick<InfraConfig, "teamSlug" | "projectName" | "environments" | "issuerMode"> &
+    Partial<Pick<InfraConfig, "audience" | "teamAudience">>,
   roleIdFor: (environment: VercelEnvironment) => string,
 ): MatrixCase[] {
   const { teamSlug, projectName, issuerMode } = config;
   const [firstEnvironment = "production"] = config.environments;
+  // With VERCEL_OIDC_AUDIENCE every token is the exchanged one: any team can ask for that aud.
+  const customAudience =
+    config.audience !== undefined && config.audience !== config.teamAudience
+      ? config.audience
+      : undefined;
   const tokenFor = (team: string, project: string, environment: string) => {
     const issuer = vercelIssuer({ teamSlug: team, issuerMode });
     return {
       iss: issuer.issuerUrl,
-      aud: issuer.audience,
+      aud: customAudience ?? issuer.audience,
       sub: `owner:${team}:project:${project}:environment:${environment}`,
     };
   };
@@ -257,8 +263,9 @@ export function trustMatrixCases(
       `team slug extends ours (${teamSlug}-evil)`,
       tokenFor(`${teamSlug}-evil`, projectName, firstEnvironment),
     ),
-    denied("wrong audience (sts.amazonaws.com)", { ...ours, aud: "sts.amazonaws.com" }),
-    denied(`another team's audience`, { ...ours, aud: "https://vercel.com/other-team" }),
+    ...audienceCases(teamSlug, customAudience).map(([label, aud]) =>
+      denied(label, { ...ours, aud }),
+    ),
     denied(
       issuerMode === "team" ? "global issuer, team provider" : "team issuer, global provider",
       { ...ours, iss: otherIssuer },
@@ -281,6 +288,19 @@ export function trustMatrixCases(
     }),
   );
   return cases;
+}
+
+/** Audiences a token of this project may carry that the stack must refuse, labelled. */
+function audienceCases(teamSlug: string, customAudience: string | undefined): [string, string][] {
+  const teamAudience = vercelIssuer({ teamSlug }).audience;
+  const cases: [string, string][] = customAudience
+    ? [
+        [`team audience, not exchanged (${teamAudience})`, teamAudience],
+        ["another custom audience (api.example.com)", "api.example.com"],
+      ]
+    : [["wrong audience (sts.amazonaws.com)", "sts.amazonaws.com"]];
+  cases.push([`another team's audience`, "https://vercel.com/other-team"]);
+  return cases.filter(([, aud]) => aud !== customAudience);
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
