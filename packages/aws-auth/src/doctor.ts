@@ -12,6 +12,10 @@ export interface DoctorReport {
   roleArn?: string;
   profile?: string;
   sessionName: string;
+  /** VERCEL_OIDC_AUDIENCE in use: the token sent to STS is exchanged for it. */
+  audience?: string;
+  /** Token exchanges made for it by the identity call (@vercel/oidc caches repeats). */
+  audienceExchanges?: number;
   onVercel: boolean;
   findings: CredentialResolution["findings"];
   token?: TokenSummary;
@@ -39,6 +43,7 @@ export async function runDoctor(env: EnvLike = process.env): Promise<DoctorRepor
     roleArn: resolution.roleArn,
     profile: resolution.profile,
     sessionName: resolution.sessionName,
+    audience: resolution.audience,
     onVercel: resolution.onVercel,
     findings: resolution.findings,
     token: currentTokenSummary(resolution, env),
@@ -51,6 +56,7 @@ export async function runDoctor(env: EnvLike = process.env): Promise<DoctorRepor
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     report.identity = { account: identity.Account, arn: identity.Arn, userId: identity.UserId };
     const stats = config.credentials.stats();
+    if (stats.audience) report.audienceExchanges = stats.audienceExchanges;
     report.lifetimes = {
       tokenSecondsLeft: stats.tokenSecondsLeft ?? report.lifetimes.tokenSecondsLeft,
       credentialsSecondsLeft: stats.credentialsSecondsLeft,
@@ -71,6 +77,11 @@ export function formatDoctorReport(report: DoctorReport): string {
   if (report.profile) lines.push(`profile   ${report.profile}`);
   if (report.mode !== "none" && report.mode !== "profile")
     lines.push(`session   ${report.sessionName}`);
+  if (report.audience) {
+    lines.push(
+      `audience  ${report.audience} (custom: the token is exchanged for it through Vercel${report.audienceExchanges !== undefined ? `; ${report.audienceExchanges} exchange${report.audienceExchanges === 1 ? "" : "s"}` : ""})`,
+    );
+  }
   if (report.token) {
     const t = report.token;
     lines.push(`token     sub=${t.sub ?? "?"}`);

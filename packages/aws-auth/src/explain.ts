@@ -1,3 +1,4 @@
+import { explainAudienceExchange, isAudienceExchangeError } from "./audience";
 import { type ExplainedError, isExplainedAwsError } from "./explained-error";
 import type { CredentialResolution, EnvLike } from "./mode";
 import { explainOidcTokenUnavailable, isOidcTokenUnavailable } from "./oidc-context";
@@ -42,6 +43,11 @@ export function explainAwsError(error: unknown, context: ExplainContext = {}): E
   if (isOidcTokenUnavailable(error)) {
     // No token was there to read (or it was past exp): nothing token-shaped to summarize.
     return { ...explainOidcTokenUnavailable(error), detail: redact(error.message) };
+  }
+  if (isAudienceExchangeError(error)) {
+    // Vercel's answer may quote what it was sent: redacted like any other message.
+    const explained = explainAudienceExchange(error);
+    return { ...explained, cause: redact(explained.cause), detail: redact(error.message) };
   }
   const shape = asShape(error);
   const awsCode = shape.name && shape.name !== "Error" ? shape.name : shape.code;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { audienceFindings, customAudience } from "./audience";
 import { capturedBuildRegion } from "./build-env";
 import {
   describeStaleToken,
@@ -45,6 +46,8 @@ export interface CredentialResolution {
   /** AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE when they move the profile files. */
   profileFiles: { config?: string; credentials?: string };
   sessionName: string;
+  /** VERCEL_OIDC_AUDIENCE: the token is exchanged for this `aud` (vercel-oidc mode only). */
+  audience: string | undefined;
   findings: Finding[];
 }
 
@@ -363,6 +366,7 @@ export function resolveCredentialMode(
       variables: ["AWS_ENDPOINT_URL"],
     });
   }
+  for (const finding of audienceFindings(env, mode)) add(finding);
   if (mode === "none" && !roleArn && !onVercel) {
     add({
       code: "no-aws-configured",
@@ -391,6 +395,7 @@ export function resolveCredentialMode(
         : {}),
     },
     sessionName: sessionNameFor(env, onVercel),
+    audience: mode === "vercel-oidc" ? customAudience(env) : undefined,
     findings,
   };
 }

@@ -1,4 +1,5 @@
 import { fromIni, fromTokenFile, fromWebToken } from "@aws-sdk/credential-providers";
+import { tokenForAudience } from "./audience";
 import { ExplainedAwsError, type ExplainedError, explainAwsError } from "./explain";
 import { type CredentialResolution, diagnose, type EnvLike, hasBlockingFindings } from "./mode";
 import { OidcTokenUnavailableError } from "./oidc-context";
@@ -21,6 +22,10 @@ export interface ProviderStats {
   /** Seconds the current credentials / that token have left, as of this `stats()` call. */
   credentialsSecondsLeft?: number;
   tokenSecondsLeft?: number;
+  /** VERCEL_OIDC_AUDIENCE, when the token is exchanged for it before STS. */
+  audience?: string;
+  /** Token exchanges asked of @vercel/oidc (it answers a repeat of the same token from its cache). */
+  audienceExchanges: number;
 }
 
 export type SharedCredentialProvider = AwsCredentialIdentityProvider & {
@@ -55,6 +60,8 @@ interface FetchHooks {
   now: () => number;
   /** The token about to be exchanged, summarized (never kept). */
   tokenUsed(expiresAt: Date | undefined): void;
+  /** A token exchange for the custom audience was asked for. */
+  audienceExchanged(): void;
 }
 
 /**
@@ -106,13 +113,19 @@ function sdkFetcher(
         } catch (error) {
           return Promise.reject(error);
         }
-        return fromWebToken({
-          roleArn: resolution.roleArn as string,
+        return tokenForAudience(
           webIdentityToken,
-          roleSessionName: resolution.sessionName,
-          durationSeconds: options.durationSeconds,
-          clientConfig,
-        })();
+          resolution.audience,
+          hooks.audienceExchanged,
+        ).then((token) =>
+          fromWebToken({
+            roleArn: resolution.roleArn as string,
+            webIdentityToken: token,
+            roleSessionName: resolution.sessionName,
+            durationSeconds: options.durationSeconds,
+            clientConfig,
+          })(),
+        );
       };
     case "web-identity-file":
       return () =>
@@ -162,7 +175,12 @@ export function createCredentialProvider(
   const now = options.now ?? Date.now;
   const refreshBefore = options.refreshBeforeExpiryMs ?? 5 * 60_000;
   const retryAfter = options.retryAfterFailureMs ?? 10_000;
-  const stats: ProviderStats = { exchanges: 0, servedWhileRefreshing: 0 };
+  const stats: ProviderStats = {
+    exchanges: 0,
+    servedWhileRefreshing: 0,
+    audienceExchanges: 0,
+    ...(resolution.audience ? { audience: resolution.audience } : {}),
+  };
   // The token of the exchange in flight; it becomes stats.tokenExpiration once that succeeds.
   let pendingTokenExpiration: Date | undefined;
   const fetchCredentials =
@@ -171,6 +189,9 @@ export function createCredentialProvider(
       now,
       tokenUsed: (expiresAt) => {
         pendingTokenExpiration = expiresAt;
+      },
+      audienceExchanged: () => {
+        stats.audienceExchanges += 1;
       },
     });
 
@@ -252,7 +273,15 @@ const SLOT = Symbol.for("keyless.aws-auth.provider");
 type GlobalWithSlot = typeof globalThis & { [SLOT]?: ProcessProviderSlot };
 
 function slotKey(r: CredentialResolution): string {
-  return JSON.stringify([r.mode, r.roleArn, r.tokenFile, r.profile, r.region, r.endpoint]);
+  return JSON.stringify([
+    r.mode,
+    r.roleArn,
+    r.tokenFile,
+    r.profile,
+    r.region,
+    r.endpoint,
+    r.audience,
+  ]);
 }
 
 /**
