@@ -107,6 +107,7 @@ export function explainAwsError(error: unknown, context: ExplainContext = {}): E
       fixes: [
         "Set VERCEL_TEAM_SLUG to the team's URL slug and redeploy the stack, so the provider's client id becomes https://vercel.com/<slug>.",
         "If the provider already existed (OIDC_PROVIDER_ARN), add the audience to it: `aws iam add-client-id-to-open-id-connect-provider`.",
+        "If the stack requires a custom audience (VERCEL_OIDC_AUDIENCE in its .env), set the same VERCEL_OIDC_AUDIENCE in the Vercel project so the app exchanges its token for it — or unset it in both.",
       ],
     };
   }

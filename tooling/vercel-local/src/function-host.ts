@@ -49,6 +49,8 @@ export interface FunctionHostOptions {
   nodePath(fn: OutputFunction): Promise<string>;
   /** Function output (stdout/stderr), one line at a time: Vercel's runtime logs. */
   log(fn: OutputFunction, line: string): void;
+  /** Tests only: where Node functions' POSTs to https://oidc.vercel.com/~token go instead. */
+  tokenExchangeStandIn?: string;
 }
 
 export class FunctionHost {
@@ -88,7 +90,12 @@ export class FunctionHost {
         edge ? EDGE_RUNTIME_ENTRY : RUNTIME_ENTRY,
         edge
           ? [dir, fn.config.entrypoint ?? "index.js", JSON.stringify(env)]
-          : [dir, fn.config.handler, fn.config.useWebApi ? "web" : "node"],
+          : [
+              dir,
+              fn.config.handler,
+              fn.config.useWebApi ? "web" : "node",
+              this.options.tokenExchangeStandIn ?? "",
+            ],
         {
           cwd: dir,
           env: edge ? { PATH: process.env.PATH ?? "" } : env,

@@ -16,12 +16,18 @@ const { createServer } = require("node:http");
 const { join } = require("node:path");
 const { Readable } = require("node:stream");
 
-const [functionDir, handlerPath, api] = process.argv.slice(2);
+const [functionDir, handlerPath, api, tokenExchangeStandIn] = process.argv.slice(2);
 // `.vc-config.json` `useWebApi`: the launcher takes a Web Request and returns a Response (Next's
 // proxy/middleware launcher), instead of Node's (req, res).
 const useWebApi = api === "web";
 const storage = new AsyncLocalStorage();
 globalThis[Symbol.for("@vercel/request-context")] = { get: () => storage.getStore() };
+
+// Tests only (`tokenExchangeStandIn`): Vercel's token-exchange URL answered locally, before the
+// launcher loads. See token-exchange-stand-in.cjs.
+if (tokenExchangeStandIn) {
+  require("./token-exchange-stand-in.cjs").installTokenExchangeStandIn(tokenExchangeStandIn);
+}
 
 let handler;
 try {
