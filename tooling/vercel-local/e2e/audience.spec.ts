@@ -9,19 +9,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "@playwright/test";
-import { buildForSandbox, type RunningDeployment, serveBuild } from "../src/deployment";
-import { newDeploymentId } from "../src/environment";
+import { buildForSandbox, type RunningDeployment } from "../src/deployment";
 import { type SandboxAccess, startOwnSandbox } from "../src/sandbox";
-import { freePort, JWT } from "./support";
+import {
+  E2E_STACK_ENV,
+  freePort,
+  JWT,
+  lookupAssumeRoleEvents,
+  type Served,
+  serveWithLogs,
+} from "./support";
 
 const OVERLAY = fileURLToPath(new URL("./cases-app", import.meta.url));
 const AUDIENCE = "sts.amazonaws.com";
 const REFUSAL = "token exchange refused by the test's stand-in";
-
-interface Served {
-  deployment: RunningDeployment;
-  logs: string[];
-}
 
 const running: RunningDeployment[] = [];
 let sandbox: SandboxAccess | undefined;
@@ -39,14 +40,7 @@ test.beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "keyless-vercel-local-audience-"));
   sandbox = await startOwnSandbox({
     stateDir,
-    env: {
-      VERCEL_TEAM_SLUG: "acme",
-      VERCEL_PROJECT_NAME: "web",
-      VERCEL_ENVIRONMENTS: "production",
-      VERCEL_ISSUER_MODE: "team",
-      VERCEL_OIDC_AUDIENCE: AUDIENCE,
-      AWS_REGION: "us-east-1",
-    },
+    env: { ...E2E_STACK_ENV, VERCEL_OIDC_AUDIENCE: AUDIENCE },
   });
   const access = sandbox;
   const standIn = `${access.issuerUrl}/~token`;
@@ -73,18 +67,9 @@ test.beforeAll(async () => {
     projectVariables: Record<string, string>;
     tokenExchangeStandIn?: string;
   }): Promise<Served> => {
-    const port = await freePort();
-    const logs: string[] = [];
-    const deployment = await serveBuild(access, built, {
-      environment: "production",
-      host: `127.0.0.1:${port}`,
-      port,
-      deploymentId: newDeploymentId(),
-      log: (line) => logs.push(line),
-      ...options,
-    });
-    running.push(deployment);
-    return { deployment, logs };
+    const served = await serveWithLogs(access, built, options);
+    running.push(served.deployment);
+    return served;
   };
   [exchanging, failing, unset] = await Promise.all([
     serve({ projectVariables: project, tokenExchangeStandIn: standIn }),
@@ -110,33 +95,12 @@ const json = async (url: string) => {
   return { status: response.status, body: JSON.parse(text) };
 };
 
-interface TrailEvent {
-  requestParameters?: { roleSessionName?: string };
-  responseElements?: { audience?: string } | null;
-  errorCode?: string;
-  errorMessage?: string;
-}
-
 /** The sandbox's AssumeRoleWithWebIdentity events for one deployment's session. */
-async function eventsOf(deployment: RunningDeployment): Promise<TrailEvent[]> {
-  const response = await fetch(sandbox?.endpoint ?? "", {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": "CloudTrail_20131101.LookupEvents",
-    },
-    body: JSON.stringify({
-      LookupAttributes: [
-        { AttributeKey: "EventName", AttributeValue: "AssumeRoleWithWebIdentity" },
-      ],
-      MaxResults: 50,
-    }),
-  });
-  const body = (await response.json()) as { Events?: { CloudTrailEvent: string }[] };
+async function eventsOf(deployment: RunningDeployment) {
   const session = `vercel-production-${deployment.deploymentId}`;
-  return (body.Events ?? [])
-    .map((event) => JSON.parse(event.CloudTrailEvent) as TrailEvent)
-    .filter((event) => event.requestParameters?.roleSessionName === session);
+  return (await lookupAssumeRoleEvents(sandbox?.endpoint ?? "")).filter(
+    (event) => event.requestParameters?.roleSessionName === session,
+  );
 }
 
 test("the build's preflight exchanges through the stand-in and assumes the role", () => {

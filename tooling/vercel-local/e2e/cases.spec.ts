@@ -4,18 +4,11 @@
 // test controls. One more build without the project's AWS_REGION covers Vercel's preset region.
 import { fileURLToPath } from "node:url";
 import { expect, test } from "@playwright/test";
-import { buildForSandbox, type RunningDeployment, serveBuild } from "../src/deployment";
-import { newDeploymentId } from "../src/environment";
+import { buildForSandbox, type RunningDeployment, type serveBuild } from "../src/deployment";
 import type { SandboxAccess } from "../src/sandbox";
-import { env, freePort, JWT, lookupAssumeRoleEvents } from "./support";
+import { env, JWT, lookupAssumeRoleEvents, type Served, serveWithLogs } from "./support";
 
 const OVERLAY = fileURLToPath(new URL("./cases-app", import.meta.url));
-
-interface Served {
-  deployment: RunningDeployment;
-  /** This deployment's function output (Vercel's runtime logs). */
-  logs: string[];
-}
 
 const running: RunningDeployment[] = [];
 let cases: Served;
@@ -46,18 +39,9 @@ test.beforeAll(async () => {
     built: Awaited<ReturnType<typeof buildForSandbox>>,
     options: Partial<Parameters<typeof serveBuild>[2]>,
   ): Promise<Served> => {
-    const port = await freePort();
-    const logs: string[] = [];
-    const deployment = await serveBuild(access, built, {
-      environment: "production",
-      host: `127.0.0.1:${port}`,
-      port,
-      deploymentId: newDeploymentId(),
-      log: (line) => logs.push(line),
-      ...options,
-    });
-    running.push(deployment);
-    return { deployment, logs };
+    const served = await serveWithLogs(access, built, options);
+    running.push(served.deployment);
+    return served;
   };
 
   const withCases = await buildForSandbox(access, {
