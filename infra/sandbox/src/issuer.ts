@@ -129,8 +129,10 @@ export async function keepTokenFileFresh(
   write: (token: string) => Promise<void>,
   onError: (error: unknown) => void,
   environment = "production",
+  /** A custom audience (VERCEL_OIDC_AUDIENCE): the file holds the token as exchanged for it. */
+  audience?: string,
 ): Promise<{ stop(): void }> {
-  const refresh = async () => write((await issuer.mint({ environment })).token);
+  const refresh = async () => write((await issuer.mint({ environment, audience })).token);
   await refresh();
   const timer = setInterval(
     () => {

@@ -103,6 +103,13 @@ async function eventsOf(deployment: RunningDeployment) {
   );
 }
 
+test("the sandbox's token file (pnpm dev's web-identity-file mode) carries the custom audience", async () => {
+  const token = await readFile(join(stateDir, "web-identity-token"), "utf8");
+  const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
+  expect(claims.aud).toBe(AUDIENCE);
+  expect(claims.iss).toBe("https://oidc.vercel.com/acme");
+});
+
 test("the build's preflight exchanges through the stand-in and assumes the role", () => {
   expect(buildLog).toMatch(/aws-auth preflight: ok — mode vercel-oidc, assumed arn:aws:sts::/);
   expect(buildLog).not.toMatch(JWT);
