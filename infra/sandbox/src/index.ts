@@ -193,6 +193,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       writeTokenFile,
       (error) => log(`token refresh failed: ${String(error)}`),
       appEnvironment,
+      // web-identity-file mode makes no exchange: with a custom audience the file holds the
+      // token as Vercel's exchange would return it (team issuer: the only mode allowed with it).
+      config.audience === config.teamAudience ? undefined : config.audience,
     );
     cleanups.push(() => tokenKeeper.stop());
     cleanups.push(() => clearStateFiles(stateDir));

@@ -15,6 +15,7 @@ import {
   githubSubject,
 } from "./github-naming";
 import {
+  customAudienceProblem,
   parseProviderArn,
   projectNameProblem,
   providerArnProblem,
@@ -188,6 +189,22 @@ export function validateIssuerMode(raw: string | undefined): Validated<VercelIss
       );
 }
 
+/** VERCEL_OIDC_AUDIENCE: unset keeps the team audience; needs the slug and mode to judge it. */
+export function validateAudience(
+  raw: string | undefined,
+  issuer?: { teamSlug: string; issuerMode: VercelIssuerMode },
+): Validated<string | undefined> {
+  if (blank(raw)) return ok(undefined);
+  const value = raw.trim();
+  const problem = issuer ? customAudienceProblem(value, issuer) : undefined;
+  return problem
+    ? fail(
+        "VERCEL_OIDC_AUDIENCE",
+        `${problem}. Set the same VERCEL_OIDC_AUDIENCE in the Vercel project, or leave it unset for the team audience.`,
+      )
+    : ok(value);
+}
+
 /** Needs the issuer: an existing provider is only usable if its URL is the issuer's. */
 export function validateProviderArn(
   raw: string | undefined,
@@ -332,9 +349,14 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const projectId = take(validateProjectId(env.VERCEL_PROJECT_ID));
   const environments = take(validateEnvironments(env.VERCEL_ENVIRONMENTS));
   const issuerMode = take(validateIssuerMode(env.VERCEL_ISSUER_MODE));
+  const audienceResult = validateAudience(
+    env.VERCEL_OIDC_AUDIENCE,
+    teamSlug !== undefined && issuerMode !== undefined ? { teamSlug, issuerMode } : undefined,
+  );
+  const audience = take(audienceResult);
   const issuer =
-    teamSlug !== undefined && issuerMode !== undefined
-      ? vercelIssuer({ teamSlug, issuerMode })
+    teamSlug !== undefined && issuerMode !== undefined && audienceResult.ok
+      ? vercelIssuer({ teamSlug, issuerMode, audience })
       : undefined;
   const existingProviderArn = take(validateProviderArn(env.OIDC_PROVIDER_ARN, issuer));
   const region = take(validateRegion(env.AWS_REGION));
@@ -352,6 +374,12 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
     stackName === undefined
   ) {
     throw new InfraConfigError(problems);
+  }
+  if (existingProviderArn && audience) {
+    // The stack cannot change a provider it did not create: its client ids stay as they are.
+    warnings.push(
+      `VERCEL_OIDC_AUDIENCE=${audience} with an existing provider (OIDC_PROVIDER_ARN): add the audience to it once, \`aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${existingProviderArn} --client-id ${audience}\`, or STS answers "Incorrect token audience".`,
+    );
   }
   const subjects: Partial<Record<VercelEnvironment, string>> = {};
   for (const environment of environments) {

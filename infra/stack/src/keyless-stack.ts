@@ -27,6 +27,8 @@ export interface KeylessStackProps extends StackProps {
   /** One role each; at least one. */
   readonly environments: readonly VercelEnvironment[];
   readonly issuerMode?: VercelIssuerMode;
+  /** A custom audience the app exchanges its token for (VERCEL_OIDC_AUDIENCE). @default the team's */
+  readonly audience?: string;
   /** Reuse this provider instead of creating one (one provider per URL per account). */
   readonly existingProviderArn?: string;
   readonly teamId?: string;
@@ -61,7 +63,11 @@ export class KeylessStack extends Stack {
     super(scope, id, { synthesizer: new NoBootstrapSynthesizer(), ...props });
     const environments = checkEnvironments(props.environments);
 
-    const issuerProps = { teamSlug: props.teamSlug, issuerMode: props.issuerMode };
+    const issuerProps = {
+      teamSlug: props.teamSlug,
+      issuerMode: props.issuerMode,
+      audience: props.audience,
+    };
     this.provider = props.existingProviderArn
       ? VercelOidcProvider.fromProviderArn(
           this,
@@ -108,6 +114,8 @@ export class KeylessStack extends Stack {
           Fn.join("", ["AWS_ROLE_ARN=", role.roleArn]),
           Fn.join("", ["S3_BUCKET=", this.bucket.bucketName]),
           `S3_PREFIX=${environmentDataPrefix(environment)}`,
+          // The app must ask for the audience the roles require (aws-auth exchanges for it).
+          ...(props.audience ? [`VERCEL_OIDC_AUDIENCE=${props.audience}`] : []),
         ]),
         description: `Paste into Vercel → Project → Settings → Environment Variables, for ${environment} only`,
       });

@@ -25,6 +25,8 @@ export function createKeylessAppFromConfig(
       projectName: config.projectName,
       environments: config.environments,
       issuerMode: config.issuerMode,
+      // Only a custom audience is passed on: the team's is the default.
+      audience: config.audience === config.teamAudience ? undefined : config.audience,
       existingProviderArn: config.existingProviderArn,
       teamId: config.teamId,
       projectId: config.projectId,

@@ -56,15 +56,19 @@ export class VercelOidcProvider extends iam.OidcProviderNative implements IVerce
   readonly issuerUrl: string;
   readonly issuerHostPath: string;
   readonly audience: string;
+  readonly teamAudience: string;
 
   constructor(scope: Construct, id: string, props: VercelOidcProviderProps) {
     const issuer = vercelIssuer(props);
+    // Only the audience the roles require: with a custom one, a team-audience token is refused
+    // by the provider already ("Incorrect token audience"), before any trust policy is read.
     super(scope, id, { url: issuer.issuerUrl, clientIds: [issuer.audience] });
     this.teamSlug = issuer.teamSlug;
     this.issuerMode = issuer.issuerMode;
     this.issuerUrl = issuer.issuerUrl;
     this.issuerHostPath = issuer.issuerHostPath;
     this.audience = issuer.audience;
+    this.teamAudience = issuer.teamAudience;
   }
 }
 

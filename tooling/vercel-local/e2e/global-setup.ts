@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { buildForSandbox, type RunningDeployment, serveBuild } from "../src/deployment";
 import { newDeploymentId } from "../src/environment";
 import { type SandboxAccess, startOwnSandbox } from "../src/sandbox";
-import { freePort, HARNESS_LOG } from "./support";
+import { E2E_STACK_ENV, freePort, HARNESS_LOG } from "./support";
 
 /**
  * One sandbox, one `vercel build --prod` (shared by every test: a build is the slow part), and
@@ -27,13 +27,7 @@ export default async function globalSetup() {
   try {
     sandbox = await startOwnSandbox({
       stateDir,
-      env: {
-        VERCEL_TEAM_SLUG: "acme",
-        VERCEL_PROJECT_NAME: "web",
-        VERCEL_ENVIRONMENTS: "production",
-        VERCEL_ISSUER_MODE: "team",
-        AWS_REGION: "us-east-1",
-      },
+      env: E2E_STACK_ENV,
       log,
     });
     const demo = { KEYLESS_PUBLIC_DEMO: "on" };
@@ -69,6 +63,7 @@ export default async function globalSetup() {
       VL_PREVIEW_URL: preview.url,
       VL_PREVIEW_DEPLOYMENT: preview.deploymentId,
       VL_ENDPOINT: sandbox.endpoint,
+      VL_ISSUER: sandbox.issuerUrl,
       VL_REGION: sandbox.region,
       VL_STACK: sandbox.stackName,
       VL_BUCKET: sandbox.bucket,

@@ -14,7 +14,9 @@ export function describeTrust(config: InfraConfig): string {
   return [
     `Stack ${config.stackName} in ${config.region} will trust Vercel tokens through ${provider}:`,
     `  issuer:   ${config.issuerUrl} (${config.issuerMode} mode)`,
-    `  audience: ${config.audience}`,
+    config.audience === config.teamAudience
+      ? `  audience: ${config.audience}`
+      : `  audience: ${config.audience} (custom: the app exchanges its token for it; team-audience tokens are refused)`,
     ...roles,
     ...(config.github
       ? [
