@@ -3,7 +3,7 @@ import { GET as download } from "../app/api/download/route";
 import { GET as health } from "../app/api/health/route";
 import { POST as upload } from "../app/api/upload/route";
 import { MAX_UPLOAD_BYTES } from "../lib/upload-policy";
-import { createBucketWith, TEST_ROLE_ARN, useWebIdentityEnv } from "./support/aws";
+import { createBucketWith, TEST_ROLE_ARN, useWebIdentityEnv } from "./helpers/aws";
 
 const BUCKET = "routes-test-bucket";
 const APP = "http://localhost:3000";

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import { buildForSandbox, type RunningDeployment, serveBuild } from "../src/deployment";
 import { newDeploymentId } from "../src/environment";
 import { type SandboxAccess, startOwnSandbox } from "../src/sandbox";
@@ -27,13 +28,7 @@ export default async function globalSetup() {
   try {
     sandbox = await startOwnSandbox({
       stateDir,
-      env: {
-        VERCEL_TEAM_SLUG: "acme",
-        VERCEL_PROJECT_NAME: "web",
-        VERCEL_ENVIRONMENTS: "production",
-        VERCEL_ISSUER_MODE: "team",
-        AWS_REGION: "us-east-1",
-      },
+      env: SAMPLE_CONFIG,
       log,
     });
     const demo = { KEYLESS_PUBLIC_DEMO: "on" };
