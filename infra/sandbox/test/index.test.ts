@@ -12,6 +12,7 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MotoUnavailableError, SandboxConfigError, startSandbox } from "../src/index";
 import { isPortInUse } from "../src/net";
+import { motoInstallCommand } from "../src/prerequisites";
 import { isAlive, type SandboxState } from "../src/state";
 import { synthesizeSandbox } from "../src/synthesis";
 import { isolatedInfraEnv } from "../test-kit/sample-config";
@@ -176,7 +177,7 @@ describe("failures and orphans", () => {
         python: join(stateDir, "no-such-python3"),
       }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(MotoUnavailableError);
-      expect((error as Error).message).toContain('pip install "moto[server]"');
+      expect((error as Error).message).toContain(motoInstallCommand());
     } finally {
       await rm(stateDir, { recursive: true, force: true });
     }
