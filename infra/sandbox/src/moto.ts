@@ -68,7 +68,7 @@ async function launch(
   const [program = "", ...args] = command.argv(LOOPBACK, port);
   const child = spawn(program, args, {
     stdio: ["pipe", "ignore", "pipe"],
-    env: { ...process.env, PYTHONUNBUFFERED: "1" },
+    env: { ...motoEnvironment(process.env), PYTHONUNBUFFERED: "1" },
   });
   let stderrTail = "";
   // moto logs every request on stderr; it must be drained or the pipe fills and moto blocks.
@@ -162,4 +162,13 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
     child.kill("SIGKILL");
     await exited;
   }
+}
+
+/**
+ * moto's own environment: the user's, minus every AWS_* variable. moto answers with its account
+ * and placeholder keys; a profile meant for real AWS (even a blank AWS_PROFILE) makes the boto3
+ * inside moto fail some calls with HTTP 500.
+ */
+function motoEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("AWS_")));
 }
