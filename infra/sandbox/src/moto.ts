@@ -169,6 +169,7 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
  * and placeholder keys; a profile meant for real AWS (even a blank AWS_PROFILE) makes the boto3
  * inside moto fail some calls with HTTP 500.
  */
-function motoEnvironment(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("AWS_")));
+function motoEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept = Object.entries(env).filter(([name]) => !name.startsWith("AWS_"));
+  return Object.fromEntries(kept) as NodeJS.ProcessEnv;
 }
