@@ -1,3 +1,4 @@
+import { buildTimeEnv } from "@repo/aws-auth/build-env";
 import type { NextConfig } from "next";
 import { InvalidEnvironmentError, serverEnv } from "./lib/env";
 import { loadWorkspaceEnv, workspaceRootFrom } from "./lib/load-env";
@@ -21,6 +22,8 @@ const nextConfig: NextConfig = {
   // @repo/aws-auth ships TypeScript source.
   transpilePackages: ["@repo/aws-auth"],
   poweredByHeader: false,
+  // Whether the project set AWS_REGION, as the build saw it: functions tell Vercel's preset apart.
+  env: buildTimeEnv(),
   // The browser tests build into a folder of their own (see e2e/servers.ts).
   distDir: process.env.KEYLESS_DIST_DIR || ".next",
   // `pnpm typecheck` runs tsc for the whole workspace; no second, slower pass inside the build.

@@ -6,6 +6,7 @@ import styles from "./page.module.css";
 import {
   BucketSection,
   CredentialsSection,
+  DemoOffSection,
   ErrorPanel,
   FindingsSection,
   IdentitySection,
@@ -53,12 +54,13 @@ export default async function Home({ searchParams }: HomeProps) {
           <ErrorPanel heading="AWS did not accept these credentials" error={data.error} />
         ) : null}
         <div className={styles.grid}>
-          <CredentialsSection credentials={data.credentials} />
+          <CredentialsSection credentials={data.credentials} production={data.production} />
           {data.identity ? <IdentitySection identity={data.identity} /> : null}
         </div>
         {data.findings.length > 0 ? <FindingsSection findings={data.findings} /> : null}
         {data.setup ? <SetupSection steps={data.setup} /> : null}
-        {data.identity ? <BucketSection data={data} /> : null}
+        {data.connected && data.demo !== "off" ? <BucketSection data={data} /> : null}
+        {data.connected && data.demo === "off" ? <DemoOffSection /> : null}
       </main>
       <footer className={styles.footer}>
         <p>

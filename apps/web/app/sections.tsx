@@ -37,7 +37,13 @@ function Row({ term, children }: { term: string; children: ReactNode }) {
   );
 }
 
-export function CredentialsSection({ credentials }: { credentials: DashboardData["credentials"] }) {
+export function CredentialsSection({
+  credentials,
+  production,
+}: {
+  credentials: DashboardData["credentials"];
+  production: boolean;
+}) {
   const mode = MODE_LABELS[credentials.mode] ?? { label: credentials.mode, summary: "" };
   return (
     <section className={styles.card} aria-labelledby="credentials-heading">
@@ -51,6 +57,21 @@ export function CredentialsSection({ credentials }: { credentials: DashboardData
         <code className={styles.modeCode}>mode: {credentials.mode}</code>
       </p>
       <p className={styles.muted}>{mode.summary}</p>
+      {production ? (
+        <p className={styles.muted}>
+          This is a production deployment: it shows nothing about the AWS account. The details are
+          in the function log and in <code>pnpm verify</code>.
+        </p>
+      ) : (
+        <CredentialFacts credentials={credentials} />
+      )}
+    </section>
+  );
+}
+
+function CredentialFacts({ credentials }: { credentials: DashboardData["credentials"] }) {
+  return (
+    <>
       <h3 className={styles.subTitle}>Why this mode</h3>
       <ul className={styles.because}>
         {credentials.because.map((reason) => (
@@ -83,7 +104,7 @@ export function CredentialsSection({ credentials }: { credentials: DashboardData
           <Row term="Vercel environment">{credentials.vercelEnv}</Row>
         ) : null}
       </dl>
-    </section>
+    </>
   );
 }
 
@@ -243,6 +264,21 @@ function formatTime(iso: string | undefined): string {
   return iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "—";
 }
 
+export function DemoOffSection() {
+  return (
+    <section className={styles.card} aria-labelledby="demo-heading">
+      <h2 id="demo-heading" className={styles.cardTitle}>
+        Bucket demo
+      </h2>
+      <p>
+        This production deployment reaches AWS, and shows no bucket data: listing, upload and
+        download are off. The owner can turn them on with <code>KEYLESS_PUBLIC_DEMO=on</code> (every
+        visitor may then upload files and download what was uploaded).
+      </p>
+    </section>
+  );
+}
+
 export function BucketSection({ data }: { data: DashboardData }) {
   const { bucket, objects, bucketError } = data;
   return (
@@ -252,19 +288,19 @@ export function BucketSection({ data }: { data: DashboardData }) {
           Bucket {bucket ? <code className={styles.bucketName}>{bucket}</code> : null}
         </h2>
       </div>
-      {!bucket ? (
+      {!bucket && !data.production ? (
         <p>
           Set <code>S3_BUCKET</code> to the bucket name from the stack outputs to list and upload
           objects.
         </p>
       ) : null}
       {bucketError ? <ErrorPanel heading="Could not list the bucket" error={bucketError} /> : null}
-      {bucket ? <UploadForm /> : null}
+      {bucket || (data.production && objects) ? <UploadForm /> : null}
       {objects ? (
         <>
           <div className={styles.tableWrap}>
             <table className={styles.table}>
-              <caption className="visually-hidden">Objects in {bucket}</caption>
+              <caption className="visually-hidden">Objects in {bucket ?? "the bucket"}</caption>
               <thead>
                 <tr>
                   <th scope="col">Key</th>

@@ -2,7 +2,10 @@ import { expect, type Page, test } from "@playwright/test";
 
 const BASE = () => process.env.E2E_BASE_URL ?? "";
 const PREVIEW = () => process.env.E2E_PREVIEW_URL ?? "";
-const SEEDED = ["welcome.txt", "data/sample.json", "images/pixel.png"];
+// The sandbox seeds each environment's own prefix; the app runs as production.
+const SEEDED = ["welcome.txt", "data/sample.json", "images/pixel.png"].map(
+  (key) => `production/${key}`,
+);
 
 function row(page: Page, key: string) {
   return page.getByRole("row").filter({ has: page.getByText(key, { exact: true }) });
@@ -51,9 +54,14 @@ test("a file uploads through the presigned PUT, is listed, and downloads byte-id
     buffer: content,
   });
   await page.getByRole("button", { name: "Upload", exact: true }).click();
-  await expect(page.getByRole("status")).toHaveText("Uploaded uploads/e2e-upload.txt.");
-  await expect(row(page, "uploads/e2e-upload.txt")).toBeVisible();
-  await expect(row(page, "uploads/e2e-upload.txt")).toContainText(`${content.length} B`);
+  // A fresh random folder per upload: nobody can replace another visitor's file.
+  const status = page.getByRole("status");
+  await expect(status).toHaveText(
+    /^Uploaded production\/uploads\/[0-9a-f-]{36}\/e2e-upload\.txt\.$/,
+  );
+  const key = ((await status.textContent()) ?? "").replace(/^Uploaded |\.$/g, "");
+  await expect(row(page, key)).toBeVisible();
+  await expect(row(page, key)).toContainText(`${content.length} B`);
 
   // The link answers 307 to a presigned GET. AWS sends it as an attachment (the signed
   // response-content-disposition); moto ignores that parameter, so here the browser shows it.
@@ -61,7 +69,7 @@ test("a file uploads through the presigned PUT, is listed, and downloads byte-id
     (response) =>
       response.url().includes("X-Amz-Signature=") && response.request().method() === "GET",
   );
-  await page.getByRole("link", { name: "Download uploads/e2e-upload.txt" }).click();
+  await page.getByRole("link", { name: `Download ${key}` }).click();
   const response = await presignedGet;
   expect(response.status()).toBe(200);
   // Chromium hands back a text body it displayed as decoded text, so read the bytes at the URL

@@ -17,6 +17,8 @@ export interface E2eEnvironment {
   production: AppServer;
   /** Runs with a preview-environment token, which that role refuses. */
   preview: AppServer;
+  /** The production role as a production deployment (VERCEL_ENV=production): what visitors see. */
+  visitor: AppServer;
   stop(): Promise<void>;
 }
 
@@ -52,16 +54,18 @@ export async function startE2eEnvironment(
     });
     // Logs stay out of test-results/, which Playwright empties when the tests start.
     const logs = join(APP_DIR, E2E_DIST_DIR, "..", "keyless-e2e-logs");
-    const [production, preview] = await Promise.all([
+    const [production, preview, visitor] = await Promise.all([
       startApp(env, join(logs, "production.log")),
       startApp(
         { ...env, AWS_WEB_IDENTITY_TOKEN_FILE: previewTokenFile },
         join(logs, "preview.log"),
       ),
+      // Production detection is VERCEL_ENV=production; the demo stays at its default (off).
+      startApp({ ...env, VERCEL_ENV: "production" }, join(logs, "visitor.log")),
     ]);
-    servers.push(production, preview);
-    phase("both servers answering");
-    return { sandbox, production, preview, stop };
+    servers.push(production, preview, visitor);
+    phase("all servers answering");
+    return { sandbox, production, preview, visitor, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,10 +1,19 @@
 import "server-only";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { diagnose } from "@repo/aws-auth/mode";
 import { type AwsClients, awsClients } from "./aws";
-import { BUCKET_NOT_CONFIGURED, errorResponse, NO_STORE, requestProblem } from "./http";
-import { toPublicError } from "./public-error";
+import { demoScope, mayServeKey } from "./demo";
+import { isProductionDeployment } from "./deployment";
+import {
+  BUCKET_NOT_CONFIGURED,
+  DEMO_OFF,
+  errorResponse,
+  NO_STORE,
+  outsideScope,
+  requestProblem,
+} from "./http";
+import { presign } from "./presign";
+import { forVisitors, toPublicError } from "./public-error";
 
 export const DOWNLOAD_URL_SECONDS = 60;
 
@@ -45,36 +54,42 @@ export async function handleDownloadRequest(
       400,
     );
   }
+  const env = options.env ?? process.env;
+  const scope = demoScope(env);
+  // Decided before any AWS call: production hands out nothing unless the demo is on, and then
+  // only uploads; every environment only its own prefix.
+  if (scope.access === "off") return errorResponse(DEMO_OFF, 403);
+  if (!mayServeKey(scope, key)) return errorResponse(outsideScope(scope.keyPrefix), 403);
   if (!options.bucket) return errorResponse(BUCKET_NOT_CONFIGURED, 503);
 
-  const resolution = diagnose(options.env ?? process.env);
+  const resolution = diagnose(env);
   try {
-    const { s3 } = (options.clients ?? awsClients)();
+    const clients = (options.clients ?? awsClients)();
     // Checking first turns a missing object into a clear 404 instead of S3's XML at the browser.
-    await s3.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }));
-    const url = await getSignedUrl(
-      s3,
+    await clients.s3.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }));
+    const { url } = await presign(
+      clients,
       new GetObjectCommand({
         Bucket: options.bucket,
         Key: key,
         ResponseContentDisposition: attachmentDisposition(key),
       }),
-      { expiresIn: DOWNLOAD_URL_SECONDS },
+      DOWNLOAD_URL_SECONDS,
     );
     return new Response(null, { status: 307, headers: { ...NO_STORE, Location: url } });
   } catch (error) {
     if (isNotFound(error)) {
       return errorResponse(
-        requestProblem(
-          "not-found",
-          "No such object",
-          `The bucket has no object with the key "${key}".`,
-          ["Reload the page: the object may have been deleted."],
-        ),
+        requestProblem("not-found", "No such object", "The bucket has no object with this key.", [
+          "Reload the page: the object may have been deleted.",
+        ]),
         404,
       );
     }
-    return errorResponse(toPublicError(error, resolution), 503);
+    return errorResponse(
+      forVisitors(toPublicError(error, resolution), isProductionDeployment(env)),
+      503,
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import { awsAuthServerSchema } from "@repo/aws-auth/env";
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
 
-/** The app's own variable; the AWS ones come from @repo/aws-auth's schema. */
+/** The app's own variables; the AWS ones come from @repo/aws-auth's schema. */
 export const appServerSchema = {
   S3_BUCKET: z
     .string()
@@ -11,6 +11,22 @@ export const appServerSchema = {
         `S3_BUCKET must be a bucket name (3-63 lowercase letters, digits, dots or hyphens), ` +
         `got "${String(issue.input)}". Use the BucketName output of \`pnpm infra:deploy\` ` +
         `(or the bucket \`pnpm sandbox\` prints).`,
+    })
+    .optional(),
+  // Production shows no bucket data unless the owner says so; a typo must not count as either.
+  KEYLESS_PUBLIC_DEMO: z
+    .enum(["on", "off"], {
+      error: (issue) =>
+        `KEYLESS_PUBLIC_DEMO must be "on" or "off" (or unset, which is off), got "${String(issue.input)}". ` +
+        "On turns the object list, upload and download under uploads/ on for every visitor of production.",
+    })
+    .optional(),
+  S3_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}\/$/, {
+      error: (issue) =>
+        `S3_PREFIX must be this environment's folder in the bucket, such as "production/", got "${String(issue.input)}". ` +
+        "Use the S3_PREFIX line of the stack's VercelEnv output, or leave it unset on Vercel (VERCEL_ENV decides).",
     })
     .optional(),
 };

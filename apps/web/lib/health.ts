@@ -3,18 +3,22 @@ import { type CredentialMode, diagnose } from "@repo/aws-auth/mode";
 import { type AwsClients, awsClients } from "./aws";
 import { isProductionDeployment } from "./deployment";
 import { type CallerIdentity, getCallerIdentity } from "./identity";
-import { briefError, type PublicError, toPublicError } from "./public-error";
+import { forVisitors, type PublicError, toPublicError } from "./public-error";
 
-/** The body of GET /api/health in production: whether AWS answers, and as whom. */
+/**
+ * The body of GET /api/health in production: whether AWS answers, and the name of the role (which
+ * `pnpm verify --url` matches against the stack). No ARN: it would carry the account id.
+ */
 export interface BriefHealth {
   ok: boolean;
   mode: CredentialMode;
-  roleArn?: string;
-  error?: Pick<PublicError, "code" | "title">;
+  roleName?: string;
+  error?: PublicError;
 }
 
 /** Preview and development add what helps to debug the setup. Still no secrets. */
-export interface DetailedHealth extends Omit<BriefHealth, "error"> {
+export interface DetailedHealth extends Omit<BriefHealth, "error" | "roleName"> {
+  roleArn?: string;
   because: string[];
   region?: string;
   vercelEnv?: string;
@@ -60,8 +64,9 @@ export async function checkHealth(options: HealthOptions = {}): Promise<HealthRe
   const status = ok ? 200 : 503;
   if (isProductionDeployment(env)) {
     const body: BriefHealth = { ok, mode: resolution.mode };
-    if (roleArn) body.roleArn = roleArn;
-    if (error) body.error = briefError(error);
+    const roleName = roleArn?.split("/").pop();
+    if (roleName) body.roleName = roleName;
+    if (error) body.error = forVisitors(error, true);
     return { status, body };
   }
 

@@ -30,9 +30,16 @@ export async function listObjectPage(
   bucket: string,
   after: string | undefined,
   pageSize = OBJECTS_PER_PAGE,
+  /** Only keys under this prefix (this environment's data, or its uploads in production). */
+  prefix = "",
 ): Promise<ObjectPage> {
   const answer = await s3.send(
-    new ListObjectsV2Command({ Bucket: bucket, MaxKeys: pageSize, ContinuationToken: after }),
+    new ListObjectsV2Command({
+      Bucket: bucket,
+      MaxKeys: pageSize,
+      ContinuationToken: after,
+      ...(prefix ? { Prefix: prefix } : {}),
+    }),
   );
   return {
     objects: (answer.Contents ?? []).map((item) => ({

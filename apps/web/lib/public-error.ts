@@ -35,7 +35,20 @@ export function toPublicError(error: unknown, resolution: CredentialResolution):
   return result;
 }
 
-/** Production answers name the failure, nothing about the configuration behind it. */
-export function briefError(error: PublicError): Pick<PublicError, "code" | "title"> {
-  return { code: error.code, title: error.title };
+export const DETAILS_IN_LOG = "Details are in the function log.";
+
+/**
+ * What a production visitor sees: the code and a plain sentence, nothing about the account (no
+ * account id, role ARN, token claims or raw AWS message). The full explanation goes to the
+ * function log, where the owner reads it; it holds no secret (explainAwsError never copies one).
+ */
+export function forVisitors(error: PublicError, production: boolean): PublicError {
+  if (!production) return error;
+  console.error(`keyless: ${error.code}: ${JSON.stringify(error)}`);
+  return { code: error.code, title: visitorTitle(error), cause: DETAILS_IN_LOG, fixes: [] };
+}
+
+// Titles are plain sentences except the catch-all, which names an AWS error code.
+function visitorTitle(error: PublicError): string {
+  return error.awsCode && error.title.includes(error.awsCode) ? "AWS request failed" : error.title;
 }

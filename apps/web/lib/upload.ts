@@ -1,14 +1,22 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { diagnose } from "@repo/aws-auth/mode";
 import { z } from "zod";
 import { type AwsClients, awsClients } from "./aws";
-import { BUCKET_NOT_CONFIGURED, errorResponse, jsonResponse, requestProblem } from "./http";
-import { toPublicError } from "./public-error";
+import { demoScope, UPLOADS_FOLDER } from "./demo";
+import { isProductionDeployment } from "./deployment";
+import {
+  BUCKET_NOT_CONFIGURED,
+  DEMO_OFF,
+  errorResponse,
+  jsonResponse,
+  requestProblem,
+} from "./http";
+import { presign } from "./presign";
+import { forVisitors, toPublicError } from "./public-error";
 import { ALLOWED_CONTENT_TYPES, formatBytes, MAX_UPLOAD_BYTES } from "./upload-policy";
 
-export const UPLOAD_PREFIX = "uploads/";
 export const UPLOAD_URL_SECONDS = 300;
 
 const uploadRequestSchema = z.object({
@@ -39,8 +47,15 @@ export interface UploadTicket {
   expiresAt: string;
 }
 
-/** A file name reduced to characters that are safe in a key, a URL and a header. */
-export function objectKeyFor(filename: string): string | undefined {
+/**
+ * A fresh key for an upload: `<prefix>uploads/<random id>/<safe name>`. The random folder means an
+ * upload can never replace another visitor's object, whatever name they chose.
+ */
+export function objectKeyFor(
+  filename: string,
+  dataPrefix = "",
+  id: string = randomUUID(),
+): string | undefined {
   const base = filename.split(/[\\/]/).pop() ?? "";
   const dot = base.lastIndexOf(".");
   const [stem, extension] = dot > 0 ? [base.slice(0, dot), base.slice(dot + 1)] : [base, ""];
@@ -54,14 +69,14 @@ export function objectKeyFor(filename: string): string | undefined {
   const safeStem = clean(stem).slice(0, 100);
   const safeExtension = clean(extension).slice(0, 16);
   if (!safeStem) return undefined;
-  return `${UPLOAD_PREFIX}${safeStem}${safeExtension ? `.${safeExtension}` : ""}`;
+  return `${dataPrefix}${UPLOADS_FOLDER}${id}/${safeStem}${safeExtension ? `.${safeExtension}` : ""}`;
 }
 
 export interface UploadOptions {
   bucket: string | undefined;
   env?: NodeJS.ProcessEnv;
   clients?: () => AwsClients;
-  now?: () => Date;
+  now?: () => number;
 }
 
 /**
@@ -72,6 +87,9 @@ export async function handleUploadRequest(
   request: Request,
   options: UploadOptions,
 ): Promise<Response> {
+  const env = options.env ?? process.env;
+  const scope = demoScope(env);
+  if (scope.access === "off") return errorResponse(DEMO_OFF, 403);
   const mediaType = request.headers.get("content-type")?.split(";")[0]?.trim();
   // Requiring JSON also keeps cross-site HTML forms (which cannot send it) from using the route.
   if (mediaType !== "application/json") {
@@ -110,7 +128,7 @@ export async function handleUploadRequest(
       400,
     );
   }
-  const key = objectKeyFor(parsed.data.filename);
+  const key = objectKeyFor(parsed.data.filename, scope.dataPrefix);
   if (!key) {
     return errorResponse(
       requestProblem(
@@ -124,29 +142,34 @@ export async function handleUploadRequest(
   }
   if (!options.bucket) return errorResponse(BUCKET_NOT_CONFIGURED, 503);
 
-  const resolution = diagnose(options.env ?? process.env);
+  const resolution = diagnose(env);
   try {
-    const { s3 } = (options.clients ?? awsClients)();
+    const clients = (options.clients ?? awsClients)();
     const command = new PutObjectCommand({
       Bucket: options.bucket,
       Key: key,
       ContentType: parsed.data.contentType,
       ContentLength: parsed.data.size,
     });
-    const url = await getSignedUrl(s3, command, {
-      expiresIn: UPLOAD_URL_SECONDS,
-      signableHeaders: new Set(["content-type", "content-length"]),
-    });
-    const now = options.now?.() ?? new Date();
+    const now = options.now ?? Date.now;
+    const signedAt = now();
+    const { url, expiresIn } = await presign(
+      clients,
+      command,
+      UPLOAD_URL_SECONDS,
+      { signableHeaders: new Set(["content-type", "content-length"]) },
+      () => signedAt,
+    );
     const ticket: UploadTicket = {
       method: "PUT",
       url,
       key,
       headers: { "Content-Type": parsed.data.contentType },
-      expiresAt: new Date(now.getTime() + UPLOAD_URL_SECONDS * 1000).toISOString(),
+      expiresAt: new Date(signedAt + expiresIn * 1000).toISOString(),
     };
     return jsonResponse(ticket);
   } catch (error) {
-    return errorResponse(toPublicError(error, resolution), 503);
+    const explained = toPublicError(error, resolution);
+    return errorResponse(forVisitors(explained, isProductionDeployment(env)), 503);
   }
 }

@@ -49,7 +49,8 @@ export function deployUrl(repo) {
     envDescription: ENV_DESCRIPTION,
     envLink: `${repo}/blob/main/apps/web/README.md#environment-variables`,
     "project-name": PROJECT_NAME,
-    "repository-name": "keyless",
+    // The Git repository Vercel creates for the clicker is named after this one.
+    "repository-name": new URL(repo).pathname.split("/").pop() ?? "keyless",
   });
   return `https://vercel.com/new/clone?${params.toString().replaceAll("%2C", ",")}`;
 }

@@ -39,6 +39,9 @@ describe("deployUrl", () => {
     expect(url.searchParams.get("envDescription")).toContain("pnpm vercel:env --apply");
     // The name .env.example and the sandbox use: the stack's trust pins it.
     expect(url.searchParams.get("project-name")).toBe("web");
+    expect(url.searchParams.get("repository-name")).toBe("keyless");
+    const renamed = new URL(deployUrl("https://github.com/acme-labs/storefront"));
+    expect(renamed.searchParams.get("repository-name")).toBe("storefront");
     expect(url.searchParams.get("envLink")).toBe(
       "https://github.com/acme/keyless/blob/main/apps/web/README.md#environment-variables",
     );

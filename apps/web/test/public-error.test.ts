@@ -1,6 +1,6 @@
 import { resolveCredentialMode } from "@repo/aws-auth/mode";
-import { describe, expect, it } from "vitest";
-import { briefError, toPublicError } from "../lib/public-error";
+import { describe, expect, it, vi } from "vitest";
+import { DETAILS_IN_LOG, forVisitors, toPublicError } from "../lib/public-error";
 
 const resolution = resolveCredentialMode({});
 
@@ -45,6 +45,30 @@ describe("toPublicError", () => {
       "fixes",
       "title",
     ]);
-    expect(briefError(explained)).toEqual({ code: "bucket-missing", title: explained.title });
+    expect(forVisitors(explained, false)).toBe(explained);
+  });
+
+  it("tells production visitors a code and a sentence, and logs the rest", () => {
+    const error = Object.assign(
+      new Error(
+        "User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to perform: s3:GetObject",
+      ),
+      { name: "AccessDenied", $metadata: { httpStatusCode: 403 } },
+    );
+    const explained = toPublicError(error, resolution);
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: string) => {
+      logged.push(line);
+    });
+    const shown = forVisitors(explained, true);
+    spy.mockRestore();
+    expect(shown).toEqual({
+      code: explained.code,
+      title: explained.title,
+      cause: DETAILS_IN_LOG,
+      fixes: [],
+    });
+    expect(JSON.stringify(shown)).not.toMatch(/\d{12}|arn:aws:/);
+    expect(logged.join("\n")).toMatch(/123456789012/);
   });
 });

@@ -2,6 +2,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as download } from "../app/api/download/route";
 import { GET as health } from "../app/api/health/route";
 import { POST as upload } from "../app/api/upload/route";
+import type { AwsClients } from "../lib/aws";
+import { handleDownloadRequest } from "../lib/download";
 import { MAX_UPLOAD_BYTES } from "../lib/upload-policy";
 import { createBucketWith, TEST_ROLE_ARN, useWebIdentityEnv } from "./helpers/aws";
 
@@ -20,6 +22,7 @@ describe("route handlers against moto", () => {
   beforeAll(() => createBucketWith(endpoint, BUCKET, { "seed/hello.txt": "hello from the seed" }));
   afterEach(() => {
     vi.stubEnv("VERCEL_ENV", undefined);
+    vi.stubEnv("KEYLESS_PUBLIC_DEMO", undefined);
   });
 
   describe("GET /api/health", () => {
@@ -40,11 +43,16 @@ describe("route handlers against moto", () => {
       expect(body.error).toBeUndefined();
     });
 
-    it("tells production only ok, mode and role", async () => {
+    it("tells production only ok, mode and the role's name (no ARN, no account)", async () => {
       vi.stubEnv("VERCEL_ENV", "production");
       const response = await health();
       expect(response.status).toBe(200);
-      expect(Object.keys(await response.json()).sort()).toEqual(["mode", "ok", "roleArn"]);
+      const body = await response.json();
+      expect(body).toEqual({
+        ok: true,
+        mode: "web-identity-file",
+        roleName: "keyless-web-production",
+      });
     });
 
     it("never returns the token or the session credentials", async () => {
@@ -101,7 +109,9 @@ describe("route handlers against moto", () => {
       );
       expect(response.status).toBe(200);
       const ticket = await response.json();
-      expect(ticket).toMatchObject({ method: "PUT", key: "uploads/my-notes-1.txt" });
+      expect(ticket).toMatchObject({ method: "PUT" });
+      // A fresh random folder per upload: no visitor can replace another's object.
+      expect(ticket.key).toMatch(/^uploads\/[0-9a-f-]{36}\/my-notes-1\.txt$/);
       const url = new URL(ticket.url);
       expect(url.origin).toBe(endpoint);
       expect(url.searchParams.get("X-Amz-SignedHeaders")?.split(";")).toEqual(
@@ -152,6 +162,83 @@ describe("route handlers against moto", () => {
     it("answers 400 without a usable key", async () => {
       expect((await download(new Request(`${APP}/api/download`))).status).toBe(400);
       expect((await download(new Request(`${APP}/api/download?key=a%00b`))).status).toBe(400);
+    });
+  });
+
+  describe("production (VERCEL_ENV=production)", () => {
+    const production = (demo?: string) => {
+      vi.stubEnv("VERCEL_ENV", "production");
+      if (demo) vi.stubEnv("KEYLESS_PUBLIC_DEMO", demo);
+    };
+    const notes = { filename: "notes.txt", contentType: "text/plain", size: 5 };
+
+    it("refuses upload and download while the demo is off (the default)", async () => {
+      production();
+      const put = await upload(uploadRequest(notes));
+      expect(put.status).toBe(403);
+      expect((await put.json()).error.code).toBe("demo-off");
+      const get = await download(new Request(`${APP}/api/download?key=seed%2Fhello.txt`));
+      expect(get.status).toBe(403);
+    });
+
+    it("with KEYLESS_PUBLIC_DEMO=on serves only uploads/ of production's own prefix", async () => {
+      production("on");
+      const outside = await download(new Request(`${APP}/api/download?key=seed%2Fhello.txt`));
+      expect(outside.status).toBe(403);
+      expect((await outside.json()).error.code).toBe("key-not-allowed");
+      const dotted = await download(
+        new Request(`${APP}/api/download?key=${encodeURIComponent("production/uploads/../x")}`),
+      );
+      expect(dotted.status).toBe(403);
+
+      const signed = await upload(uploadRequest(notes));
+      expect(signed.status).toBe(200);
+      const ticket = await signed.json();
+      expect(ticket.key).toMatch(/^production\/uploads\/[0-9a-f-]{36}\/notes\.txt$/);
+      const again = await (await upload(uploadRequest(notes))).json();
+      expect(again.key).not.toBe(ticket.key);
+      expect(
+        (await fetch(ticket.url, { method: "PUT", headers: ticket.headers, body: "hello" })).status,
+      ).toBe(200);
+      const fetched = await download(
+        new Request(`${APP}/api/download?key=${encodeURIComponent(ticket.key)}`),
+      );
+      expect(fetched.status).toBe(307);
+    });
+
+    it("answers AWS failures with a code, a sentence and the function log, nothing more", async () => {
+      production("on");
+      const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+      // What S3 answers a role without permission: its message names the account and the role.
+      const denied = Object.assign(
+        new Error(
+          `User: arn:aws:sts::123456789012:assumed-role/keyless-web-production/s is not authorized to perform: s3:GetObject`,
+        ),
+        { name: "AccessDenied", $metadata: { httpStatusCode: 403 } },
+      );
+      const response = await handleDownloadRequest(
+        new Request(`${APP}/api/download?key=production%2Fuploads%2Fx`),
+        {
+          bucket: BUCKET,
+          clients: () =>
+            ({
+              s3: { send: () => Promise.reject(denied) },
+              credentials: async () => ({ accessKeyId: "a", secretAccessKey: "b" }),
+            }) as unknown as AwsClients,
+        },
+      );
+      expect(response.status).toBe(503);
+      const text = await response.text();
+      expect(text).not.toMatch(/\d{12}|arn:aws:|not authorized/);
+      const { error } = JSON.parse(text);
+      expect(error).toEqual({
+        code: "permission-denied",
+        title: expect.any(String),
+        cause: "Details are in the function log.",
+        fixes: [],
+      });
+      expect(logged.mock.calls.flat().join(" ")).toMatch(/AccessDenied/);
+      logged.mockRestore();
     });
   });
 });

@@ -39,14 +39,22 @@ describe("with no AWS configured (mode none)", () => {
     expect(body.error.fixes.join(" ")).toContain("pnpm dev");
   });
 
-  it("production health names the error by code and title only", async () => {
+  it("production health names the error by code and a sentence; the rest goes to the log", async () => {
     vi.stubEnv("VERCEL_ENV", "production");
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const body = await (await health()).json();
     expect(body).toEqual({
       ok: false,
       mode: "none",
-      error: { code: "not-configured", title: "No AWS credentials are configured" },
+      error: {
+        code: "not-configured",
+        title: "No AWS credentials are configured",
+        cause: "Details are in the function log.",
+        fixes: [],
+      },
     });
+    expect(logged).toHaveBeenCalledWith(expect.stringMatching(/not-configured/));
+    logged.mockRestore();
   });
 
   it("upload explains that S3_BUCKET is missing before it needs AWS", async () => {

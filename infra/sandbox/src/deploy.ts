@@ -11,13 +11,13 @@ import type { SynthesizedSandbox } from "./synthesis";
 export const SANDBOX_ACCOUNT = "123456789012";
 
 /** Clients for moto itself (not through the gateway): the sandbox's own admin access. */
-export function motoClients(motoEndpoint: string, region: string) {
-  const config = {
-    region,
-    endpoint: motoEndpoint,
-    // moto checks no signature; these are placeholders, not keys.
-    credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
-  };
+export function motoClients(
+  motoEndpoint: string,
+  region: string,
+  /** The admin key once moto enforces IAM; before that moto checks no signature. */
+  credentials = { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
+) {
+  const config = { region, endpoint: motoEndpoint, credentials };
   return {
     iam: new IAMClient(config),
     s3: new S3Client({ ...config, forcePathStyle: true }),
@@ -81,16 +81,23 @@ export const SAMPLE_OBJECTS: readonly {
   { key: "images/pixel.png", body: PIXEL_PNG, contentType: "image/png" },
 ];
 
-export async function seedBucket(s3: S3Client, bucket: string): Promise<void> {
+/** The samples under each environment's prefix (`production/welcome.txt`, …): its own data. */
+export async function seedBucket(
+  s3: S3Client,
+  bucket: string,
+  environments: readonly string[] = ["production"],
+): Promise<void> {
   await Promise.all(
-    SAMPLE_OBJECTS.map((object) =>
-      s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: object.key,
-          Body: object.body,
-          ContentType: object.contentType,
-        }),
+    environments.flatMap((environment) =>
+      SAMPLE_OBJECTS.map((object) =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: `${environment}/${object.key}`,
+            Body: object.body,
+            ContentType: object.contentType,
+          }),
+        ),
       ),
     ),
   );

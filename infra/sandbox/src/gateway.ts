@@ -12,8 +12,21 @@ import {
   LookupRateLimiter,
 } from "./cloudtrail";
 import { type ActiveFault, type FaultInjector, type FaultSpec, faultSpecProblem } from "./faults";
-import { readBody, readJsonBody, refuseBrowserRequests, sendJson } from "./http";
+import { readBody, readJsonBody, refuseBrowserRequests, refuseForeignHost, sendJson } from "./http";
 import { closeServer, LOOPBACK, listen } from "./net";
+import {
+  credentialsFromStsXml,
+  IssuedCredentials,
+  isPresigned,
+  PresignError,
+  queryMotoMisreads,
+  resignForMoto,
+  SANDBOX_PLACEHOLDER_KEY_ID,
+  type SignedForward,
+  type SigningCredentials,
+  signForUpstream,
+  verifyPresigned,
+} from "./sigv4";
 import {
   approveWebIdentity,
   completeMotoResponse,
@@ -43,7 +56,21 @@ export interface GatewayOptions {
   faults: FaultInjector;
   /** One line per STS exchange (never a token). */
   log?: (line: string) => void;
+  /**
+   * moto's IAM enforcement is on and this is the sandbox's admin key: the gateway signs what it
+   * forwards on the sandbox's behalf with it, and turns presigned S3 URLs into header-signed calls.
+   */
+  adminCredentials?: SigningCredentials;
+  /**
+   * STS actions served besides AssumeRoleWithWebIdentity and GetCallerIdentity. Real STS would
+   * answer them; the sandbox refuses them unless a test opts in (moto would answer them unchecked).
+   * @default none
+   */
+  extraStsActions?: readonly string[];
 }
+
+/** What the app's credential path uses; anything else needs `extraStsActions`. */
+const SERVED_STS_ACTIONS = ["AssumeRoleWithWebIdentity", "GetCallerIdentity"];
 
 export interface GatewayStats {
   /** Every AssumeRoleWithWebIdentity call that reached the gateway (faulted ones included). */
@@ -102,6 +129,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? (() => {});
   const limiter = new LookupRateLimiter();
   const upstreamAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const issuedKeys = new IssuedCredentials();
+  const admin = options.adminCredentials;
+  const motoHost = `${LOOPBACK}:${options.motoPort}`;
   let stats = emptyStats();
 
   const server = createServer((request, response) => {
@@ -114,12 +144,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // DNS rebinding: a web page under another name must not reach the sandbox through the browser.
+    if (!refuseForeignHost(request, response)) return;
     const url = new URL(request.url ?? "/", `http://${LOOPBACK}`);
     if (url.pathname.startsWith("/_sandbox/")) {
-      await admin(request, response, url.pathname);
+      await adminApi(request, response, url.pathname);
+      return;
+    }
+    // moto's own control API (reset, reset-auth) would switch enforcement off: moto only.
+    if (url.pathname.startsWith("/moto-api")) {
+      sendJson(response, 403, { error: "moto's control API is not served through the gateway" });
       return;
     }
     const scope = credentialScope(request, url);
+    // A preflight for a presigned URL carries its query but is no signed request itself.
+    if (admin && isPresigned(url) && scope?.service === "s3" && request.method !== "OPTIONS") {
+      await presigned(request, response, scope);
+      return;
+    }
     const target = request.headers["x-amz-target"];
     if (typeof target === "string" && LOOKUP_EVENTS_TARGET.test(target)) {
       await lookupEvents(request, response, scope);
@@ -132,7 +174,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const queryCall =
       request.method === "GET" && url.pathname === "/" && url.searchParams.has("Action");
     if (!formPost && !queryCall) {
-      proxy(request, response);
+      await proxyAs(request, response, scope);
       return;
     }
     // Query-protocol calls (STS, IAM, CloudFormation) are small: buffer them to read the action.
@@ -142,18 +184,98 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const isSts =
       scope?.service === "sts" || (scope === undefined && action === "AssumeRoleWithWebIdentity");
     if (!isSts) {
-      proxy(request, response, body);
+      await proxyAs(request, response, scope, body);
       return;
     }
     if (action === "AssumeRoleWithWebIdentity") stats.exchanges++;
     else stats.stsOtherCalls++;
+    const served = [...SERVED_STS_ACTIONS, ...(options.extraStsActions ?? [])];
+    if (!served.includes(action ?? "")) {
+      log(`sts ${action ?? "(no action)"} refused: the sandbox serves ${served.join(", ")}`);
+      sendStsError(
+        response,
+        new StsError(
+          "AccessDenied",
+          `The sandbox does not serve sts:${action ?? "(no action)"}; it serves ${served.join(", ")} (startSandbox({ extraStsActions }) opts a test in).`,
+          403,
+        ),
+      );
+      return;
+    }
     const fault = faults.take();
     if (fault && (await applyFault(fault, request, response))) return;
     if (action === "AssumeRoleWithWebIdentity") {
       await assumeRoleWithWebIdentity(request, response, params, body);
     } else {
-      proxy(request, response, body);
+      await proxyAs(request, response, scope, body);
     }
+  }
+
+  /** Placeholder-signed calls are the sandbox's own: signed again with its admin key. */
+  async function proxyAs(
+    request: IncomingMessage,
+    response: ServerResponse,
+    scope: CredentialScope | undefined,
+    body?: Buffer,
+  ): Promise<void> {
+    // A browser's CORS preflight carries no signature; S3 answers it from the bucket's CORS rules
+    // without one, moto only with a signature: the sandbox asks on the browser's behalf.
+    if (admin && request.method === "OPTIONS" && !request.headers.authorization) {
+      const preflight = { region, service: "s3" };
+      proxy(request, response, body, await signForUpstream(request, admin, preflight, motoHost));
+      return;
+    }
+    if (admin && scope && scope.accessKeyId === SANDBOX_PLACEHOLDER_KEY_ID) {
+      proxy(request, response, body, await signForUpstream(request, admin, scope, motoHost, body));
+      return;
+    }
+    if (admin && scope?.service === "s3" && queryMotoMisreads(request.url ?? "")) {
+      const headers = await resignForMoto(request, issuedKeys);
+      if (!headers) {
+        sendS3Error(
+          response,
+          new PresignError(
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+          ),
+        );
+        return;
+      }
+      proxy(request, response, body, { path: request.url ?? "/", headers });
+      return;
+    }
+    proxy(request, response, body);
+  }
+
+  function sendS3Error(response: ServerResponse, error: PresignError): void {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message}</Message></Error>`;
+    response.writeHead(error.status, {
+      "content-type": "application/xml",
+      "content-length": Buffer.byteLength(xml),
+    });
+    response.end(xml);
+  }
+
+  async function presigned(
+    request: IncomingMessage,
+    response: ServerResponse,
+    scope: CredentialScope,
+  ): Promise<void> {
+    let credentials: SigningCredentials;
+    try {
+      credentials = await verifyPresigned(request, issuedKeys);
+    } catch (error) {
+      if (!(error instanceof PresignError)) throw error;
+      sendS3Error(response, error);
+      return;
+    }
+    // Header-signed with the same credentials: moto decides with the role's own policies.
+    proxy(
+      request,
+      response,
+      undefined,
+      await signForUpstream(request, credentials, scope, motoHost),
+    );
   }
 
   /** True when the fault answered (or dropped) the call; false when the call goes on (delay). */
@@ -252,6 +374,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
 
     const upstream = await forward(request, body ?? Buffer.from(params.toString()));
+    if (upstream.status === 200) {
+      const credentials = credentialsFromStsXml(upstream.body);
+      if (credentials) issuedKeys.remember(credentials);
+    }
     if (upstream.status !== 200) {
       stats.exchangesRefused++;
       const code = /<Code>([^<]*)<\/Code>/.exec(upstream.body)?.[1] ?? `HTTP${upstream.status}`;
@@ -319,7 +445,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   }
 
-  async function admin(request: IncomingMessage, response: ServerResponse, path: string) {
+  async function adminApi(request: IncomingMessage, response: ServerResponse, path: string) {
     const method = request.method ?? "GET";
     if (method !== "GET" && !refuseBrowserRequests(request, response)) return;
     const route = `${method} ${path.replace(/\/$/, "")}`;
@@ -372,16 +498,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return headers;
   }
 
-  function proxy(request: IncomingMessage, response: ServerResponse, body?: Buffer): void {
+  function proxy(
+    request: IncomingMessage,
+    response: ServerResponse,
+    body?: Buffer,
+    signed?: SignedForward,
+  ): void {
     stats.passedThrough++;
-    const headers = upstreamHeaders(request);
+    const headers = signed?.headers ?? upstreamHeaders(request);
     if (body) headers["content-length"] = String(body.length);
     const upstream = httpRequest(
       {
         host: LOOPBACK,
         port: options.motoPort,
         method: request.method,
-        path: request.url,
+        path: signed?.path ?? request.url,
         headers,
         agent: upstreamAgent,
       },
@@ -401,12 +532,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     else request.pipe(upstream);
   }
 
-  function forward(
+  async function forward(
     request: IncomingMessage,
     body: Buffer,
   ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+    // The SDK sends this call unsigned, which moto cannot take with enforcement on: once the
+    // token and trust are checked above, the gateway signs it with the sandbox's admin key.
+    const signedHeaders = admin
+      ? (
+          await signForUpstream(
+            {
+              url: "/",
+              method: "POST",
+              headers: { "content-type": "application/x-www-form-urlencoded" },
+            },
+            admin,
+            { region, service: "sts" },
+            motoHost,
+            body,
+          )
+        ).headers
+      : undefined;
     return new Promise((resolve, reject) => {
-      const headers = upstreamHeaders(request);
+      const headers = signedHeaders ?? upstreamHeaders(request);
       headers["content-type"] = "application/x-www-form-urlencoded";
       headers["content-length"] = String(body.length);
       const upstream = httpRequest(

@@ -58,3 +58,18 @@ export function escapeXml(text: string): string {
     .replaceAll('"', "&quot;")
     .replaceAll("'", "&apos;");
 }
+
+/**
+ * Loopback servers answer only requests addressed to a loopback name (`127.0.0.1`, `localhost`,
+ * `[::1]`, any port: a local proxy in front keeps its own): a page under another name that
+ * resolves to 127.0.0.1 (DNS rebinding) carries that name in Host. Returns false after a 403.
+ */
+export function refuseForeignHost(request: IncomingMessage, response: ServerResponse): boolean {
+  const host = (request.headers.host ?? "").toLowerCase();
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
+  if (name === "127.0.0.1" || name === "localhost" || name === "[::1]") return true;
+  sendJson(response, 403, {
+    error: `this sandbox server answers only requests to 127.0.0.1, localhost or [::1] (Host was "${host}")`,
+  });
+  return false;
+}

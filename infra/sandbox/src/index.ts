@@ -3,6 +3,7 @@ import type { InfraEnv } from "@repo/infra/config";
 import type { VercelEnvironment } from "@repo/infra/vercel-naming";
 import { type CloudTrailEventRecord, CloudTrailStore } from "./cloudtrail";
 import { deployStack, motoClients, seedBucket } from "./deploy";
+import { enforceIam } from "./enforcement";
 import { type ActiveFault, FaultInjector, type FaultSpec } from "./faults";
 import { type GatewayStats, startGateway } from "./gateway";
 import {
@@ -49,8 +50,15 @@ export interface SandboxOptions {
    * @default the repo-root .env under the process environment
    */
   env?: InfraEnv;
-  /** Put the sample objects in the bucket. @default true */
+  /** Put the sample objects in the bucket (under each environment's prefix). @default true */
   seed?: boolean;
+  /**
+   * moto checks every request against IAM (each role reaches only its own environment's data);
+   * the gateway signs the sandbox's own calls with an admin key. @default true
+   */
+  enforceIam?: boolean;
+  /** STS actions the gateway serves besides AssumeRoleWithWebIdentity and GetCallerIdentity. */
+  extraStsActions?: readonly string[];
   /** Delay before CloudTrail events show up in LookupEvents (AWS: ~5 min). @default 0 */
   cloudTrailDeliveryDelayMs?: number;
   python?: string;
@@ -137,10 +145,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       lifetime,
       await keyPair,
     );
-    const clients = motoClients(moto.endpoint, config.region);
-    const deployed = await deployStack(synthesized, clients);
+    const setupClients = motoClients(moto.endpoint, config.region);
+    const deployed = await deployStack(synthesized, setupClients);
     log(`stack ${deployed.stackName} deployed into moto`);
-    if (options.seed !== false) await seedBucket(clients.s3, deployed.bucket);
+    if (options.seed !== false) {
+      await seedBucket(setupClients.s3, deployed.bucket, config.environments);
+    }
+    const adminCredentials =
+      options.enforceIam === false ? undefined : await enforceIam(moto.endpoint, setupClients.iam);
+    if (adminCredentials) log("moto checks IAM on every request from here on");
+    const clients = motoClients(moto.endpoint, config.region, adminCredentials);
 
     const issuerServer = await serveIssuer(issuer, options.ports?.issuer);
     cleanups.push(() => issuerServer.close());
@@ -155,6 +169,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       cloudTrail,
       faults,
       log,
+      adminCredentials,
+      extraStsActions: options.extraStsActions,
     });
     cleanups.push(() => gateway.close());
 
@@ -170,6 +186,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       writeTokenFile,
       (error) => log(`token refresh failed: ${String(error)}`),
       appEnvironment,
+      // web-identity-file mode makes no exchange: with a custom audience the file holds the
+      // token as Vercel's exchange would return it (team issuer: the only mode allowed with it).
+      config.audience === config.teamAudience ? undefined : config.audience,
     );
     cleanups.push(() => tokenKeeper.stop());
     cleanups.push(() => clearStateFiles(stateDir));
@@ -180,6 +199,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ROLE_ARN: appRole,
       AWS_ENDPOINT_URL: gateway.url,
       S3_BUCKET: deployed.bucket,
+      // The role's own part of the bucket (the stack's environmentDataPrefix; not imported here,
+      // which would load aws-cdk-lib into the long-running process).
+      S3_PREFIX: `${appEnvironment}/`,
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
     };
     await writePrivateFile(

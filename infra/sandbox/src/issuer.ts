@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { exportJWK, generateKeyPair, type JSONWebKeySet, type JWTPayload, SignJWT } from "jose";
-import { readJsonBody, refuseBrowserRequests, sendJson } from "./http";
+import { readJsonBody, refuseBrowserRequests, refuseForeignHost, sendJson } from "./http";
 import { closeServer, LOOPBACK, listen } from "./net";
+import { exchangeToken } from "./token-exchange";
 
 export type IssuerMode = "team" | "global";
 export type VercelEnvironment = "production" | "preview" | "development";
@@ -25,9 +26,13 @@ export interface MintOptions {
   lifetimeSeconds?: number;
   /** Moves `nbf` (and `iat`) this many seconds into the future. */
   notBeforeInSeconds?: number;
+  /** Moves only `iat` this many seconds (a token "issued" in the future, `nbf` still now). */
+  issuedAtShiftSeconds?: number;
   /** Overrides for forged tokens: a wrong issuer or audience. */
   issuer?: string;
   audience?: string;
+  /** Claims added as they are (the token exchange's `act`). */
+  extraClaims?: JWTPayload;
 }
 
 export interface MintedToken {
@@ -100,10 +105,11 @@ export async function createLocalIssuer(
         project === identity.project ? identity.projectId : sampleVercelId("prj", project),
       environment,
       scope: subject,
-      iat: issuedAt,
+      iat: issuedAt + (options.issuedAtShiftSeconds ?? 0),
       nbf: issuedAt,
       exp: expiresAt,
       ...(environment === "development" ? { user_id: "sandbox-user" } : {}),
+      ...options.extraClaims,
     };
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: "RS256", kid: keyId, typ: "JWT" })
@@ -123,8 +129,10 @@ export async function keepTokenFileFresh(
   write: (token: string) => Promise<void>,
   onError: (error: unknown) => void,
   environment = "production",
+  /** A custom audience (VERCEL_OIDC_AUDIENCE): the file holds the token as exchanged for it. */
+  audience?: string,
 ): Promise<{ stop(): void }> {
-  const refresh = async () => write((await issuer.mint({ environment })).token);
+  const refresh = async () => write((await issuer.mint({ environment, audience })).token);
   await refresh();
   const timer = setInterval(
     () => {
@@ -143,13 +151,14 @@ export interface IssuerServer {
 }
 
 /**
- * Serves discovery and JWKS the way oidc.vercel.com does (at the root and under /<team>), plus
- * POST /mint so `pnpm sandbox token` can get a token from a running sandbox without the key ever
+ * Serves discovery and JWKS the way oidc.vercel.com does (at the root and under /<team>), POST
+ * /~token as its token exchange does (token-exchange.ts), plus POST /mint so `pnpm sandbox token` can get a token from a running sandbox without the key ever
  * being written to disk.
  */
 export async function serveIssuer(issuer: LocalIssuer, port = 0): Promise<IssuerServer> {
   let baseUrl = "";
   const server = createServer((request, response) => {
+    if (!refuseForeignHost(request, response)) return;
     handleIssuerRequest(issuer, baseUrl, request, response).catch((error: unknown) => {
       sendJson(response, 500, { error: error instanceof Error ? error.message : String(error) });
     });
@@ -201,6 +210,12 @@ async function handleIssuerRequest(
     const options = (await readJsonBody(request)) as MintOptions;
     const minted = await issuer.mint(options);
     sendJson(response, 200, { token: minted.token, expiresAt: minted.expiresAt.toISOString() });
+    return;
+  }
+  if (request.method === "POST" && path === "/~token") {
+    // The stand-in for Vercel's token exchange (token-exchange.ts): a token is its credential.
+    const answer = await exchangeToken(issuer, await readJsonBody(request).catch(() => undefined));
+    sendJson(response, answer.status, answer.body);
     return;
   }
   sendJson(response, 404, { error: `no such issuer route: ${request.method} ${path}` });

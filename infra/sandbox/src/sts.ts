@@ -151,7 +151,9 @@ export async function approveWebIdentity(
     throw invalidToken("The web identity token has no valid https iss claim");
   }
   const providerHostPath = issuerHostPath(issuer);
-  const provider = await findProvider(backend.iam, providerHostPath);
+  // IAM matches `iss` to the provider URL exactly: a trailing slash or other spelling is another issuer.
+  const exact = issuer === `https://${providerHostPath}`;
+  const provider = exact ? await findProvider(backend.iam, providerHostPath) : undefined;
   if (!provider) {
     throw invalidToken(`No OpenIDConnect provider found in your account for ${issuer}`);
   }
@@ -169,6 +171,12 @@ export async function approveWebIdentity(
     throw tokenVerificationError(error, claims, now);
   }
 
+  // jose leaves a future `iat` alone when nbf is fine; a token cannot be issued in the future.
+  if (typeof claims.iat === "number" && claims.iat > Math.floor(now / 1000) + CLOCK_SKEW_SECONDS) {
+    throw invalidToken(
+      `Token is not yet valid: current date/time ${Math.floor(now / 1000)} must be after the issued-at date/time ${claims.iat}`,
+    );
+  }
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   const audience = audiences.find((candidate) => provider.clientIds.includes(candidate as string));
   if (!audience) throw invalidToken("Incorrect token audience");

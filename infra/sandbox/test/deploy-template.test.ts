@@ -67,7 +67,7 @@ describe("deploying the stack into moto", { timeout: 120_000 }, () => {
       const roleArn = outputs[`RoleArn${suffix}`] ?? "";
       expect(roleArn).toMatch(new RegExp(`^arn:aws:iam::${MOTO_ACCOUNT}:role/`));
       expect(outputs[`VercelEnv${suffix}`]).toBe(
-        `AWS_REGION=us-east-1\nAWS_ROLE_ARN=${roleArn}\nS3_BUCKET=${outputs.BucketName}`,
+        `AWS_REGION=us-east-1\nAWS_ROLE_ARN=${roleArn}\nS3_BUCKET=${outputs.BucketName}\nS3_PREFIX=${environment}/`,
       );
 
       const roleName = roleArn.split("/").pop() ?? "";
@@ -100,12 +100,22 @@ describe("deploying the stack into moto", { timeout: 120_000 }, () => {
         new GetRolePolicyCommand({ RoleName: roleName, PolicyName: PolicyNames[0] }),
       );
       const bucketArn = `arn:aws:s3:::${outputs.BucketName}`;
-      expect(JSON.parse(decodeURIComponent(PolicyDocument)).Statement).toEqual([
-        { Action: "s3:ListBucket", Effect: "Allow", Resource: bucketArn },
+      const statements = JSON.parse(decodeURIComponent(PolicyDocument)).Statement;
+      const granted = /\/(production|preview|development)\/\*$/.exec(
+        statements[1]?.Resource ?? "",
+      )?.[1];
+      expect(granted).toBe(environment);
+      expect(statements).toEqual([
         {
-          Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          Action: "s3:ListBucket",
           Effect: "Allow",
-          Resource: `${bucketArn}/*`,
+          Resource: bucketArn,
+          Condition: { StringLike: { "s3:prefix": [`${granted}/*`] } },
+        },
+        {
+          Action: ["s3:GetObject", "s3:PutObject"],
+          Effect: "Allow",
+          Resource: `${bucketArn}/${granted}/*`,
         },
       ]);
 

@@ -80,7 +80,9 @@ describe("the app's credential provider through the gateway", () => {
     expect(diagnose(env).mode).toBe("web-identity-file");
     const before = sandbox.stats().exchangesSucceeded;
     const config = awsClientConfig(env);
-    expect(await listKeys(config)).toEqual(SAMPLE_OBJECTS.map((object) => object.key).sort());
+    expect(await listKeys(config)).toEqual(
+      SAMPLE_OBJECTS.map((object) => `production/${object.key}`).sort(),
+    );
     const identity = await new STSClient(config).send(new GetCallerIdentityCommand({}));
     const roleName = sandbox.roleArns.production?.split("/").at(-1);
     expect(identity.Arn).toContain(`:assumed-role/${roleName}/`);
@@ -100,7 +102,7 @@ describe("the app's credential provider through the gateway", () => {
         AWS_ENDPOINT_URL: sandbox.endpoint,
       };
       expect(diagnose(env).mode).toBe("vercel-oidc");
-      expect(await listKeys(awsClientConfig(env))).toContain("welcome.txt");
+      expect(await listKeys(awsClientConfig(env))).toContain("production/welcome.txt");
     } finally {
       delete (globalThis as Record<symbol, unknown>)[REQUEST_CONTEXT];
       resetCredentialProvider();
@@ -433,10 +435,14 @@ describe("pass-through to moto", () => {
     const body = Buffer.alloc(3 * 1024 * 1024);
     for (let index = 0; index < body.length; index++) body[index] = (index * 31) % 251;
     await s3.send(
-      new PutObjectCommand({ Bucket: sandbox.bucket, Key: "uploads/blob.bin", Body: body }),
+      new PutObjectCommand({
+        Bucket: sandbox.bucket,
+        Key: "production/uploads/blob.bin",
+        Body: body,
+      }),
     );
     const fetched = await s3.send(
-      new GetObjectCommand({ Bucket: sandbox.bucket, Key: "uploads/blob.bin" }),
+      new GetObjectCommand({ Bucket: sandbox.bucket, Key: "production/uploads/blob.bin" }),
     );
     const bytes = Buffer.from(await (fetched.Body?.transformToByteArray() ?? new Uint8Array()));
     expect(bytes.equals(body)).toBe(true);

@@ -107,6 +107,7 @@ describe("pnpm sandbox (foreground) and pnpm sandbox token", () => {
       AWS_ROLE_ARN: state.roleArns.production,
       AWS_ENDPOINT_URL: state.endpoint,
       S3_BUCKET: state.bucket,
+      S3_PREFIX: "production/",
       AWS_WEB_IDENTITY_TOKEN_FILE: state.tokenFile,
     });
     for (const file of [state.appEnvFile, state.tokenFile, join(stateDir, "state.json")]) {

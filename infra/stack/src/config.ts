@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import {
+  customAudienceProblem,
   parseProviderArn,
   projectNameProblem,
   providerArnProblem,
@@ -68,6 +69,8 @@ export interface InfraConfig extends VercelIssuer {
   readonly region: string;
   readonly profile?: string;
   readonly stackName: string;
+  /** Production's domains (host names) for the bucket's CORS; unset = `<project>.vercel.app`. */
+  readonly productionDomains?: readonly string[];
   /** The exact `sub` each trusted environment's role accepts. */
   readonly subjects: Readonly<Partial<Record<VercelEnvironment, string>>>;
   readonly warnings: readonly string[];
@@ -84,7 +87,7 @@ export function validateTeamSlug(raw: string | undefined): Validated<string> {
   if (blank(raw)) {
     return fail(
       "VERCEL_TEAM_SLUG",
-      "missing. In Vercel: Team Settings → General → Team URL, the part after vercel.com/ (e.g. acme).",
+      "missing. In Vercel: Team Settings → General → Team URL, the part after vercel.com/ (e.g. acme). .env.example leaves it empty on purpose: the roles trust whatever team this names, so it must be yours.",
     );
   }
   const problem = teamSlugProblem(raw.trim());
@@ -95,7 +98,7 @@ export function validateProjectName(raw: string | undefined): Validated<string> 
   if (blank(raw)) {
     return fail(
       "VERCEL_PROJECT_NAME",
-      "missing. In Vercel: open the project → Settings → General → Project Name (e.g. web).",
+      "missing. In Vercel: open the project → Settings → General → Project Name (e.g. web). .env.example leaves it empty on purpose: the roles trust whatever project this names.",
     );
   }
   const problem = projectNameProblem(raw.trim());
@@ -167,6 +170,22 @@ export function validateIssuerMode(raw: string | undefined): Validated<VercelIss
       );
 }
 
+/** VERCEL_OIDC_AUDIENCE: unset keeps the team audience; needs the slug and mode to judge it. */
+export function validateAudience(
+  raw: string | undefined,
+  issuer?: { teamSlug: string; issuerMode: VercelIssuerMode },
+): Validated<string | undefined> {
+  if (blank(raw)) return ok(undefined);
+  const value = raw.trim();
+  const problem = issuer ? customAudienceProblem(value, issuer) : undefined;
+  return problem
+    ? fail(
+        "VERCEL_OIDC_AUDIENCE",
+        `${problem}. Set the same VERCEL_OIDC_AUDIENCE in the Vercel project, or leave it unset for the team audience.`,
+      )
+    : ok(value);
+}
+
 /** Needs the issuer: an existing provider is only usable if its URL is the issuer's. */
 export function validateProviderArn(
   raw: string | undefined,
@@ -222,6 +241,23 @@ export function validateStackName(raw: string | undefined): Validated<string> {
       );
 }
 
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** Host names only: CORS must name production's origins exactly, so no scheme, path or `*`. */
+export function validateProductionDomains(
+  raw: string | undefined,
+): Validated<readonly string[] | undefined> {
+  if (blank(raw)) return ok(undefined);
+  const domains = raw.split(",").map((item) => item.trim().toLowerCase());
+  const bad = domains.find((domain) => !DOMAIN.test(domain));
+  return bad === undefined
+    ? ok(domains)
+    : fail(
+        "VERCEL_PRODUCTION_DOMAINS",
+        `"${bad}" is not a host name; list production's domains exactly, comma-separated (e.g. web.example.com,web.vercel.app), without https:// or wildcards`,
+      );
+}
+
 /** Loads and validates everything; throws InfraConfigError listing every problem. */
 export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const problems: ConfigProblem[] = [];
@@ -241,14 +277,20 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const projectId = take(validateProjectId(env.VERCEL_PROJECT_ID));
   const environments = take(validateEnvironments(env.VERCEL_ENVIRONMENTS));
   const issuerMode = take(validateIssuerMode(env.VERCEL_ISSUER_MODE));
+  const audienceResult = validateAudience(
+    env.VERCEL_OIDC_AUDIENCE,
+    teamSlug !== undefined && issuerMode !== undefined ? { teamSlug, issuerMode } : undefined,
+  );
+  const audience = take(audienceResult);
   const issuer =
-    teamSlug !== undefined && issuerMode !== undefined
-      ? vercelIssuer({ teamSlug, issuerMode })
+    teamSlug !== undefined && issuerMode !== undefined && audienceResult.ok
+      ? vercelIssuer({ teamSlug, issuerMode, audience })
       : undefined;
   const existingProviderArn = take(validateProviderArn(env.OIDC_PROVIDER_ARN, issuer));
   const region = take(validateRegion(env.AWS_REGION));
   const profile = take(validateProfile(env.AWS_PROFILE));
   const stackName = take(validateStackName(env.KEYLESS_STACK_NAME));
+  const productionDomains = take(validateProductionDomains(env.VERCEL_PRODUCTION_DOMAINS));
 
   if (
     problems.length > 0 ||
@@ -259,6 +301,12 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
     stackName === undefined
   ) {
     throw new InfraConfigError(problems);
+  }
+  if (existingProviderArn && audience) {
+    // The stack cannot change a provider it did not create: its client ids stay as they are.
+    warnings.push(
+      `VERCEL_OIDC_AUDIENCE=${audience} with an existing provider (OIDC_PROVIDER_ARN): add the audience to it once, \`aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${existingProviderArn} --client-id ${audience}\`, or STS answers "Incorrect token audience".`,
+    );
   }
   const subjects: Partial<Record<VercelEnvironment, string>> = {};
   for (const environment of environments) {
@@ -274,6 +322,7 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
     region,
     profile,
     stackName,
+    productionDomains,
     subjects,
     warnings,
   };

@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { Construct } from "constructs";
 import { NoBootstrapSynthesizer } from "./no-bootstrap-synthesizer";
 import {
+  environmentDataPrefix,
   type IVercelOidcProvider,
   VERCEL_ENVIRONMENTS,
   VercelAppBucket,
@@ -14,6 +15,7 @@ import {
   type VercelIssuerMode,
   VercelOidcProvider,
   VercelOidcRole,
+  vercelBrowserOrigins,
 } from "./vercel-oidc";
 
 export interface KeylessStackProps extends StackProps {
@@ -22,10 +24,14 @@ export interface KeylessStackProps extends StackProps {
   /** One role each; at least one. */
   readonly environments: readonly VercelEnvironment[];
   readonly issuerMode?: VercelIssuerMode;
+  /** A custom audience the app exchanges its token for (VERCEL_OIDC_AUDIENCE). @default the team's */
+  readonly audience?: string;
   /** Reuse this provider instead of creating one (one provider per URL per account). */
   readonly existingProviderArn?: string;
   readonly teamId?: string;
   readonly projectId?: string;
+  /** Production's domains for the bucket's CORS. @default [`<project>.vercel.app`] */
+  readonly productionDomains?: readonly string[];
 }
 
 /** `production` → `Production`: output and logical-id suffixes. */
@@ -49,7 +55,11 @@ export class KeylessStack extends Stack {
     super(scope, id, { synthesizer: new NoBootstrapSynthesizer(), ...props });
     const environments = checkEnvironments(props.environments);
 
-    const issuerProps = { teamSlug: props.teamSlug, issuerMode: props.issuerMode };
+    const issuerProps = {
+      teamSlug: props.teamSlug,
+      issuerMode: props.issuerMode,
+      audience: props.audience,
+    };
     this.provider = props.existingProviderArn
       ? VercelOidcProvider.fromProviderArn(
           this,
@@ -59,7 +69,14 @@ export class KeylessStack extends Stack {
         )
       : new VercelOidcProvider(this, PROVIDER_LOGICAL_ID, issuerProps);
 
-    this.bucket = new VercelAppBucket(this, BUCKET_LOGICAL_ID);
+    this.bucket = new VercelAppBucket(this, BUCKET_LOGICAL_ID, {
+      browserOrigins: vercelBrowserOrigins({
+        teamSlug: props.teamSlug,
+        projectName: props.projectName,
+        environments,
+        productionDomains: props.productionDomains,
+      }),
+    });
     new CfnOutput(this, "BucketName", {
       value: this.bucket.bucketName,
       description: "S3_BUCKET for the app",
@@ -76,7 +93,7 @@ export class KeylessStack extends Stack {
         projectId: props.projectId,
       });
       (role.node.defaultChild as CfnRole).overrideLogicalId(roleLogicalId(environment));
-      this.bucket.grantObjectReadWrite(role);
+      this.bucket.grantEnvironmentData(role, environment);
       roles.set(environment, role);
       const suffix = environmentSuffix(environment);
       new CfnOutput(this, `RoleArn${suffix}`, {
@@ -88,6 +105,9 @@ export class KeylessStack extends Stack {
           `AWS_REGION=${this.region}`,
           Fn.join("", ["AWS_ROLE_ARN=", role.roleArn]),
           Fn.join("", ["S3_BUCKET=", this.bucket.bucketName]),
+          `S3_PREFIX=${environmentDataPrefix(environment)}`,
+          // The app must ask for the audience the roles require (aws-auth exchanges for it).
+          ...(props.audience ? [`VERCEL_OIDC_AUDIENCE=${props.audience}`] : []),
         ]),
         description: `Paste into Vercel → Project → Settings → Environment Variables, for ${environment} only`,
       });

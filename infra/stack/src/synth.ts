@@ -25,9 +25,12 @@ export function createKeylessAppFromConfig(
       projectName: config.projectName,
       environments: config.environments,
       issuerMode: config.issuerMode,
+      // Only a custom audience is passed on: the team's is the default.
+      audience: config.audience === config.teamAudience ? undefined : config.audience,
       existingProviderArn: config.existingProviderArn,
       teamId: config.teamId,
       projectId: config.projectId,
+      productionDomains: config.productionDomains,
     },
     { stackName: config.stackName, region: config.region, outdir },
   );

@@ -51,6 +51,12 @@ export interface VercelIssuerProps {
   readonly teamSlug: string;
   /** `team` (issuer https://oidc.vercel.com/<slug>, recommended) or `global`. @default "team" */
   readonly issuerMode?: VercelIssuerMode;
+  /**
+   * A custom audience (e.g. `sts.amazonaws.com`) the app exchanges its token for through
+   * `@vercel/oidc`: the provider and the roles then accept that `aud` instead of the team's.
+   * Team mode only (see `customAudienceProblem`). @default the team audience
+   */
+  readonly audience?: string;
 }
 
 /** Everything IAM needs to know about Vercel's issuer for one team. */
@@ -61,8 +67,10 @@ export interface VercelIssuer {
   readonly issuerUrl: string;
   /** The issuer without https:// — IAM's provider name and condition-key prefix. */
   readonly issuerHostPath: string;
-  /** The `aud` claim Vercel sets by default: https://vercel.com/<slug> in both modes. */
+  /** The `aud` the provider and the roles accept: the custom audience, else the team's. */
   readonly audience: string;
+  /** The `aud` claim Vercel sets by default: https://vercel.com/<slug> in both modes. */
+  readonly teamAudience: string;
 }
 
 export function vercelIssuer(props: VercelIssuerProps): VercelIssuer {
@@ -74,13 +82,44 @@ export function vercelIssuer(props: VercelIssuerProps): VercelIssuer {
   }
   const issuerHostPath =
     issuerMode === "team" ? `${VERCEL_OIDC_HOST}/${props.teamSlug}` : VERCEL_OIDC_HOST;
+  const teamAudience = `https://vercel.com/${props.teamSlug}`;
+  if (props.audience !== undefined) {
+    const problem = customAudienceProblem(props.audience, { teamSlug: props.teamSlug, issuerMode });
+    if (problem) throw new Error(`Vercel OIDC audience: ${problem}`);
+  }
   return {
     teamSlug: props.teamSlug,
     issuerMode,
     issuerUrl: `https://${issuerHostPath}`,
     issuerHostPath,
-    audience: `https://vercel.com/${props.teamSlug}`,
+    audience: props.audience ?? teamAudience,
+    teamAudience,
   };
+}
+
+/**
+ * Why `audience` cannot be the custom audience of this team's tokens, or undefined when it can.
+ * Vercel mints exchanged tokens with the TEAM issuer (https://oidc.vercel.com/<slug>) even for a
+ * project set to the global issuer, so only a team-mode provider ever sees them: global mode is
+ * refused rather than deployed as a provider no exchanged token could reach.
+ */
+export function customAudienceProblem(
+  audience: string,
+  issuer: { teamSlug: string; issuerMode: VercelIssuerMode },
+): string | undefined {
+  if (audience.trim() === "") return "it is empty";
+  // IAM client ids are 1-255 characters; a space or comma is a pasted list, never one audience.
+  if (audience.length > 255)
+    return `"${audience.slice(0, 40)}…" is longer than IAM's 255 characters`;
+  if (/[\s,]/.test(audience))
+    return `"${audience}" holds a space or comma; give exactly one audience`;
+  if (audience === `https://vercel.com/${issuer.teamSlug}`) {
+    return `"${audience}" is the team audience Vercel sets anyway; leave the custom audience unset`;
+  }
+  if (issuer.issuerMode !== "team") {
+    return `a custom audience needs the team issuer: Vercel issues exchanged tokens from https://${VERCEL_OIDC_HOST}/${issuer.teamSlug} even when the project uses the global issuer, so a provider for https://${VERCEL_OIDC_HOST} would never accept them. Use the team issuer mode for the stack (the project's own setting in Vercel may stay global)`;
+  }
+  return undefined;
 }
 
 /** The `sub` claim of a token minted for `projectName` in `environment`. */

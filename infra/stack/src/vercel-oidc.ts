@@ -56,15 +56,19 @@ export class VercelOidcProvider extends iam.OidcProviderNative implements IVerce
   readonly issuerUrl: string;
   readonly issuerHostPath: string;
   readonly audience: string;
+  readonly teamAudience: string;
 
   constructor(scope: Construct, id: string, props: VercelOidcProviderProps) {
     const issuer = vercelIssuer(props);
+    // Only the audience the roles require: with a custom one, a team-audience token is refused
+    // by the provider already ("Incorrect token audience"), before any trust policy is read.
     super(scope, id, { url: issuer.issuerUrl, clientIds: [issuer.audience] });
     this.teamSlug = issuer.teamSlug;
     this.issuerMode = issuer.issuerMode;
     this.issuerUrl = issuer.issuerUrl;
     this.issuerHostPath = issuer.issuerHostPath;
     this.audience = issuer.audience;
+    this.teamAudience = issuer.teamAudience;
   }
 }
 
@@ -139,13 +143,42 @@ export interface VercelAppBucketProps {
   readonly accessLogsBucket?: s3.IBucket;
   /**
    * Origins whose pages may PUT to presigned URLs and GET presigned downloads (browser CORS).
-   * Default: Vercel deployments (`https://*.vercel.app`) and `next dev` (`http://localhost:3000`);
-   * add your custom domain here.
+   * Build them with `vercelBrowserOrigins`. @default none: no page may (fail closed)
    */
   readonly browserOrigins?: string[];
 }
 
-const DEFAULT_BROWSER_ORIGINS = ["https://*.vercel.app", "http://localhost:3000"];
+export interface BrowserOriginsProps {
+  readonly teamSlug: string;
+  readonly projectName: string;
+  /** The environments that have a role: each adds its own origins, no other does. */
+  readonly environments: readonly VercelEnvironment[];
+  /** Production's domains, exactly (host names). @default [`<project>.vercel.app`] */
+  readonly productionDomains?: readonly string[];
+}
+
+/**
+ * CORS origins, as narrow as S3 allows (an origin may hold one `*`):
+ * - production: each production domain, exactly;
+ * - preview: `https://<project>-*-<team>.vercel.app`, Vercel's preview URL shape. The `*` matches
+ *   any characters, dots and dashes included, so it also admits another team's project whose
+ *   preview URL has that shape (project `<project>-x` of team `y-<team>`, for one). CORS only
+ *   lets such a page read answers to requests it could send anyway; a URL still needs a signature
+ *   by a role of this stack, and each role signs only its own environment's prefix.
+ * - development: `http://localhost:3000` (`next dev`), only when a development role exists.
+ */
+export function vercelBrowserOrigins(props: BrowserOriginsProps): string[] {
+  const origins: string[] = [];
+  if (props.environments.includes("production")) {
+    const domains = props.productionDomains ?? [`${props.projectName}.vercel.app`];
+    origins.push(...domains.map((domain) => `https://${domain}`));
+  }
+  if (props.environments.includes("preview")) {
+    origins.push(`https://${props.projectName}-*-${props.teamSlug}.vercel.app`);
+  }
+  if (props.environments.includes("development")) origins.push("http://localhost:3000");
+  return origins;
+}
 
 /**
  * A private bucket for the app: public access blocked, TLS only, S3-managed encryption,
@@ -155,6 +188,7 @@ export class VercelAppBucket extends s3.Bucket {
   constructor(scope: Construct, id: string, props: VercelAppBucketProps = {}) {
     const accessLogsBucket =
       props.accessLogsBucket ?? newAccessLogsBucket(scope, `${id}AccessLogs`);
+    const origins = props.browserOrigins ?? [];
     super(scope, id, {
       ...PRIVATE_BUCKET,
       versioned: true,
@@ -164,34 +198,50 @@ export class VercelAppBucket extends s3.Bucket {
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
       // The app uploads from the browser straight to a presigned URL; without CORS the browser
       // refuses. Only signed requests succeed, so this opens nothing by itself.
-      cors: [
-        {
-          allowedOrigins: props.browserOrigins ?? DEFAULT_BROWSER_ORIGINS,
-          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
-          allowedHeaders: ["content-type", "content-length"],
-          maxAge: 3600,
-        },
-      ],
+      cors:
+        origins.length === 0
+          ? undefined
+          : [
+              {
+                allowedOrigins: origins,
+                allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
+                allowedHeaders: ["content-type", "content-length"],
+                maxAge: 3600,
+              },
+            ],
     });
   }
 
-  /** List this bucket and get/put/delete its objects: exact actions, this bucket only. */
-  grantObjectReadWrite(role: iam.IRole): void {
+  /**
+   * One environment's data: list and get/put objects under `<environment>/` of this bucket, and
+   * nothing else — no other environment's prefix, no DeleteObject (the app deletes nothing).
+   */
+  grantEnvironmentData(role: iam.IRole, environment: VercelEnvironment): void {
+    const prefix = environmentDataPrefix(environment);
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucketArn] }),
+      new iam.PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [this.bucketArn],
+        conditions: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+      }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        resources: [this.arnForObjects("*")],
+        actions: ["s3:GetObject", "s3:PutObject"],
+        resources: [this.arnForObjects(`${prefix}*`)],
       }),
     );
-    // cdk-nag reports "<bucket>/*" as a wildcard; it is the object ARN of this one bucket.
+    // cdk-nag reports "<bucket>/<env>/*" as a wildcard; it is one prefix of this one bucket.
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.stack.getLogicalId(this.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
-      reason: "Object-level actions on the objects of this one bucket; no other resource.",
+      id: `AwsSolutions-IAM5[Resource::<${this.stack.getLogicalId(this.node.defaultChild as s3.CfnBucket)}.Arn>/${prefix}*]`,
+      reason: "Object-level actions on one environment's prefix of this one bucket.",
     });
   }
+}
+
+/** Each environment's folder in the bucket: the app's S3_PREFIX. */
+export function environmentDataPrefix(environment: VercelEnvironment): string {
+  return `${environment}/`;
 }
 
 const PRIVATE_BUCKET = {

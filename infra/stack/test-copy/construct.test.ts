@@ -31,16 +31,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // The copy's app: the construct file under lib/, used the way its comments say.
 const PLAIN_CDK_APP = `import { App, Stack } from "aws-cdk-lib";
-import { VercelAppBucket, VercelOidcProvider, VercelOidcRole } from "./lib/vercel-oidc";
+import { VercelAppBucket, VercelOidcProvider, VercelOidcRole, vercelBrowserOrigins } from "./lib/vercel-oidc";
 
 const app = new App({ outdir: "cdk.out" });
 
 const fresh = new Stack(app, "NewProvider", { env: { region: "eu-west-1" } });
 const provider = new VercelOidcProvider(fresh, "Provider", { teamSlug: "acme" });
-const bucket = new VercelAppBucket(fresh, "Bucket");
-for (const environment of ["production", "preview"] as const) {
+const environments = ["production", "preview"] as const;
+const bucket = new VercelAppBucket(fresh, "Bucket", {
+  browserOrigins: vercelBrowserOrigins({ teamSlug: "acme", projectName: "web", environments }),
+});
+for (const environment of environments) {
   const role = new VercelOidcRole(fresh, \`Role-\${environment}\`, { provider, projectName: "web", environment });
-  bucket.grantObjectReadWrite(role);
+  bucket.grantEnvironmentData(role, environment);
 }
 
 const reused = new Stack(app, "ExistingProvider", { env: { region: "eu-west-1" } });

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse as parseDotenv } from "dotenv";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   InfraConfigError,
@@ -219,5 +220,33 @@ describe("readInfraEnv", () => {
   it("works without a .env file", () => {
     vi.stubEnv("VERCEL_TEAM_SLUG", "acme");
     expect(readInfraEnv("/nonexistent/.env").VERCEL_TEAM_SLUG).toBe("acme");
+  });
+});
+
+describe(".env.example carries no team or project anyone could own", () => {
+  const example = parseDotenv(readFileSync(new URL("../../../.env.example", import.meta.url)));
+
+  it("ships them empty, and deploying from it is refused with the fix", () => {
+    expect(example.VERCEL_TEAM_SLUG).toBe("");
+    expect(example.VERCEL_PROJECT_NAME).toBe("");
+    const problems = problemsOf(example);
+    expect(problems.map((problem) => problem.variable)).toEqual(
+      expect.arrayContaining(["VERCEL_TEAM_SLUG", "VERCEL_PROJECT_NAME"]),
+    );
+    expect(problems.find((p) => p.variable === "VERCEL_TEAM_SLUG")?.message).toMatch(
+      /Team Settings → General → Team URL.*on purpose/,
+    );
+  });
+
+  it("VERCEL_PRODUCTION_DOMAINS takes exact host names only", () => {
+    expect(
+      loadInfraConfig({ ...SAMPLE, VERCEL_PRODUCTION_DOMAINS: "Web.Example.com" })
+        .productionDomains,
+    ).toEqual(["web.example.com"]);
+    for (const bad of ["https://web.example.com", "*.example.com", "web.example.com/path"]) {
+      expect(problemsOf({ ...SAMPLE, VERCEL_PRODUCTION_DOMAINS: bad })[0]?.variable).toBe(
+        "VERCEL_PRODUCTION_DOMAINS",
+      );
+    }
   });
 });

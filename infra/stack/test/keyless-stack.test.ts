@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadInfraConfig } from "../src/config";
 import { createKeylessApp, KeylessStack } from "../src/keyless-stack";
 import { type CfnTemplate, createKeylessAppFromConfig } from "../src/synth";
-import { VercelOidcProvider, VercelOidcRole } from "../src/vercel-oidc";
+import { VercelOidcProvider, VercelOidcRole, vercelBrowserOrigins } from "../src/vercel-oidc";
 import { SAMPLE_CONFIG } from "./helpers/sample-config";
 
 const SAMPLE = SAMPLE_CONFIG;
@@ -91,18 +91,27 @@ describe("the synthesized stack (all three environments, new provider)", {
     expect(JSON.stringify(trust)).not.toMatch(/StringLike|\*|\?/);
   });
 
-  it("grants list on the bucket and get/put/delete on its objects, no wildcard action or resource", () => {
+  it("grants each role list/get/put on its own environment's prefix only: no delete, no wildcard action", () => {
     const policies = template.findResources("AWS::IAM::Policy");
     expect(Object.keys(policies)).toHaveLength(3);
     const bucketArn = { "Fn::GetAtt": ["AppBucket20FEBF1C", "Arn"] };
+    const seen: string[] = [];
     for (const policy of Object.values(policies)) {
       const statements = policy.Properties.PolicyDocument.Statement as Statement[];
+      const environment =
+        JSON.stringify(statements).match(/"(production|preview|development)\/\*"/)?.[1] ?? "";
+      seen.push(environment);
       expect(statements).toEqual([
-        { Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn },
         {
           Effect: "Allow",
-          Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-          Resource: { "Fn::Join": ["", [bucketArn, "/*"]] },
+          Action: "s3:ListBucket",
+          Resource: bucketArn,
+          Condition: { StringLike: { "s3:prefix": [`${environment}/*`] } },
+        },
+        {
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:PutObject"],
+          Resource: { "Fn::Join": ["", [bucketArn, `/${environment}/*`]] },
         },
       ]);
       for (const statement of statements) {
@@ -110,6 +119,7 @@ describe("the synthesized stack (all three environments, new provider)", {
         expect(statement.Resource).not.toBe("*");
       }
     }
+    expect(seen.sort()).toEqual(["development", "preview", "production"]);
   });
 
   it("keeps the bucket private, TLS-only, encrypted, versioned, logged and retained", () => {
@@ -137,12 +147,17 @@ describe("the synthesized stack (all three environments, new provider)", {
         LoggingConfiguration: {
           DestinationBucketName: { Ref: Match.stringLikeRegexp("^AppBucketAccessLogs") },
         },
-        // Browser uploads to presigned URLs: PUT/GET from Vercel deployments and next dev only.
+        // Browser uploads to presigned URLs: production's domain exactly, this project's preview
+        // URL shape, and next dev only because a development role exists.
         CorsConfiguration: {
           CorsRules: [
             Match.objectLike({
               AllowedMethods: ["PUT", "GET"],
-              AllowedOrigins: ["https://*.vercel.app", "http://localhost:3000"],
+              AllowedOrigins: [
+                "https://web.vercel.app",
+                "https://web-*-acme.vercel.app",
+                "http://localhost:3000",
+              ],
             }),
           ],
         },
@@ -308,5 +323,30 @@ describe("props are validated at construction, naming the bad value", () => {
         { stackName: "S", region: "us-east-1" },
       ),
     ).toThrow(/"arn:aws:iam::1:x" is not an OIDC provider ARN/);
+  });
+});
+
+describe("vercelBrowserOrigins: CORS as narrow as S3 allows", () => {
+  const base = { teamSlug: "acme", projectName: "web" };
+  it("production alone answers only production's domains, exactly (no preview, no localhost)", () => {
+    expect(vercelBrowserOrigins({ ...base, environments: ["production"] })).toEqual([
+      "https://web.vercel.app",
+    ]);
+    expect(
+      vercelBrowserOrigins({
+        ...base,
+        environments: ["production"],
+        productionDomains: ["web.example.com", "www.example.com"],
+      }),
+    ).toEqual(["https://web.example.com", "https://www.example.com"]);
+  });
+
+  it("adds the preview URL shape and localhost only for environments that have a role", () => {
+    expect(vercelBrowserOrigins({ ...base, environments: ["preview"] })).toEqual([
+      "https://web-*-acme.vercel.app",
+    ]);
+    expect(vercelBrowserOrigins({ ...base, environments: ["development"] })).toEqual([
+      "http://localhost:3000",
+    ]);
   });
 });

@@ -12,12 +12,25 @@ export interface DoctorReport {
   roleArn?: string;
   profile?: string;
   sessionName: string;
+  /** VERCEL_OIDC_AUDIENCE in use: the token sent to STS is exchanged for it. */
+  audience?: string;
+  /** Token exchanges made for it by the identity call (@vercel/oidc caches repeats). */
+  audienceExchanges?: number;
   onVercel: boolean;
   findings: CredentialResolution["findings"];
   token?: TokenSummary;
   identity?: { account?: string; arn?: string; userId?: string };
+  /** How long the token and the credentials the identity call used have left. */
+  lifetimes?: { tokenSecondsLeft?: number; credentialsSecondsLeft?: number };
   error?: ExplainedError;
 }
+
+const secondsUntil = (iso: string | undefined) =>
+  iso ? Math.max(0, Math.floor((Date.parse(iso) - Date.now()) / 1000)) : undefined;
+const duration = (seconds: number) =>
+  seconds >= 3600
+    ? `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`
+    : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 
 /** Everything `aws-auth doctor` knows: mode, findings, the token's claims (not the token), identity. */
 export async function runDoctor(env: EnvLike = process.env): Promise<DoctorReport> {
@@ -30,15 +43,24 @@ export async function runDoctor(env: EnvLike = process.env): Promise<DoctorRepor
     roleArn: resolution.roleArn,
     profile: resolution.profile,
     sessionName: resolution.sessionName,
+    audience: resolution.audience,
     onVercel: resolution.onVercel,
     findings: resolution.findings,
     token: currentTokenSummary(resolution, env),
   };
+  report.lifetimes = { tokenSecondsLeft: secondsUntil(report.token?.expiresAt) };
   if (resolution.mode === "none") return report;
   try {
-    const sts = new STSClient(awsClientConfig(env));
+    const config = awsClientConfig(env);
+    const sts = new STSClient(config);
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     report.identity = { account: identity.Account, arn: identity.Arn, userId: identity.UserId };
+    const stats = config.credentials.stats();
+    if (stats.audience) report.audienceExchanges = stats.audienceExchanges;
+    report.lifetimes = {
+      tokenSecondsLeft: stats.tokenSecondsLeft ?? report.lifetimes.tokenSecondsLeft,
+      credentialsSecondsLeft: stats.credentialsSecondsLeft,
+    };
     report.ok = !resolution.findings.some((f) => f.severity === "error");
   } catch (error) {
     report.error = explainAwsError(error, { resolution });
@@ -55,11 +77,19 @@ export function formatDoctorReport(report: DoctorReport): string {
   if (report.profile) lines.push(`profile   ${report.profile}`);
   if (report.mode !== "none" && report.mode !== "profile")
     lines.push(`session   ${report.sessionName}`);
+  if (report.audience) {
+    lines.push(
+      `audience  ${report.audience} (custom: the token is exchanged for it through Vercel${report.audienceExchanges !== undefined ? `; ${report.audienceExchanges} exchange${report.audienceExchanges === 1 ? "" : "s"}` : ""})`,
+    );
+  }
   if (report.token) {
     const t = report.token;
     lines.push(`token     sub=${t.sub ?? "?"}`);
     lines.push(`          iss=${t.iss ?? "?"} aud=${t.aud ?? "?"}`);
-    lines.push(`          expires ${t.expiresAt ?? "?"}${t.expired ? " (EXPIRED)" : ""}`);
+    const left = report.lifetimes?.tokenSecondsLeft;
+    lines.push(
+      `          expires ${t.expiresAt ?? "?"}${t.expired ? " (EXPIRED)" : left !== undefined ? ` (${duration(left)} left)` : ""}`,
+    );
   }
   if (report.findings.length) {
     lines.push("", "findings");
@@ -70,6 +100,8 @@ export function formatDoctorReport(report: DoctorReport): string {
   lines.push("");
   if (report.identity) {
     lines.push(`identity  ${report.identity.arn} (account ${report.identity.account})`);
+    const left = report.lifetimes?.credentialsSecondsLeft;
+    if (left !== undefined) lines.push(`          credentials expire in ${duration(left)}`);
   } else if (report.error) {
     lines.push(`error     ${report.error.title}`, `          ${report.error.cause}`);
     for (const fix of report.error.fixes) lines.push(`          - ${fix}`);
@@ -91,8 +123,20 @@ export interface PreflightResult {
  * role in the build log. Fails a production build on an error, warns on others.
  * KEYLESS_PREFLIGHT=strict fails every environment, =warn never fails, =off skips.
  */
+const PREFLIGHT_POLICIES = ["strict", "warn", "off"];
+
 export async function runPreflight(env: EnvLike = process.env): Promise<PreflightResult> {
-  const policy = env.KEYLESS_PREFLIGHT ?? "auto";
+  const raw = env.KEYLESS_PREFLIGHT?.trim() ?? "";
+  // A typo must not turn the production gate off: an unknown value fails the build.
+  if (raw !== "" && !PREFLIGHT_POLICIES.includes(raw)) {
+    return {
+      exitCode: 1,
+      lines: [
+        `aws-auth preflight: FAILED — KEYLESS_PREFLIGHT="${raw}" is not one of ${PREFLIGHT_POLICIES.join(", ")}. Fix: set it to one of those, or delete it (the default fails production builds only).`,
+      ],
+    };
+  }
+  const policy = raw || "auto";
   if (policy === "off")
     return { exitCode: 0, lines: ["aws-auth preflight: off (KEYLESS_PREFLIGHT=off)"] };
   if (env.VERCEL !== "1" && policy === "auto") {

@@ -1,50 +1,12 @@
+import { explainAudienceExchange, isAudienceExchangeError } from "./audience";
+import { type ExplainedError, isExplainedAwsError } from "./explained-error";
 import type { CredentialResolution, EnvLike } from "./mode";
+import { explainOidcTokenUnavailable, isOidcTokenUnavailable } from "./oidc-context";
 import { currentTokenSummary, type TokenSummary } from "./token";
 
-/** An AWS failure turned into something a person can act on. Never holds a secret. */
-export interface ExplainedError {
-  code: string;
-  title: string;
-  cause: string;
-  fixes: string[];
-  /** The AWS error code (`AccessDenied`, `InvalidIdentityToken`, …), when there was one. */
-  awsCode?: string;
-  httpStatus?: number;
-  /** The original message, with anything token-shaped removed. */
-  detail?: string;
-  /** What the token presented to STS claims (decoded, never the token itself). */
-  token?: TokenSummary;
-  /** What the role's trust policy expects, when the caller knows it (verify, the sandbox). */
-  expected?: { sub?: string; aud?: string };
-}
-
-const BRAND = Symbol.for("keyless.aws-auth.ExplainedAwsError");
-
-/** An error that carries its explanation; thrown by the shared provider and the client config. */
-export class ExplainedAwsError extends Error {
-  override name = "ExplainedAwsError";
-  readonly [BRAND] = true;
-  constructor(
-    readonly explained: ExplainedError,
-    options?: { cause?: unknown },
-  ) {
-    super(`${explained.title}: ${explained.cause}`, options);
-  }
-}
-
-/**
- * True for an ExplainedAwsError from any copy of this module. Bundlers (Next.js builds each route
- * separately) can load the class more than once, and the process-wide provider may throw another
- * copy's instance, so `instanceof` alone is not enough.
- */
-export function isExplainedAwsError(error: unknown): error is ExplainedAwsError {
-  return (
-    error instanceof ExplainedAwsError ||
-    (typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[BRAND] === true)
-  );
-}
+// The error type lives in its own module so the Edge entry can throw it without loading the
+// Node-only parts of this one; re-exported here, where callers have always found it.
+export { ExplainedAwsError, type ExplainedError, isExplainedAwsError } from "./explained-error";
 
 export interface ExplainContext {
   resolution?: Pick<CredentialResolution, "mode" | "tokenFile" | "roleArn" | "region" | "onVercel">;
@@ -78,6 +40,15 @@ const asShape = (error: unknown): ErrorShape =>
 /** Turns any error from STS, S3, the SDK's providers or @vercel/oidc into title, cause and fixes. */
 export function explainAwsError(error: unknown, context: ExplainContext = {}): ExplainedError {
   if (isExplainedAwsError(error)) return error.explained;
+  if (isOidcTokenUnavailable(error)) {
+    // No token was there to read (or it was past exp): nothing token-shaped to summarize.
+    return { ...explainOidcTokenUnavailable(error), detail: redact(error.message) };
+  }
+  if (isAudienceExchangeError(error)) {
+    // Vercel's answer may quote what it was sent: redacted like any other message.
+    const explained = explainAudienceExchange(error);
+    return { ...explained, cause: redact(explained.cause), detail: redact(error.message) };
+  }
   const shape = asShape(error);
   const awsCode = shape.name && shape.name !== "Error" ? shape.name : shape.code;
   const message = shape.message ?? "";
@@ -136,6 +107,7 @@ export function explainAwsError(error: unknown, context: ExplainContext = {}): E
       fixes: [
         "Set VERCEL_TEAM_SLUG to the team's URL slug and redeploy the stack, so the provider's client id becomes https://vercel.com/<slug>.",
         "If the provider already existed (OIDC_PROVIDER_ARN), add the audience to it: `aws iam add-client-id-to-open-id-connect-provider`.",
+        "If the stack requires a custom audience (VERCEL_OIDC_AUDIENCE in its .env), set the same VERCEL_OIDC_AUDIENCE in the Vercel project so the app exchanges its token for it — or unset it in both.",
       ],
     };
   }

@@ -1,6 +1,14 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { audienceFindings, customAudience } from "./audience";
+import { capturedBuildRegion } from "./build-env";
+import {
+  describeStaleToken,
+  envFileFolders,
+  observeTokenFiles,
+  type TokenFile,
+} from "./local-tokens";
 import { checkRegion } from "./regions";
 import { parseRoleArn } from "./role-arn";
 import { sessionNameFor } from "./session-name";
@@ -38,12 +46,18 @@ export interface CredentialResolution {
   /** AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE when they move the profile files. */
   profileFiles: { config?: string; credentials?: string };
   sessionName: string;
+  /** VERCEL_OIDC_AUDIENCE: the token is exchanged for this `aud` (vercel-oidc mode only). */
+  audience: string | undefined;
   findings: Finding[];
 }
 
 /** Facts about files, gathered by `observeEnvironment` so that the decision itself stays pure. */
 export interface Observations {
   now?: number;
+  /** `.env*` files defining VERCEL_OIDC_TOKEN, in the app's order (local development only). */
+  tokenFiles?: TokenFile[];
+  /** AWS_REGION as the project set it at build time ("" = unset); see build-env.ts. */
+  buildRegion?: string;
   /** Profiles named in the shared config/credentials files; undefined when they were not read. */
   profiles?: { names: string[]; files: string[]; regions: Record<string, string> };
   /** The web identity token file, when one is configured. */
@@ -123,7 +137,7 @@ export function resolveCredentialMode(
       message: "AWS_REGION is not set.",
       fix:
         mode === "vercel-oidc"
-          ? "Add AWS_REGION (the region of your stack, e.g. us-east-1) in Vercel → Project → Settings → Environment Variables, then redeploy."
+          ? "Add AWS_REGION (the region of your stack for this environment, e.g. us-east-1) in Vercel → Project → Settings → Environment Variables (`pnpm vercel:env --apply` sets it), then redeploy. Without it, functions run on Vercel's preset AWS_REGION (the function region's, e.g. sfo1 → us-west-1): calls and the CloudTrail event of the exchange go to that region, where `pnpm verify` never looks."
           : "Set AWS_REGION in the root .env (e.g. AWS_REGION=us-east-1), or give the profile a region in ~/.aws/config.",
       variables: ["AWS_REGION"],
     });
@@ -146,6 +160,16 @@ export function resolveCredentialMode(
         variables: ["AWS_REGION"],
       });
     }
+  }
+
+  if (vercelRuntime && region && observed.buildRegion === "" && mode !== "none") {
+    add({
+      code: "region-vercel-preset",
+      severity: "error",
+      message: `AWS_REGION=${region} is Vercel's preset for the function region${env.VERCEL_REGION ? ` ${env.VERCEL_REGION}` : ""}, not a value of this project: the build had no AWS_REGION.`,
+      fix: "Set AWS_REGION to the region of your stack for this environment in Vercel → Project → Settings → Environment Variables (`pnpm vercel:env --apply` does it), then redeploy. Until then STS and S3 calls, and the CloudTrail event of the exchange, go to the function's region, where `pnpm verify` never looks.",
+      variables: ["AWS_REGION"],
+    });
   }
 
   // --- role ARN -------------------------------------------------------------------------------
@@ -236,17 +260,19 @@ export function resolveCredentialMode(
 
   // --- tokens -----------------------------------------------------------------------------------
   const now = observed.now ?? 0;
+  const tokenFiles = observed.tokenFiles ?? [];
   if (mode === "vercel-oidc" && vercelToken) {
     try {
       const summary = summarizeToken(vercelToken, now);
       if (observed.now !== undefined && summary.expired) {
+        const stale = describeStaleToken(tokenFiles, true);
         add({
           code: "vercel-token-expired",
           severity: onVercel ? "warning" : "error",
-          message: `VERCEL_OIDC_TOKEN expired at ${summary.expiresAt}.`,
+          message: `VERCEL_OIDC_TOKEN expired at ${summary.expiresAt}.${onVercel ? "" : stale.where}`,
           fix: onVercel
             ? "At runtime the token comes from the request header; if this is a build, redeploy."
-            : "Run `vercel env pull` again to fetch a fresh development token (they last about 12 hours).",
+            : stale.fix,
           variables: ["VERCEL_OIDC_TOKEN"],
         });
       }
@@ -259,6 +285,16 @@ export function resolveCredentialMode(
         variables: ["VERCEL_OIDC_TOKEN"],
       });
     }
+  } else if (!vercelToken && !onVercel && tokenFiles[0]?.expired) {
+    // Not in this process's environment (the CLI reads no .env file), but the app would read it.
+    const stale = describeStaleToken(tokenFiles, false);
+    add({
+      code: "vercel-token-expired",
+      severity: "warning",
+      message: `VERCEL_OIDC_TOKEN in ${tokenFiles[0].file} expired at ${tokenFiles[0].expiresAt}: the app reads it from there in development.${stale.where.replace(/^ It comes from [^.]+\./, "")}`,
+      fix: stale.fix,
+      variables: ["VERCEL_OIDC_TOKEN"],
+    });
   }
   if (mode === "web-identity-file" && observed.tokenFile) {
     const file = observed.tokenFile;
@@ -308,7 +344,20 @@ export function resolveCredentialMode(
     }
   }
 
-  if (endpoint) {
+  const endpointVariables = Object.keys(env).filter(
+    (name) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(name) && set(env[name]),
+  );
+  const remoteEndpoints = endpointVariables.filter((name) => !isLoopbackUrl(env[name] as string));
+  if (onVercel && remoteEndpoints.length > 0) {
+    // The OIDC token and every object would go to that host: never a silent choice.
+    add({
+      code: "endpoint-on-vercel",
+      severity: "error",
+      message: `${remoteEndpoints.join(", ")} ${remoteEndpoints.length === 1 ? "is" : "are"} set on Vercel: the OIDC token and all data would go to ${remoteEndpoints.map((name) => env[name]).join(", ")} instead of AWS.`,
+      fix: `Delete ${remoteEndpoints.join(", ")} from the Vercel project's Environment Variables (\`pnpm vercel:env --apply\` does), then redeploy.`,
+      variables: remoteEndpoints,
+    });
+  } else if (endpoint) {
     add({
       code: "endpoint-override",
       severity: "info",
@@ -317,6 +366,7 @@ export function resolveCredentialMode(
       variables: ["AWS_ENDPOINT_URL"],
     });
   }
+  for (const finding of audienceFindings(env, mode)) add(finding);
   if (mode === "none" && !roleArn && !onVercel) {
     add({
       code: "no-aws-configured",
@@ -345,8 +395,19 @@ export function resolveCredentialMode(
         : {}),
     },
     sessionName: sessionNameFor(env, onVercel),
+    audience: mode === "vercel-oidc" ? customAudience(env) : undefined,
     findings,
   };
+}
+
+/** Loopback endpoints (the sandbox, the local Vercel harness): nothing leaves the machine. */
+function isLoopbackUrl(value: string): boolean {
+  try {
+    const host = new URL(value).hostname;
+    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 export function hasBlockingFindings(resolution: Pick<CredentialResolution, "findings">): boolean {
@@ -357,6 +418,13 @@ export function hasBlockingFindings(resolution: Pick<CredentialResolution, "find
 export function observeEnvironment(env: EnvLike, now: number = Date.now()): Observations {
   const observed: Observations = { now };
   const onVercel = env.VERCEL === "1";
+  const buildRegion = env.KEYLESS_BUILD_AWS_REGION ?? capturedBuildRegion();
+  if (!onVercel) {
+    const folders = envFileFolders(/* turbopackIgnore: true */ process.cwd());
+    const files = observeTokenFiles(env.VERCEL_OIDC_TOKEN, folders, now, env.NODE_ENV);
+    if (files.length) observed.tokenFiles = files;
+  }
+  if (buildRegion !== undefined) observed.buildRegion = buildRegion;
   if (set(env.AWS_PROFILE) && !onVercel) observed.profiles = readProfiles(env);
   const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
   if (set(tokenFile) && !onVercel) {

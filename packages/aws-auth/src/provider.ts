@@ -1,7 +1,9 @@
 import { fromIni, fromTokenFile, fromWebToken } from "@aws-sdk/credential-providers";
+import { tokenForAudience } from "./audience";
 import { ExplainedAwsError, type ExplainedError, explainAwsError } from "./explain";
 import { type CredentialResolution, diagnose, type EnvLike, hasBlockingFindings } from "./mode";
-import { readOidcToken } from "./token";
+import { OidcTokenUnavailableError } from "./oidc-context";
+import { readOidcToken, summarizeToken } from "./token";
 
 // The SDK's identity types, derived from a provider so this package needs no extra type package.
 export type AwsCredentialIdentity = Awaited<ReturnType<ReturnType<typeof fromIni>>>;
@@ -15,6 +17,15 @@ export interface ProviderStats {
   lastError?: ExplainedError;
   /** Calls answered from the cache while a refresh ran in the background. */
   servedWhileRefreshing: number;
+  /** The `exp` of the identity token the current credentials were exchanged with (OIDC modes). */
+  tokenExpiration?: Date;
+  /** Seconds the current credentials / that token have left, as of this `stats()` call. */
+  credentialsSecondsLeft?: number;
+  tokenSecondsLeft?: number;
+  /** VERCEL_OIDC_AUDIENCE, when the token is exchanged for it before STS. */
+  audience?: string;
+  /** Token exchanges asked of @vercel/oidc (it answers a repeat of the same token from its cache). */
+  audienceExchanges: number;
 }
 
 export type SharedCredentialProvider = AwsCredentialIdentityProvider & {
@@ -45,9 +56,41 @@ export interface ProviderOptions {
 // hang every request. A few seconds is generous for STS.
 const DEFAULT_STS_TIMEOUT_MS = 5_000;
 
+interface FetchHooks {
+  now: () => number;
+  /** The token about to be exchanged, summarized (never kept). */
+  tokenUsed(expiresAt: Date | undefined): void;
+  /** A token exchange for the custom audience was asked for. */
+  audienceExchanged(): void;
+}
+
+/**
+ * The token of the request at hand, refused before it reaches STS when it is past its `exp`
+ * (STS would answer ExpiredTokenException after a round trip; this says why, and where).
+ */
+function freshVercelToken(
+  resolution: CredentialResolution,
+  options: ProviderOptions,
+  hooks: FetchHooks,
+): string {
+  const token = readOidcToken(resolution, options.env);
+  let expiresAt: Date | undefined;
+  try {
+    const summary = summarizeToken(token, hooks.now());
+    expiresAt = summary.expiresAt ? new Date(summary.expiresAt) : undefined;
+    if (summary.expired) throw new OidcTokenUnavailableError("expired", summary.expiresAt);
+  } catch (error) {
+    // Not a JWT: let STS say so (InvalidIdentityToken is explained with the likely causes).
+    if (error instanceof OidcTokenUnavailableError) throw error;
+  }
+  hooks.tokenUsed(expiresAt);
+  return token;
+}
+
 function sdkFetcher(
   resolution: CredentialResolution,
   options: ProviderOptions,
+  hooks: FetchHooks,
 ): () => Promise<AwsCredentialIdentity> {
   const clientConfig = {
     region: resolution.region,
@@ -66,17 +109,23 @@ function sdkFetcher(
         // new token is used as soon as Vercel issues one.
         let webIdentityToken: string;
         try {
-          webIdentityToken = readOidcToken(resolution, options.env);
+          webIdentityToken = freshVercelToken(resolution, options, hooks);
         } catch (error) {
           return Promise.reject(error);
         }
-        return fromWebToken({
-          roleArn: resolution.roleArn as string,
+        return tokenForAudience(
           webIdentityToken,
-          roleSessionName: resolution.sessionName,
-          durationSeconds: options.durationSeconds,
-          clientConfig,
-        })();
+          resolution.audience,
+          hooks.audienceExchanged,
+        ).then((token) =>
+          fromWebToken({
+            roleArn: resolution.roleArn as string,
+            webIdentityToken: token,
+            roleSessionName: resolution.sessionName,
+            durationSeconds: options.durationSeconds,
+            clientConfig,
+          })(),
+        );
       };
     case "web-identity-file":
       return () =>
@@ -126,23 +175,42 @@ export function createCredentialProvider(
   const now = options.now ?? Date.now;
   const refreshBefore = options.refreshBeforeExpiryMs ?? 5 * 60_000;
   const retryAfter = options.retryAfterFailureMs ?? 10_000;
-  const fetchCredentials = options.fetchCredentials ?? sdkFetcher(resolution, options);
+  const stats: ProviderStats = {
+    exchanges: 0,
+    servedWhileRefreshing: 0,
+    audienceExchanges: 0,
+    ...(resolution.audience ? { audience: resolution.audience } : {}),
+  };
+  // The token of the exchange in flight; it becomes stats.tokenExpiration once that succeeds.
+  let pendingTokenExpiration: Date | undefined;
+  const fetchCredentials =
+    options.fetchCredentials ??
+    sdkFetcher(resolution, options, {
+      now,
+      tokenUsed: (expiresAt) => {
+        pendingTokenExpiration = expiresAt;
+      },
+      audienceExchanged: () => {
+        stats.audienceExchanges += 1;
+      },
+    });
 
   let current: AwsCredentialIdentity | undefined;
   let fetchedAt = 0;
   let inflight: Promise<AwsCredentialIdentity> | undefined;
   let lastFailureAt = Number.NEGATIVE_INFINITY;
-  const stats: ProviderStats = { exchanges: 0, servedWhileRefreshing: 0 };
 
   const refresh = (): Promise<AwsCredentialIdentity> => {
     if (inflight) return inflight;
     stats.exchanges += 1;
     const started = now();
+    pendingTokenExpiration = undefined;
     inflight = fetchCredentials().then(
       (credentials) => {
         current = credentials;
         fetchedAt = started;
         stats.expiration = credentials.expiration;
+        stats.tokenExpiration = pendingTokenExpiration;
         stats.lastError = undefined;
         inflight = undefined;
         return credentials;
@@ -177,7 +245,16 @@ export function createCredentialProvider(
     return refresh();
   }) as SharedCredentialProvider;
 
-  provider.stats = () => ({ ...stats });
+  provider.stats = () => {
+    const at = now();
+    const left = (date: Date | undefined) =>
+      date ? Math.max(0, Math.floor((date.getTime() - at) / 1000)) : undefined;
+    return {
+      ...stats,
+      credentialsSecondsLeft: left(stats.expiration),
+      tokenSecondsLeft: left(stats.tokenExpiration),
+    };
+  };
   provider.invalidate = () => {
     current = undefined;
     lastFailureAt = Number.NEGATIVE_INFINITY;
@@ -196,7 +273,15 @@ const SLOT = Symbol.for("keyless.aws-auth.provider");
 type GlobalWithSlot = typeof globalThis & { [SLOT]?: ProcessProviderSlot };
 
 function slotKey(r: CredentialResolution): string {
-  return JSON.stringify([r.mode, r.roleArn, r.tokenFile, r.profile, r.region, r.endpoint]);
+  return JSON.stringify([
+    r.mode,
+    r.roleArn,
+    r.tokenFile,
+    r.profile,
+    r.region,
+    r.endpoint,
+    r.audience,
+  ]);
 }
 
 /**

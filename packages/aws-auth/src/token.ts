@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { getContext } from "@vercel/oidc";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import type { CredentialResolution, EnvLike } from "./mode";
+import { readVercelOidcToken } from "./oidc-context";
 
 /** What a token says about itself, without the token: safe to print, log and return. */
 export interface TokenSummary {
@@ -68,13 +68,9 @@ export function readOidcToken(
   resolution: Pick<CredentialResolution, "mode" | "tokenFile">,
   env: EnvLike = process.env,
 ): string {
-  if (resolution.mode === "vercel-oidc") {
-    const headers = getContext().headers as Record<string, string | undefined> | undefined;
-    const token = headers?.["x-vercel-oidc-token"] ?? env.VERCEL_OIDC_TOKEN;
-    // Same words as @vercel/oidc, so the explainer and the docs match what Vercel users search for.
-    if (!token) throw new Error("The 'x-vercel-oidc-token' header is missing from the request.");
-    return token.trim();
-  }
+  // Throws OidcTokenUnavailableError saying why (Edge, outside a request, no header), with
+  // @vercel/oidc's own words first, so the docs match what Vercel users search for.
+  if (resolution.mode === "vercel-oidc") return readVercelOidcToken(env);
   if (resolution.mode === "web-identity-file" && resolution.tokenFile) {
     return readFileSync(/* turbopackIgnore: true */ resolution.tokenFile, "utf8").trim();
   }

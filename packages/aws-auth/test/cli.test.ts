@@ -19,12 +19,12 @@ let refusingEndpoint: string;
 let roleArn: string;
 const home = mkdtempSync(join(tmpdir(), "aws-auth-cli-"));
 
-function run(args: string[], env: Record<string, string>) {
+function run(args: string[], env: Record<string, string>, cwd?: string) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? "", HOME: home, ...env }, timeout: 60_000 },
+      { env: { PATH: process.env.PATH ?? "", HOME: home, ...env }, timeout: 60_000, cwd },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
       },
@@ -133,7 +133,35 @@ describe("aws-auth doctor", () => {
     expect(report.identity.arn).toContain(
       "assumed-role/KeylessCliProduction/vercel-development-local",
     );
+    // How long the token and the credentials have left, in the JSON and in the text.
+    expect(report.lifetimes.tokenSecondsLeft).toBeGreaterThan(3000);
+    expect(report.lifetimes.credentialsSecondsLeft).toBeGreaterThan(0);
     expectNoSecrets(stdout + stderr, token);
+    const text = await run(["doctor"], {
+      VERCEL_OIDC_TOKEN: token,
+      AWS_ROLE_ARN: roleArn,
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: moto.endpoint,
+    });
+    expect(text.stdout).toMatch(/expires \S+ \(\d+ min \d+ s left\)/);
+    expect(text.stdout).toMatch(/credentials expire in \d+/);
+  });
+
+  it("finds an expired VERCEL_OIDC_TOKEN in .env files and names the one that wins", async () => {
+    const project = mkdtempSync(join(tmpdir(), "aws-auth-stale-"));
+    writeFileSync(join(project, "pnpm-workspace.yaml"), "packages: []\n");
+    const old = await issuer.mint({
+      environment: "development",
+      issuedAt: Math.floor(Date.now() / 1000) - 13 * 3600,
+      lifetimeSeconds: 12 * 3600,
+    });
+    writeFileSync(join(project, ".env.local"), `VERCEL_OIDC_TOKEN="${old}"\n`);
+    writeFileSync(join(project, ".env"), `VERCEL_OIDC_TOKEN="${await issuer.mint()}"\n`);
+    const { stdout, stderr } = await run(["doctor"], { AWS_REGION: "us-east-1" }, project);
+    expect(stdout).toMatch(/VERCEL_OIDC_TOKEN in \.env\.local expired at \S+: the app reads it/);
+    expect(stdout).toContain("Also defined in: .env (valid until");
+    expect(stdout).toContain("fix: Delete VERCEL_OIDC_TOKEN from .env.local");
+    expectNoSecrets(stdout + stderr, old);
   });
 
   it("rejects unknown options with exit 2", async () => {
@@ -202,5 +230,13 @@ describe("aws-auth preflight", () => {
     );
     expect(preview.code).toBe(0);
     expect(preview.stdout).toContain("warning — Not authorized");
+  });
+});
+
+describe("aws-auth preflight with an unknown KEYLESS_PREFLIGHT", () => {
+  it("fails instead of silently turning the production gate off", async () => {
+    const { code, stdout } = await run(["preflight"], { KEYLESS_PREFLIGHT: "stirct" });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/KEYLESS_PREFLIGHT="stirct" is not one of strict, warn, off/);
   });
 });

@@ -5,11 +5,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  CreateOpenIDConnectProviderCommand,
-  CreateRoleCommand,
-  IAMClient,
-} from "@aws-sdk/client-iam";
-import {
   CreateBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -22,6 +17,7 @@ import { resolveCredentialMode } from "../src/mode";
 import { createCredentialProvider, resetCredentialProvider } from "../src/provider";
 import { createIssuer } from "./helpers/issuer";
 import { type CountingProxy, startCountingProxy } from "./helpers/moto";
+import { createVercelRole } from "./helpers/vercel-role";
 
 const REQUEST_CONTEXT = Symbol.for("@vercel/request-context");
 type WithContext = typeof globalThis & { [REQUEST_CONTEXT]?: { get(): unknown } };
@@ -52,29 +48,7 @@ const adminEnv = () => ({
 
 beforeAll(async () => {
   proxy = await startCountingProxy(moto.endpoint);
-  const iam = new IAMClient(adminEnv());
-  const provider = await iam.send(
-    new CreateOpenIDConnectProviderCommand({
-      Url: "https://oidc.vercel.com/acme",
-      ClientIDList: ["https://vercel.com/acme"],
-    }),
-  );
-  const role = await iam.send(
-    new CreateRoleCommand({
-      RoleName: "KeylessProduction",
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Federated: provider.OpenIDConnectProviderArn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-          },
-        ],
-      }),
-    }),
-  );
-  roleArn = role.Role?.Arn as string;
+  roleArn = await createVercelRole(moto.endpoint, "KeylessProduction");
   const s3 = new S3Client(adminEnv());
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hello.txt", Body: "hello" }));
@@ -125,13 +99,27 @@ describe("against moto", () => {
     expect(result.arn).toMatch(/\/vercel-development-local$/);
   });
 
-  it("vercel-oidc: outside a request on Vercel, the missing header is explained", async () => {
+  it("vercel-oidc: outside a request on Vercel, the missing context is explained", async () => {
     const env = { ...baseEnv(), VERCEL: "1", VERCEL_REGION: "iad1" };
     const s3 = new S3Client(awsClientConfig(env));
     const error = await s3
       .send(new ListObjectsV2Command({ Bucket: bucket }))
       .catch((e: unknown) => e);
-    expect((error as { explained?: { code: string } }).explained?.code).toBe("oidc-header-missing");
+    expect((error as { explained?: { code: string } }).explained?.code).toBe(
+      "oidc-outside-request",
+    );
+  });
+
+  it("vercel-oidc: stats say how long the credentials and the exchanged token have left", async () => {
+    const token = await issuer.mint({ lifetimeSeconds: 1800 });
+    const env = { ...baseEnv(), VERCEL: "1", VERCEL_ENV: "production", VERCEL_REGION: "iad1" };
+    const provider = createCredentialProvider(resolveCredentialMode(env), { env });
+    await withVercelRequest(token, () => provider());
+    const stats = provider.stats();
+    expect(stats.tokenSecondsLeft).toBeGreaterThan(1700);
+    expect(stats.tokenSecondsLeft).toBeLessThanOrEqual(1800);
+    expect(stats.credentialsSecondsLeft).toBeGreaterThan(0);
+    expect(stats.tokenExpiration?.getTime()).toBeGreaterThan(Date.now());
   });
 
   it("web-identity-file: fromTokenFile reads the file", async () => {

@@ -191,6 +191,28 @@ const rows: Row[] = [
     mode: "profile",
     findings: ["endpoint-override"],
   },
+  {
+    name: "an AWS endpoint on Vercel that leaves the machine (the token would go there)",
+    env: {
+      VERCEL: "1",
+      AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/keyless",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_STS: "https://sts.attacker.example",
+    },
+    mode: "vercel-oidc",
+    findings: ["endpoint-on-vercel"],
+  },
+  {
+    name: "a loopback endpoint on Vercel's function environment (the local harness)",
+    env: {
+      VERCEL: "1",
+      AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/keyless",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+    },
+    mode: "vercel-oidc",
+    findings: ["endpoint-override"],
+  },
 ];
 
 describe("resolveCredentialMode", () => {
@@ -255,5 +277,47 @@ describe("role session names", () => {
     expect(name).toMatch(/^[\w+=,.@-]{2,64}$/);
     expect(sanitizeSessionName("a")).toMatch(/^[\w+=,.@-]{2,64}$/);
     expect(sessionNameFor({ AWS_ROLE_SESSION_NAME: "my session" }, false)).toBe("my-session");
+  });
+});
+
+describe("Vercel's preset AWS_REGION", () => {
+  const runtime = {
+    VERCEL: "1",
+    VERCEL_ENV: "production",
+    VERCEL_REGION: "sfo1",
+    AWS_LAMBDA_FUNCTION_NAME: "index",
+    AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/KeylessProduction",
+    AWS_REGION: "us-west-1",
+  };
+  const codes = (env: Record<string, string>, buildRegion?: string) =>
+    resolveCredentialMode(env, buildRegion === undefined ? {} : { buildRegion }).findings.map(
+      (f) => f.code,
+    );
+
+  it("is an error in a function when the build had no AWS_REGION", () => {
+    const finding = resolveCredentialMode(runtime, { buildRegion: "" }).findings.find(
+      (f) => f.code === "region-vercel-preset",
+    );
+    expect(finding?.severity).toBe("error");
+    expect(finding?.message).toContain(
+      "AWS_REGION=us-west-1 is Vercel's preset for the function region sfo1",
+    );
+    expect(finding?.fix).toContain("pnpm vercel:env");
+    expect(finding?.fix).toContain("`pnpm verify` never looks");
+  });
+
+  it("is not reported when the project set AWS_REGION, or when the build region is unknown", () => {
+    expect(codes(runtime, "us-east-1")).not.toContain("region-vercel-preset");
+    expect(codes(runtime)).not.toContain("region-vercel-preset");
+  });
+
+  it("is not reported at build time, where the missing region is its own finding with the same reason", () => {
+    const build = { ...runtime, AWS_LAMBDA_FUNCTION_NAME: "", VERCEL_REGION: "", AWS_REGION: "" };
+    const found = resolveCredentialMode(build, { buildRegion: "" }).findings;
+    expect(found.map((f) => f.code)).toEqual(expect.arrayContaining(["region-missing"]));
+    expect(found.map((f) => f.code)).not.toContain("region-vercel-preset");
+    expect(found.find((f) => f.code === "region-missing")?.fix).toContain(
+      "Vercel's preset AWS_REGION",
+    );
   });
 });

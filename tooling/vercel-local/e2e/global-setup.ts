@@ -2,11 +2,10 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import { buildForSandbox, type RunningDeployment, serveBuild } from "../src/deployment";
 import { newDeploymentId } from "../src/environment";
 import { type SandboxAccess, startOwnSandbox } from "../src/sandbox";
-import { freePort, HARNESS_LOG } from "./support";
+import { E2E_STACK_ENV, freePort, HARNESS_LOG } from "./support";
 
 /**
  * One sandbox, one `vercel build --prod` (shared by every test: a build is the slow part), and
@@ -28,7 +27,7 @@ export default async function globalSetup() {
   try {
     sandbox = await startOwnSandbox({
       stateDir,
-      env: SAMPLE_CONFIG,
+      env: E2E_STACK_ENV,
       log,
     });
     const demo = { KEYLESS_PUBLIC_DEMO: "on" };
@@ -64,6 +63,7 @@ export default async function globalSetup() {
       VL_PREVIEW_URL: preview.url,
       VL_PREVIEW_DEPLOYMENT: preview.deploymentId,
       VL_ENDPOINT: sandbox.endpoint,
+      VL_ISSUER: sandbox.issuerUrl,
       VL_REGION: sandbox.region,
       VL_STACK: sandbox.stackName,
       VL_BUCKET: sandbox.bucket,

@@ -1,5 +1,42 @@
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
+import {
+  type Built,
+  type RunningDeployment,
+  type ServeOptions,
+  serveBuild,
+} from "../src/deployment";
+import { newDeploymentId } from "../src/environment";
+import type { SandboxAccess } from "../src/sandbox";
+
+/** The stack the e2e sandboxes deploy: acme/web, production only, team issuer. */
+export const E2E_STACK_ENV = SAMPLE_CONFIG;
+
+/** A deployment served as production with its own dpl_ id, and its function output. */
+export interface Served {
+  deployment: RunningDeployment;
+  /** This deployment's function output (Vercel's runtime logs). */
+  logs: string[];
+}
+
+export async function serveWithLogs(
+  access: SandboxAccess,
+  built: Built,
+  options: Partial<ServeOptions>,
+): Promise<Served> {
+  const port = await freePort();
+  const logs: string[] = [];
+  const deployment = await serveBuild(access, built, {
+    environment: "production",
+    host: `127.0.0.1:${port}`,
+    port,
+    deploymentId: newDeploymentId(),
+    log: (line) => logs.push(line),
+    ...options,
+  });
+  return { deployment, logs };
+}
 
 /** Out of test-results/, which Playwright empties when the tests start. */
 export const HARNESS_LOG = fileURLToPath(
@@ -51,7 +88,9 @@ export async function lookupAssumeRoleEvents(endpoint: string) {
     (event) =>
       JSON.parse(event.CloudTrailEvent) as {
         requestParameters?: { roleSessionName?: string; roleArn?: string };
+        responseElements?: { audience?: string } | null;
         errorCode?: string;
+        errorMessage?: string;
       },
   );
 }

@@ -8,7 +8,7 @@ import { createWriteStream } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { REPO_ROOT } from "./sandbox";
 
 const require = createRequire(import.meta.url);
@@ -31,6 +31,14 @@ export class BuildFailedError extends Error {
 export function stagingDir(label: string): string {
   const checkout = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 10);
   return join(tmpdir(), `keyless-vercel-local-${checkout}`, label);
+}
+
+/** Files below `dir`, as paths relative to it. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
 }
 
 async function gitFiles(): Promise<string[]> {
@@ -77,6 +85,11 @@ export interface BuildRequest {
   /** Variables that change per deployment but not the output (tokens, ids): kept out of the key. */
   volatile: string[];
   log: (line: string) => void;
+  /**
+   * A folder laid over the clone before building (same relative paths): the tests add routes of
+   * their own (an Edge route, a proxy) this way without putting them into the app users deploy.
+   */
+  overlay?: string;
 }
 
 export interface BuildResult {
@@ -98,11 +111,20 @@ interface Manifest {
 /** Builds unless the same sources were already built with the same environment. */
 export async function buildDeployment(request: BuildRequest): Promise<BuildResult> {
   const root = stagingDir(request.label ?? request.environment);
-  const files = await gitFiles();
+  const clone = (await gitFiles()).map((file) => ({ file, from: join(REPO_ROOT, file) }));
+  const overlay = request.overlay
+    ? (await filesUnder(request.overlay)).map((file) => ({
+        file,
+        from: join(request.overlay as string, file),
+      }))
+    : [];
+  // In copy order: the overlay's files replace the clone's.
+  const sources = [...clone, ...overlay];
   const hash = createHash("sha256");
-  for (const file of files.sort()) {
+  const byName = (a: { file: string }, b: { file: string }) => a.file.localeCompare(b.file);
+  for (const { file, from } of [...clone.sort(byName), ...overlay.sort(byName)]) {
     hash.update(file).update("\0");
-    hash.update(await readFile(join(REPO_ROOT, file)).catch(() => Buffer.alloc(0)));
+    hash.update(await readFile(from).catch(() => Buffer.alloc(0)));
   }
   const stable = Object.entries(request.env)
     .filter(([name]) => !request.volatile.includes(name))
@@ -130,14 +152,12 @@ export async function buildDeployment(request: BuildRequest): Promise<BuildResul
   }
   await rm(outputDir, { recursive: true, force: true });
   await rm(manifestFile, { force: true });
-  for (const file of files) {
+  for (const { file, from } of sources) {
     await mkdir(dirname(join(root, file)), { recursive: true });
-    await copyFile(join(REPO_ROOT, file), join(root, file)).catch(
-      (error: NodeJS.ErrnoException) => {
-        // A file deleted but not yet staged in git is listed and gone: the clone would lack it too.
-        if (error.code !== "ENOENT") throw error;
-      },
-    );
+    await copyFile(from, join(root, file)).catch((error: NodeJS.ErrnoException) => {
+      // A file deleted but not yet staged in git is listed and gone: the clone would lack it too.
+      if (error.code !== "ENOENT") throw error;
+    });
   }
   await mkdir(join(root, ".vercel"), { recursive: true });
   await writeFile(

@@ -4,6 +4,7 @@
 // as preview, and again with another function region).
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type BuildResult, buildDeployment, gitFacts } from "./build";
 import {
   buildEnvironment,
@@ -16,7 +17,12 @@ import {
 } from "./environment";
 import { FunctionHost, nodeForRuntime } from "./function-host";
 import { functionSize } from "./functions";
-import { mintToken, type SandboxAccess, type VercelEnvironment } from "./sandbox";
+import {
+  mintToken,
+  type SandboxAccess,
+  type TokenLifetime,
+  type VercelEnvironment,
+} from "./sandbox";
 import { type DeploymentServer, serveDeployment } from "./server";
 
 /** The sandbox's team and project: what the stack trusts and the tokens name. */
@@ -29,6 +35,10 @@ export interface BuildOptions {
   host: string;
   omitProjectRegion?: boolean;
   projectVariables?: Record<string, string>;
+  /** Files laid over the clone before the build (see buildDeployment). */
+  overlay?: string;
+  /** Tests only: the build's node processes answer Vercel's token exchange from this URL. */
+  tokenExchangeStandIn?: string;
   log(line: string): void;
 }
 
@@ -68,17 +78,39 @@ export async function buildForSandbox(
   const built = await buildDeployment({
     environment: options.environment,
     label: options.label,
-    env,
+    env: options.tokenExchangeStandIn
+      ? { ...env, ...standInBuildEnv(options.tokenExchangeStandIn) }
+      : env,
     volatile: VOLATILE,
+    overlay: options.overlay,
     log: options.log,
   });
   return { ...built, git };
+}
+
+const STAND_IN = fileURLToPath(new URL("./token-exchange-stand-in.cjs", import.meta.url));
+
+/** Every node process of the build (the preflight among them) loads the stand-in first. */
+function standInBuildEnv(target: string): Record<string, string> {
+  return {
+    NODE_OPTIONS: `--require=${STAND_IN}`,
+    VERCEL_LOCAL_TOKEN_EXCHANGE_STAND_IN: target,
+  };
 }
 
 export interface ServeOptions extends Omit<DeploymentOptions, "git"> {
   port: number;
   /** Serve the build as another deployment (its own dpl_ id), e.g. a preview of the same code. */
   deploymentId?: string;
+  /** The lifetime of the tokens in each request's x-vercel-oidc-token. */
+  tokens?: TokenLifetime;
+  /** Functions served without the header (see DeploymentServerOptions). */
+  withholdOidcHeader?: (functionName: string) => boolean;
+  /**
+   * Tests only: answer @vercel/oidc's token exchange (https://oidc.vercel.com/~token, a fixed
+   * URL) from this URL instead, e.g. the sandbox issuer's stand-in `${issuerUrl}/~token`.
+   */
+  tokenExchangeStandIn?: string;
   log(line: string): void;
 }
 
@@ -128,6 +160,7 @@ export async function serveBuild(
     envFor: (fn) => functionEnvironment(deployment, deploymentId, PROJECT, variables, fn.name),
     nodePath: (fn) => nodePath(fn.config.runtime),
     log: (fn, line) => options.log(`λ ${fn.name}: ${line}`),
+    tokenExchangeStandIn: options.tokenExchangeStandIn,
   });
   const region = options.functionRegion ?? "iad1";
   let server: DeploymentServer;
@@ -137,8 +170,13 @@ export async function serveBuild(
       host,
       port: options.port,
       log: options.log,
+      withholdOidcHeader: options.withholdOidcHeader,
       requestHeaders: async () => ({
-        "x-vercel-oidc-token": await mintToken(sandbox.issuerUrl, options.environment),
+        "x-vercel-oidc-token": await mintToken(
+          sandbox.issuerUrl,
+          options.environment,
+          options.tokens,
+        ),
         "x-vercel-id": `${region}::${randomBytes(6).toString("hex")}`,
         "x-vercel-deployment-url": options.host,
         "x-forwarded-host": options.host,

@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { materializeFunction, type OutputFunction } from "./functions";
 
 const RUNTIME_ENTRY = fileURLToPath(new URL("./function-runtime.cjs", import.meta.url));
+const EDGE_RUNTIME_ENTRY = fileURLToPath(new URL("./edge-function-runtime.cjs", import.meta.url));
 
 /**
  * The Node binary for a function's `runtime` (`nodejs24.x` → Node 24). The registry serves Node
@@ -48,6 +49,8 @@ export interface FunctionHostOptions {
   nodePath(fn: OutputFunction): Promise<string>;
   /** Function output (stdout/stderr), one line at a time: Vercel's runtime logs. */
   log(fn: OutputFunction, line: string): void;
+  /** Tests only: where Node functions' POSTs to https://oidc.vercel.com/~token go instead. */
+  tokenExchangeStandIn?: string;
 }
 
 export class FunctionHost {
@@ -79,14 +82,29 @@ export class FunctionHost {
     let child: ChildProcess | undefined;
     const port = (async () => {
       const dir = await this.folder(fn);
-      child = fork(RUNTIME_ENTRY, [dir, fn.config.handler], {
-        cwd: dir,
-        env: { ...this.options.envFor(fn), ...fn.config.environment },
-        execPath: await this.options.nodePath(fn),
-        // Not this process's flags (tsx): the function loads only its own files.
-        execArgv: [],
-        stdio: ["ignore", "pipe", "pipe", "ipc"],
-      });
+      const env = { ...this.options.envFor(fn), ...fn.config.environment };
+      const edge = fn.config.runtime === "edge";
+      // An Edge function sees its variables only as `process.env` inside the VM; the process
+      // running the VM keeps the host's few basics.
+      child = fork(
+        edge ? EDGE_RUNTIME_ENTRY : RUNTIME_ENTRY,
+        edge
+          ? [dir, fn.config.entrypoint ?? "index.js", JSON.stringify(env)]
+          : [
+              dir,
+              fn.config.handler,
+              fn.config.useWebApi ? "web" : "node",
+              this.options.tokenExchangeStandIn ?? "",
+            ],
+        {
+          cwd: dir,
+          env: edge ? { PATH: process.env.PATH ?? "" } : env,
+          execPath: edge ? process.execPath : await this.options.nodePath(fn),
+          // Not this process's flags (tsx): the function loads only its own files.
+          execArgv: [],
+          stdio: ["ignore", "pipe", "pipe", "ipc"],
+        },
+      );
       const started = child;
       for (const stream of [started.stdout, started.stderr]) {
         let pending = "";
@@ -116,6 +134,25 @@ export class FunctionHost {
     this.running.set(fn.sourceDir, entry);
     port.catch(() => this.running.delete(fn.sourceDir));
     return entry;
+  }
+
+  /** Sends the request to the function and hands back its answer unread (for middleware). */
+  async call(
+    fn: OutputFunction,
+    request: IncomingMessage,
+    path: string,
+    headers: Record<string, string | string[]>,
+  ): Promise<IncomingMessage> {
+    const port = await this.start(fn).port;
+    return new Promise((resolve, reject) => {
+      const upstream = httpRequest(
+        { host: "127.0.0.1", port, method: request.method, path, headers },
+        resolve,
+      );
+      upstream.once("error", reject);
+      // The proxy sees no body: a request it passes on keeps its body for the function after it.
+      upstream.end();
+    });
   }
 
   /** Sends the request to the function (starting it if cold) and streams its answer back. */

@@ -14,10 +14,20 @@
 const { AsyncLocalStorage } = require("node:async_hooks");
 const { createServer } = require("node:http");
 const { join } = require("node:path");
+const { Readable } = require("node:stream");
 
-const [functionDir, handlerPath] = process.argv.slice(2);
+const [functionDir, handlerPath, api, tokenExchangeStandIn] = process.argv.slice(2);
+// `.vc-config.json` `useWebApi`: the launcher takes a Web Request and returns a Response (Next's
+// proxy/middleware launcher), instead of Node's (req, res).
+const useWebApi = api === "web";
 const storage = new AsyncLocalStorage();
 globalThis[Symbol.for("@vercel/request-context")] = { get: () => storage.getStore() };
+
+// Tests only (`tokenExchangeStandIn`): Vercel's token-exchange URL answered locally, before the
+// launcher loads. See token-exchange-stand-in.cjs.
+if (tokenExchangeStandIn) {
+  require("./token-exchange-stand-in.cjs").installTokenExchangeStandIn(tokenExchangeStandIn);
+}
 
 let handler;
 try {
@@ -32,6 +42,29 @@ if (typeof handler !== "function" && typeof handler?.default === "function") {
   handler = handler.default;
 }
 
+async function serveWebApi(req, res) {
+  const headers = [];
+  for (const [name, value] of Object.entries(req.headers)) {
+    for (const one of Array.isArray(value) ? value : [value]) headers.push([name, one]);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const response = await handler(
+    new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, {
+      method: req.method,
+      headers,
+      body: hasBody ? Readable.toWeb(req) : undefined,
+      duplex: "half",
+    }),
+  );
+  const out = {};
+  response.headers.forEach((value, name) => {
+    out[name] = name === "set-cookie" ? response.headers.getSetCookie() : value;
+  });
+  res.writeHead(response.status, out);
+  if (response.body) Readable.fromWeb(response.body).pipe(res);
+  else res.end();
+}
+
 const server = createServer((req, res) => {
   const pending = [];
   const context = {
@@ -41,7 +74,8 @@ const server = createServer((req, res) => {
   };
   storage.run(context, async () => {
     try {
-      await handler(req, res);
+      if (useWebApi) await serveWebApi(req, res);
+      else await handler(req, res);
     } catch (error) {
       console.error(error);
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });

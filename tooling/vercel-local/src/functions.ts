@@ -5,8 +5,13 @@ import { copyFile, link, mkdir, readdir, readFile, realpath, rm, stat } from "no
 import { dirname, join, relative } from "node:path";
 
 export interface VercelFunctionConfig {
+  /** Node functions: the launcher. */
   handler: string;
+  /** `edge` for Edge functions (then `entrypoint` names the module), else `nodejsNN.x`. */
   runtime: string;
+  entrypoint?: string;
+  /** The launcher takes a Web Request and returns a Response (Next's proxy/middleware). */
+  useWebApi?: boolean;
   launcherType?: string;
   environment?: Record<string, string>;
   filePathMap?: Record<string, string>;

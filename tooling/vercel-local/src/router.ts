@@ -14,6 +14,8 @@ export interface RoutingRequest {
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
   host: string;
+  /** Set once the middleware (proxy) answered "continue": its route is passed over then. */
+  middlewareDone?: boolean;
 }
 
 export interface RoutingResult {
@@ -25,6 +27,8 @@ export interface RoutingResult {
   headers: Record<string, string>;
   /** True when the path exists (static file, prerender or function). */
   found: boolean;
+  /** A route named a middleware function (`middlewarePath`): it runs before anything else. */
+  middleware?: string;
 }
 
 type Condition = NonNullable<RouteWithSrc["has"]>[number];
@@ -107,13 +111,14 @@ function matchRoute(
 }
 
 interface State {
+  middleware?: string;
   path: string;
   query: URLSearchParams;
   status?: number;
   headers: Record<string, string>;
 }
 
-type PhaseOutcome = "continue" | "done" | "found" | "miss";
+type PhaseOutcome = "continue" | "done" | "found" | "miss" | "middleware";
 
 export class Router {
   private readonly phases: Map<Phase, RouteWithSrc[]>;
@@ -135,6 +140,15 @@ export class Router {
     for (const route of this.phases.get(phase) ?? []) {
       const captures = matchRoute(route, state.path, request);
       if (!captures) continue;
+      // Next's proxy/middleware: the platform calls that function first and goes on routing only
+      // when it answers `x-middleware-next` (rewrites and header edits by a proxy are not
+      // reproduced: this app's tests use a proxy that answers itself or passes through).
+      const middlewarePath = (route as { middlewarePath?: string }).middlewarePath;
+      if (middlewarePath && phase === null) {
+        if (request.middlewareDone) continue;
+        state.middleware = middlewarePath;
+        return "middleware";
+      }
       for (const [name, value] of Object.entries(route.headers ?? {})) {
         const key = name.toLowerCase();
         // In `hit` and `miss`, earlier headers stay unless the route is `important`.
@@ -175,6 +189,7 @@ export class Router {
       return { ...state, found: found || this.exists(state.path) };
     };
     const first = this.runPhase(null, state, request);
+    if (first === "middleware") return { ...state, found: true };
     const redirecting = state.status !== undefined && state.status >= 300 && state.status < 400;
     if (redirecting && state.headers.location) return { ...state, found: false };
     if (first === "found") return finish(true);

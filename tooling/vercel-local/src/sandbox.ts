@@ -63,15 +63,23 @@ export async function startOwnSandbox(options: SandboxOptions): Promise<SandboxA
   };
 }
 
+/** Tokens whose lifetime a test controls (the issuer's default is Vercel's documented TTL). */
+export interface TokenLifetime {
+  lifetimeSeconds?: number;
+  /** Already past its exp (by more than IAM's clock skew). */
+  expired?: boolean;
+}
+
 /** A fresh Vercel-shaped token from the sandbox's issuer (POST /mint; the key never leaves it). */
 export async function mintToken(
   issuerUrl: string,
   environment: VercelEnvironment,
+  lifetime: TokenLifetime = {},
 ): Promise<string> {
   const response = await fetch(`${issuerUrl}/mint`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ environment }),
+    body: JSON.stringify({ environment, ...lifetime }),
   });
   const body = (await response.json()) as { token?: string; error?: string };
   if (!response.ok || !body.token) {

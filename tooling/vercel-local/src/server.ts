@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, relative } from "node:path";
 import type { Route } from "@vercel/routing-utils";
 import type { FunctionHost } from "./function-host";
-import { indexOutput, type OutputIndex } from "./functions";
+import { indexOutput, type OutputFunction, type OutputIndex } from "./functions";
 import { Router } from "./router";
 
 interface StaticFile {
@@ -59,6 +59,11 @@ export interface DeploymentServerOptions {
   host: FunctionHost;
   /** The headers Vercel adds to every request a function sees (a fresh OIDC token each time). */
   requestHeaders(): Promise<Record<string, string>>;
+  /**
+   * Functions that get no x-vercel-oidc-token (what Vercel does for proxy/middleware and Edge is
+   * undocumented; the tests serve both possibilities). Default: every function gets it.
+   */
+  withholdOidcHeader?: (functionName: string) => boolean;
   port: number;
   log(line: string): void;
 }
@@ -84,15 +89,49 @@ export async function serveDeployment(options: DeploymentServerOptions): Promise
   };
   const router = new Router(config.routes ?? [], exists);
 
+  /** The request as a function receives it: the client's headers, then Vercel's own. */
+  async function functionHeaders(
+    request: IncomingMessage,
+    matchedPath: string,
+    fn: OutputFunction,
+  ) {
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      // Vercel owns the x-vercel-* request headers: a client cannot send its own token.
+      if (value !== undefined && !name.startsWith("x-vercel-")) headers[name] = value;
+    }
+    Object.assign(headers, await options.requestHeaders());
+    headers["x-matched-path"] = matchedPath;
+    if (options.withholdOidcHeader?.(fn.name)) delete headers["x-vercel-oidc-token"];
+    return headers;
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://localhost");
-    const result = router.resolve({
+    const routing = {
       method: request.method ?? "GET",
       path: decodeURIComponent(url.pathname),
       query: url.searchParams,
       headers: request.headers,
       host: request.headers.host ?? "",
-    });
+    };
+    let result = router.resolve(routing);
+    const middleware = result.middleware && index.functions.get(result.middleware);
+    if (middleware) {
+      const answer = await options.host.call(
+        middleware,
+        request,
+        `${url.pathname}${url.search}`,
+        await functionHeaders(request, url.pathname, middleware),
+      );
+      if (answer.headers["x-middleware-next"] === undefined) {
+        response.writeHead(answer.statusCode ?? 500, answer.headers);
+        answer.pipe(response);
+        return;
+      }
+      answer.resume();
+      result = router.resolve({ ...routing, middlewareDone: true });
+    }
     const status = result.status;
     if (status && status >= 300 && status < 400 && result.headers.location) {
       response.writeHead(status, result.headers);
@@ -119,13 +158,11 @@ export async function serveDeployment(options: DeploymentServerOptions): Promise
     }
     const fn = index.functions.get(key);
     if (fn) {
-      const headers: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(request.headers)) {
-        // Vercel owns the x-vercel-* request headers: a client cannot send its own token.
-        if (value !== undefined && !name.startsWith("x-vercel-")) headers[name] = value;
-      }
-      Object.assign(headers, await options.requestHeaders());
-      headers["x-matched-path"] = result.headers["x-matched-path"] ?? result.path;
+      const headers = await functionHeaders(
+        request,
+        result.headers["x-matched-path"] ?? result.path,
+        fn,
+      );
       const query = result.query.toString();
       // Routing headers (CSP and the other security headers) go onto the function's answer.
       const write = response.writeHead.bind(response);

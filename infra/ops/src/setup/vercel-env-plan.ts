@@ -15,6 +15,11 @@ export const OLD_VERCEL_VARIABLES = [
   "AWS_WEB_IDENTITY_TOKEN_FILE",
 ] as const;
 
+/** AWS_ENDPOINT_URL and every AWS_ENDPOINT_URL_<SERVICE>: on Vercel they only send data away. */
+export function isEndpointOverride(key: string): boolean {
+  return /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(key);
+}
+
 export const MANAGED_VARIABLES = ["AWS_REGION", "AWS_ROLE_ARN", "S3_BUCKET"] as const;
 export type ManagedVariable = (typeof MANAGED_VARIABLES)[number];
 
@@ -182,7 +187,10 @@ export function planVercelEnv(
     });
   }
   for (const variable of existing) {
-    if ((OLD_VERCEL_VARIABLES as readonly string[]).includes(variable.key)) {
+    if (
+      (OLD_VERCEL_VARIABLES as readonly string[]).includes(variable.key) ||
+      isEndpointOverride(variable.key)
+    ) {
       steps.push({
         action: "delete",
         id: variable.id,
@@ -191,9 +199,11 @@ export function planVercelEnv(
         reason:
           variable.key === "AWS_WEB_IDENTITY_TOKEN_FILE"
             ? "a hand-set token file breaks the OIDC flow on Vercel"
-            : variable.key === "AWS_PROFILE"
-              ? "local only; meaningless on Vercel"
-              : "static keys: the OIDC role replaces them",
+            : isEndpointOverride(variable.key)
+              ? "the OIDC token and all data would go to that host instead of AWS"
+              : variable.key === "AWS_PROFILE"
+                ? "local only; meaningless on Vercel"
+                : "static keys: the OIDC role replaces them",
       });
     }
   }

@@ -267,6 +267,7 @@ export function checkHealth(facts: HealthFacts, roles: readonly StackRole[]): Ch
     ok?: unknown;
     mode?: unknown;
     roleArn?: unknown;
+    roleName?: unknown;
     error?: { code?: unknown; title?: unknown };
   };
   const mode = typeof body.mode === "string" ? body.mode : "unknown";
@@ -283,7 +284,13 @@ export function checkHealth(facts: HealthFacts, roles: readonly StackRole[]): Ch
       detail: `GET ${facts.url} answered ${facts.status}, ok=${String(body.ok)}, mode ${mode}: ${why}. The deployment cannot reach AWS; see the explanation on its page or \`pnpm exec aws-auth doctor\`.`,
     };
   }
-  const roleArn = typeof body.roleArn === "string" ? body.roleArn : undefined;
+  // Production answers only the role's name (its ARN would show the account); others the ARN.
+  const roleArn =
+    typeof body.roleArn === "string"
+      ? body.roleArn
+      : typeof body.roleName === "string"
+        ? body.roleName
+        : undefined;
   if (!roleArn) {
     return {
       name,
@@ -291,11 +298,12 @@ export function checkHealth(facts: HealthFacts, roles: readonly StackRole[]): Ch
       detail: `GET ${facts.url} is ok (mode ${mode}) but names no assumed role: the app does not use a role of this stack.`,
     };
   }
-  // STS reports the role without its IAM path, so compare by name (and account).
+  // STS reports the role without its IAM path, so compare by name (and account, when shown).
   const account = (arn: string) => arn.split(":")[4];
   const role = roles.find(
     (candidate) =>
-      candidate.name === roleArn.split("/").pop() && account(candidate.arn) === account(roleArn),
+      candidate.name === roleArn.split("/").pop() &&
+      (!roleArn.startsWith("arn:") || account(candidate.arn) === account(roleArn)),
   );
   if (!role) {
     return {

@@ -28,6 +28,8 @@ export interface LookupItem {
 export interface LookupPage {
   items: LookupItem[];
   nextToken?: string;
+  /** Attempts the SDK's own retries took for this page (1 = answered at once). */
+  attempts?: number;
 }
 
 /** One LookupEvents call for AssumeRoleWithWebIdentity since `startTime`. */
@@ -171,6 +173,8 @@ export async function pollCloudTrail(options: PollOptions): Promise<PollResult> 
       progress.lookups++;
       try {
         const page = await options.lookup(options.since, nextToken);
+        // The SDK retried (throttling, 5xx) before answering: count those as well.
+        progress.throttled += Math.max(0, (page.attempts ?? 1) - 1);
         report();
         return page;
       } catch (error) {
@@ -309,13 +313,17 @@ export function checkCloudTrail(
     };
   }
   const waited = context.waitMs > 0 ? `waited ${formatDuration(context.waitMs)}` : "looked once";
+  // Unread pages may hold the event: a cut-off is "not known", never "no event".
+  const detail = poll.truncated
+    ? `CloudTrail has more events ${window} than verify reads (it stopped after its page limit, ${waited}; ${effort}), and none of those read is a successful AssumeRoleWithWebIdentity for the stack's roles: the event may be on a page not read. Run again with a later --since (e.g. --since 15m) so fewer events match.${failures}`
+    : `No successful AssumeRoleWithWebIdentity for the stack's roles ${window} (${waited}; ${effort}).${failures} CloudTrail delivers events about 5 minutes after the call, not guaranteed: run again with --wait 10m, or with --url to make the app exchange a token first. If the app did run: its AWS_REGION must be ${context.region} (events are logged in the STS region) and its AWS_ROLE_ARN one of the stack's roles.`;
   return {
     events: poll.events,
     explanations,
     result: {
       name,
       ok: false,
-      detail: `No successful AssumeRoleWithWebIdentity for the stack's roles ${window} (${waited}; ${effort}).${failures} CloudTrail delivers events about 5 minutes after the call, not guaranteed: run again with --wait 10m, or with --url to make the app exchange a token first. If the app did run: its AWS_REGION must be ${context.region} (events are logged in the STS region) and its AWS_ROLE_ARN one of the stack's roles.`,
+      detail,
     },
   };
 }

@@ -64,7 +64,8 @@ export function createVerifyClients(settings: ClientSettings): VerifyClients {
     cloudTrail(region) {
       let client = trails.get(region);
       if (!client) {
-        client = new CloudTrailClient({ ...base, region, maxAttempts: 1 });
+        // The SDK's standard retries (3 attempts, backoff on throttling and 5xx) under the 2/s pacing.
+        client = new CloudTrailClient({ ...base, region, retryMode: "standard", maxAttempts: 3 });
         trails.set(region, client);
       }
       return client;
@@ -328,6 +329,10 @@ export function cloudTrailLookup(clients: VerifyClients, region: string): Lookup
         NextToken: nextToken,
       }),
     );
-    return { items: answer.Events ?? [], nextToken: answer.NextToken };
+    return {
+      items: answer.Events ?? [],
+      nextToken: answer.NextToken,
+      attempts: answer.$metadata.attempts,
+    };
   };
 }

@@ -45,9 +45,9 @@ export function verifyEnv(sandbox: SandboxHandle, overrides: Record<string, stri
     AWS_PROFILE: "",
     KEYLESS_STACK_NAME: sandbox.stackName,
     AWS_ENDPOINT_URL: sandbox.endpoint,
-    // moto checks no signature; these are placeholders, not keys.
-    AWS_ACCESS_KEY_ID: "testing",
-    AWS_SECRET_ACCESS_KEY: "testing",
+    // The sandbox's placeholder key: the gateway signs these calls again with its admin key.
+    AWS_ACCESS_KEY_ID: "sandbox",
+    AWS_SECRET_ACCESS_KEY: "sandbox",
     ...overrides,
   };
 }

@@ -15,6 +15,7 @@ import { type MotoServer, startMoto } from "@repo/sandbox/test-kit/moto";
 import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runVercelEnv } from "../../src/setup/vercel-env-command";
+import { formatPlan, planVercelEnv } from "../../src/setup/vercel-env-plan";
 import { type FakeEnvVar, type FakeVercel, startFakeVercel } from "../helpers/fake-vercel";
 import { collector } from "../helpers/streams";
 
@@ -486,5 +487,38 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
       iam.destroy();
       cfn.destroy();
     }
+  });
+});
+
+describe("planVercelEnv and endpoint overrides", () => {
+  it("deletes AWS_ENDPOINT_URL and every AWS_ENDPOINT_URL_<SERVICE>: on Vercel they send the token away", () => {
+    const steps = planVercelEnv(
+      [
+        {
+          id: "e1",
+          key: "AWS_ENDPOINT_URL",
+          type: "plain",
+          value: "https://x.example",
+          target: ["production"],
+        },
+        {
+          id: "e2",
+          key: "AWS_ENDPOINT_URL_STS",
+          type: "plain",
+          value: "https://y.example",
+          target: ["preview"],
+        },
+        { id: "e3", key: "AWS_ENDPOINTS_NOTE", type: "plain", value: "kept", target: ["preview"] },
+      ],
+      {
+        environments: ["production"],
+        region: "us-east-1",
+        bucket: BUCKET,
+        roleArns: { production: ROLE_PRODUCTION },
+      },
+    );
+    const deleted = steps.filter((step) => step.action === "delete").map((step) => step.key);
+    expect(deleted.sort()).toEqual(["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS"]);
+    expect(formatPlan(steps)).toMatch(/the OIDC token and all data would go to that host/);
   });
 });

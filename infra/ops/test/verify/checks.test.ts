@@ -549,6 +549,18 @@ describe("the CloudTrail poller", () => {
     );
     expect(check.explanations.get("e7")).toMatchObject({ code: "trust-denied" });
   });
+
+  it("reports a page cut-off as not known, never as no event", () => {
+    const check = checkCloudTrail(
+      { events: [], found: false, lookups: 20, throttled: 0, elapsedMs: 0, truncated: true },
+      { roles: [production], config, region: "us-east-1", since: new Date(0), waitMs: 0 },
+    );
+    expect(check.result.ok).toBe(false);
+    expect(check.result.detail).toMatch(
+      /more events .* than verify reads.*may be on a page not read/,
+    );
+    expect(check.result.detail).not.toMatch(/^No successful/);
+  });
 });
 
 describe("output", () => {

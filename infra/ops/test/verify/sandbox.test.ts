@@ -43,8 +43,9 @@ describe("pnpm verify against the sandbox", { timeout: 90_000 }, () => {
     stateDir = sandbox.stateDir;
     iam = new IAMClient({
       region: sandbox.region,
-      endpoint: sandbox.motoEndpoint,
-      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+      // moto enforces IAM: the sandbox's placeholder key, which the gateway signs as its admin.
+      endpoint: sandbox.endpoint,
+      credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
     });
     // A production deployment's first AWS call: one exchange, logged with its session name.
     await exchangeAsDeployment(sandbox, "dpl_verify1");

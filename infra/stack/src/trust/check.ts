@@ -10,6 +10,7 @@ import {
   vercelIssuer,
   vercelSubject,
 } from "../vercel-naming";
+import { ClaimsFileError } from "./claims-file";
 import {
   contextFromClaims,
   evaluateTrustPolicy,
@@ -125,6 +126,74 @@ function compactReason(reason: string): string {
     .replace(/^Statement\[0\]: /, "");
 }
 
+// --- A template from any CDK app (`trust:check --template FILE --claims FILE`) --------------
+
+const PROVIDER_ARN = /^arn:([\w-]+):iam::(\d{12}):oidc-provider\/(.+)$/;
+
+/**
+ * The web-identity roles of a template synthesized by another CDK app (the copied construct in a
+ * stack of its own), with what deciding claims against them needs: the account and partition of
+ * a provider named by ARN (else the synth placeholder), and the issuer to assume for claims
+ * without `iss` when the template trusts exactly one. Roles that trust no web identity (a
+ * function's execution role, say) are left out: their trust is not this check's business.
+ */
+export function templateTrust(template: CfnTemplate): {
+  roles: TemplateRole[];
+  account: string;
+  partition: string;
+  defaultIssuer: string | undefined;
+} {
+  const webIdentity = Object.fromEntries(
+    Object.entries(template.Resources).filter(
+      ([, resource]) =>
+        resource.Type !== "AWS::IAM::Role" ||
+        JSON.stringify(resource.Properties?.AssumeRolePolicyDocument ?? {}).includes(ASSUME_ACTION),
+    ),
+  );
+  const text = JSON.stringify(webIdentity);
+  const named = [...text.matchAll(/"(arn:[\w-]+:iam::\d{12}:oidc-provider\/[^"]+)"/g)].map(
+    (match) => PROVIDER_ARN.exec(match[1] ?? ""),
+  );
+  const account = named[0]?.[2] ?? SYNTH_ACCOUNT;
+  const partition = named[0]?.[1] ?? "aws";
+  const issuers = new Set([
+    ...named.map((match) => `https://${match?.[3]}`),
+    ...Object.values(webIdentity)
+      .filter((resource) => resource.Type === "AWS::IAM::OIDCProvider")
+      .map((resource) => String(resource.Properties?.Url)),
+  ]);
+  const roles = rolesFromTemplate({ ...template, Resources: webIdentity }, account, partition);
+  return {
+    roles,
+    account,
+    partition,
+    defaultIssuer: issuers.size === 1 ? [...issuers][0] : undefined,
+  };
+}
+
+/** Decides each claim object against a template's roles; a claim without `iss` needs the one
+ * issuer the template trusts. */
+export function decideClaimsAgainstTemplate(
+  template: CfnTemplate,
+  claimsList: readonly Readonly<Record<string, unknown>>[],
+): ClaimsDecision[] {
+  const { roles, account, partition, defaultIssuer } = templateTrust(template);
+  return claimsList.map((claims, index) => {
+    if (typeof claims.iss !== "string" && !defaultIssuer) {
+      throw new ClaimsFileError(
+        `claim object ${index} has no "iss", and the template trusts ${
+          roles.length === 0 ? "no" : "more than one"
+        } OIDC issuer: add "iss" (e.g. "https://oidc.vercel.com/<team-slug>")`,
+      );
+    }
+    return decideClaims(roles, claims, {
+      defaultIssuer: defaultIssuer ?? "",
+      account,
+      partition,
+    });
+  });
+}
+
 // --- The built-in matrix ----------------------------------------------------------------------
 
 export interface MatrixCase {
@@ -142,16 +211,22 @@ export interface MatrixRow extends MatrixCase {
 
 /** Vercel-shaped claim sets around the configured team and project. */
 export function trustMatrixCases(
-  config: Pick<InfraConfig, "teamSlug" | "projectName" | "environments" | "issuerMode">,
+  config: Pick<InfraConfig, "teamSlug" | "projectName" | "environments" | "issuerMode"> &
+    Partial<Pick<InfraConfig, "audience" | "teamAudience">>,
   roleIdFor: (environment: VercelEnvironment) => string,
 ): MatrixCase[] {
   const { teamSlug, projectName, issuerMode } = config;
   const [firstEnvironment = "production"] = config.environments;
+  // With VERCEL_OIDC_AUDIENCE every token is the exchanged one: any team can ask for that aud.
+  const customAudience =
+    config.audience !== undefined && config.audience !== config.teamAudience
+      ? config.audience
+      : undefined;
   const tokenFor = (team: string, project: string, environment: string) => {
     const issuer = vercelIssuer({ teamSlug: team, issuerMode });
     return {
       iss: issuer.issuerUrl,
-      aud: issuer.audience,
+      aud: customAudience ?? issuer.audience,
       sub: `owner:${team}:project:${project}:environment:${environment}`,
     };
   };
@@ -188,8 +263,9 @@ export function trustMatrixCases(
       `team slug extends ours (${teamSlug}-evil)`,
       tokenFor(`${teamSlug}-evil`, projectName, firstEnvironment),
     ),
-    denied("wrong audience (sts.amazonaws.com)", { ...ours, aud: "sts.amazonaws.com" }),
-    denied(`another team's audience`, { ...ours, aud: "https://vercel.com/other-team" }),
+    ...audienceCases(teamSlug, customAudience).map(([label, aud]) =>
+      denied(label, { ...ours, aud }),
+    ),
     denied(
       issuerMode === "team" ? "global issuer, team provider" : "team issuer, global provider",
       { ...ours, iss: otherIssuer },
@@ -212,6 +288,19 @@ export function trustMatrixCases(
     }),
   );
   return cases;
+}
+
+/** Audiences a token of this project may carry that the stack must refuse, labelled. */
+function audienceCases(teamSlug: string, customAudience: string | undefined): [string, string][] {
+  const teamAudience = vercelIssuer({ teamSlug }).audience;
+  const cases: [string, string][] = customAudience
+    ? [
+        [`team audience, not exchanged (${teamAudience})`, teamAudience],
+        ["another custom audience (api.example.com)", "api.example.com"],
+      ]
+    : [["wrong audience (sts.amazonaws.com)", "sts.amazonaws.com"]];
+  cases.push([`another team's audience`, "https://vercel.com/other-team"]);
+  return cases.filter(([, aud]) => aud !== customAudience);
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -14,7 +14,9 @@ export function describeTrust(config: InfraConfig): string {
   return [
     `Stack ${config.stackName} in ${config.region} will trust Vercel tokens through ${provider}:`,
     `  issuer:   ${config.issuerUrl} (${config.issuerMode} mode)`,
-    `  audience: ${config.audience}`,
+    config.audience === config.teamAudience
+      ? `  audience: ${config.audience}`
+      : `  audience: ${config.audience} (custom: the app exchanges its token for it; team-audience tokens are refused)`,
     ...roles,
     "Each role may list one bucket and get/put/delete its objects; sessions last at most 1 hour.",
     "Only tokens whose sub and aud match exactly (case-sensitive) can assume a role.",

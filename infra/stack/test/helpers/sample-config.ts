@@ -25,6 +25,7 @@ export function isolatedInfraEnv(
     PATH: process.env.PATH ?? "",
     VERCEL_ENVIRONMENTS: "",
     VERCEL_ISSUER_MODE: "",
+    VERCEL_OIDC_AUDIENCE: "",
     VERCEL_TEAM_ID: "",
     VERCEL_PROJECT_ID: "",
     OIDC_PROVIDER_ARN: "",

@@ -8,6 +8,7 @@ import { loadInfraConfig } from "../../src/config";
 import { roleLogicalId } from "../../src/keyless-stack";
 import { type CfnTemplate, synthesizeKeylessTemplate } from "../../src/synth";
 import {
+  decideClaimsAgainstTemplate,
   decideClaimsList,
   formatTrustMatrix,
   rolesFromTemplate,
@@ -219,5 +220,84 @@ describe("claims lists and the CLI", { timeout: 120_000 }, () => {
     const result = trustCheck(["--clams", "x"]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("usage: pnpm trust:check");
+  });
+
+  it("--template without --claims, or a file that is no template → usage, exit 2", () => {
+    const notTemplate = join(dir, "not-a-template.json");
+    writeFileSync(notTemplate, "[]");
+    for (const args of [
+      ["--template", notTemplate],
+      ["--template", notTemplate, "--claims", notTemplate],
+    ]) {
+      const result = trustCheck(args);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/--template (needs --claims|.* has no Resources)/);
+    }
+  });
+});
+
+// Another CDK app's template: a role on an existing provider named by ARN, and a role that trusts
+// a service (left out). The Keyless-stack path is covered above; the synthesized case in
+// test-copy/existing-app.test.ts.
+describe("decideClaimsAgainstTemplate", () => {
+  const providerArn = "arn:aws:iam::210987654321:oidc-provider/oidc.vercel.com/acme";
+  const template: CfnTemplate = {
+    Resources: {
+      FunctionRole: {
+        Type: "AWS::IAM::Role",
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "lambda.amazonaws.com" },
+                Action: "sts:AssumeRole",
+              },
+            ],
+          },
+        },
+      },
+      WebRole: {
+        Type: "AWS::IAM::Role",
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Federated: providerArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                  StringEquals: {
+                    "oidc.vercel.com/acme:aud": "https://vercel.com/acme",
+                    "oidc.vercel.com/acme:sub": PROD,
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+    },
+  };
+
+  it("decides in the provider's account, with its issuer for claims that carry none", () => {
+    const [ours, preview, otherTeam] = decideClaimsAgainstTemplate(template, [
+      { sub: PROD, aud: "https://vercel.com/acme" },
+      { sub: PROD.replace("production", "preview"), aud: "https://vercel.com/acme" },
+      { iss: "https://oidc.vercel.com/other", sub: PROD, aud: "https://vercel.com/acme" },
+    ]);
+    expect(ours).toMatchObject({ allowed: true, role: "WebRole" });
+    expect(preview).toMatchObject({ allowed: false, role: null });
+    expect(preview?.reason).not.toContain("FunctionRole");
+    expect(otherTeam?.reason).toContain("no role trusts the provider for issuer");
+  });
+
+  it("asks for iss when the template trusts no single issuer", () => {
+    const { WebRole: _dropped, ...withoutWeb } = template.Resources;
+    expect(() => decideClaimsAgainstTemplate({ Resources: withoutWeb }, [{ sub: PROD }])).toThrow(
+      ClaimsFileError,
+    );
   });
 });

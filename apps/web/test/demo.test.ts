@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { demoScope, mayServeKey } from "../lib/demo";
+import { InvalidEnvironmentError, parseServerEnv } from "../lib/env";
+import { presignLifetime } from "../lib/presign";
+import { stubEnv } from "./helpers/aws";
+
+describe("demoScope: what visitors may do with the bucket", () => {
+  it("keeps the full demo on the environment's own prefix in preview and development", () => {
+    expect(demoScope({ VERCEL: "1", VERCEL_ENV: "preview" })).toEqual({
+      access: "full",
+      keyPrefix: "preview/",
+      dataPrefix: "preview/",
+    });
+    expect(demoScope({ S3_PREFIX: "development/" }).keyPrefix).toBe("development/");
+    expect(demoScope({}).access).toBe("full");
+  });
+
+  it("turns production off unless KEYLESS_PUBLIC_DEMO is exactly on", () => {
+    const production = { VERCEL: "1", VERCEL_ENV: "production" };
+    expect(demoScope(production).access).toBe("off");
+    expect(demoScope({ ...production, KEYLESS_PUBLIC_DEMO: "off" }).access).toBe("off");
+    expect(demoScope({ ...production, KEYLESS_PUBLIC_DEMO: "yes" }).access).toBe("off");
+    expect(demoScope({ ...production, KEYLESS_PUBLIC_DEMO: "on" })).toEqual({
+      access: "uploads",
+      keyPrefix: "production/uploads/",
+      dataPrefix: "production/",
+    });
+  });
+
+  it("serves only keys under the scope's prefix, never with dot segments", () => {
+    const scope = demoScope({ VERCEL_ENV: "production", KEYLESS_PUBLIC_DEMO: "on" });
+    expect(mayServeKey(scope, "production/uploads/1/a.txt")).toBe(true);
+    expect(mayServeKey(scope, "production/data/sample.json")).toBe(false);
+    expect(mayServeKey(scope, "preview/uploads/1/a.txt")).toBe(false);
+    expect(mayServeKey(scope, "production/uploads/../data/sample.json")).toBe(false);
+    expect(mayServeKey(demoScope({ VERCEL_ENV: "production" }), "production/uploads/a")).toBe(
+      false,
+    );
+  });
+});
+
+describe("presignLifetime", () => {
+  const now = Date.parse("2026-11-25T12:00:00Z");
+  it("never lets a URL outlive the credentials that sign it", () => {
+    expect(presignLifetime(300, new Date(now + 3600_000), now)).toBe(300);
+    expect(presignLifetime(300, new Date(now + 42_500), now)).toBe(42);
+    expect(presignLifetime(300, new Date(now - 1000), now)).toBeLessThan(1);
+    expect(presignLifetime(300, undefined, now)).toBe(300);
+  });
+});
+
+describe("KEYLESS_PUBLIC_DEMO in the environment schema", () => {
+  afterEach(() => vi.unstubAllEnvs());
+  it("refuses anything but on and off, naming what on exposes", () => {
+    stubEnv({});
+    vi.stubEnv("KEYLESS_PUBLIC_DEMO", "true");
+    expect(() => parseServerEnv()).toThrow(InvalidEnvironmentError);
+    expect(() => parseServerEnv()).toThrow(/KEYLESS_PUBLIC_DEMO must be "on" or "off".*upload/s);
+    vi.stubEnv("KEYLESS_PUBLIC_DEMO", "on");
+    expect(parseServerEnv().KEYLESS_PUBLIC_DEMO).toBe("on");
+  });
+});
