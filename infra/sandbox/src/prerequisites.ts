@@ -68,6 +68,22 @@ const dockerAnswers = (docker: string) =>
     timeout: 10_000,
   }).status === 0;
 
+/*
+ * The other routes run a command we cannot add those lines to, so a small sh wrapper does the
+ * same: it starts the command, and kills it when our stdin pipe closes (Node exited, even by
+ * SIGKILL) or when it gets SIGTERM itself.
+ */
+const EXIT_WITH_PARENT = [
+  '"$@" </dev/null & pid=$!',
+  "trap 'kill $pid 2>/dev/null' TERM INT",
+  "exec 3<&0",
+  "cat <&3 >/dev/null & wait $!",
+  "kill $pid 2>/dev/null",
+  "wait $pid",
+].join("\n");
+
+const exitingWithParent = (argv: string[]) => ["/bin/sh", "-c", EXIT_WITH_PARENT, "moto", ...argv];
+
 /** The first way to run moto this machine offers, or undefined when there is none. */
 export function findMoto(env: Env = process.env): MotoCommand | undefined {
   const configured = env.KEYLESS_MOTO?.trim();
@@ -76,12 +92,15 @@ export function findMoto(env: Env = process.env): MotoCommand | undefined {
     const words = configured.split(/\s+/);
     return {
       route: "KEYLESS_MOTO",
-      argv: (host, port) => [...words, "-H", host, "-p", String(port)],
+      argv: (host, port) => exitingWithParent([...words, "-H", host, "-p", String(port)]),
     };
   }
   const server = commandOnPath("moto_server", env);
   if (server) {
-    return { route: "moto_server", argv: (host, port) => [server, "-H", host, "-p", String(port)] };
+    return {
+      route: "moto_server",
+      argv: (host, port) => exitingWithParent([server, "-H", host, "-p", String(port)]),
+    };
   }
   const python = commandOnPath("python3", env);
   if (python && hasMotoModule(python)) return pythonMoto(python);
@@ -90,7 +109,8 @@ export function findMoto(env: Env = process.env): MotoCommand | undefined {
     return {
       route: "docker",
       // moto listens on 5000 inside the image; publish it on the loopback port we picked.
-      argv: (host, port) => [docker, "run", "--rm", "-i", "-p", `${host}:${port}:5000`, MOTO_IMAGE],
+      argv: (host, port) =>
+        exitingWithParent([docker, "run", "--rm", "-p", `${host}:${port}:5000`, MOTO_IMAGE]),
     };
   }
   return undefined;
