@@ -16,8 +16,9 @@ import {
   validateTeamSlug,
 } from "../src/config";
 import { vercelIssuer } from "../src/vercel-naming";
+import { SAMPLE_CONFIG } from "./helpers/sample-config";
 
-const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };
+const SAMPLE = SAMPLE_CONFIG;
 
 function problemsOf(env: Record<string, string>) {
   try {

@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import {
   type Built,
   type RunningDeployment,
@@ -10,13 +11,7 @@ import { newDeploymentId } from "../src/environment";
 import type { SandboxAccess } from "../src/sandbox";
 
 /** The stack the e2e sandboxes deploy: acme/web, production only, team issuer. */
-export const E2E_STACK_ENV = {
-  VERCEL_TEAM_SLUG: "acme",
-  VERCEL_PROJECT_NAME: "web",
-  VERCEL_ENVIRONMENTS: "production",
-  VERCEL_ISSUER_MODE: "team",
-  AWS_REGION: "us-east-1",
-};
+export const E2E_STACK_ENV = SAMPLE_CONFIG;
 
 /** A deployment served as production with its own dpl_ id, and its function output. */
 export interface Served {
