@@ -31,6 +31,10 @@ export function isolatedInfraEnv(
     OIDC_PROVIDER_ARN: "",
     AWS_PROFILE: "",
     KEYLESS_STACK_NAME: "",
+    KEYLESS_GITHUB_REPOSITORY: "",
+    KEYLESS_GITHUB_DEPLOY_BRANCH: "",
+    KEYLESS_GITHUB_DEPLOY_ENVIRONMENT: "",
+    KEYLESS_GITHUB_OIDC_PROVIDER_ARN: "",
     ...values,
   };
 }
