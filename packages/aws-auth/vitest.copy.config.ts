@@ -4,12 +4,14 @@ import { defineConfig } from "vitest/config";
 // with npm and pnpm from the registry, passes its own tests; and copied into a plain Next.js app
 // as the README says, it builds, serves and resolves credentials. Its own turbo task (slow: a
 // `next build`), so it reruns only when this package changes. The files run side by side: installs
-// and builds mostly wait on the network and the disk.
+// and builds mostly wait on the network and the disk. The limits are generous because an npm
+// install with a cold cache downloads every dependency, and a busy 2-core machine runs this beside
+// the rest of `pnpm test`.
 export default defineConfig({
   test: {
     include: ["test-copy/**/*.test.ts"],
     maxWorkers: 3,
-    testTimeout: 300_000,
-    hookTimeout: 300_000,
+    testTimeout: 600_000,
+    hookTimeout: 900_000,
   },
 });

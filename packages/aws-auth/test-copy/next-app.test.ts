@@ -11,11 +11,11 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { workspaceCatalog } from "../scripts/copy.mjs";
 import { createIssuer } from "../test/helpers/issuer";
 import {
   type CountingProxy,
@@ -31,10 +31,13 @@ const REPO_ROOT = join(PACKAGE_DIR, "..", "..");
 const README = readFileSync(join(PACKAGE_DIR, "README.md"), "utf8");
 const SECTION_TITLE = "## Copy it into a Next.js app";
 
-/** Versions the workspace installed, so the app installs from the same store. */
-const webRequire = createRequire(join(REPO_ROOT, "apps/web/package.json"));
-const installed = (name: string): string =>
-  (webRequire(`${name}/package.json`) as { version: string }).version;
+/** Versions the workspace pins (its catalog), so the app installs from the same store. */
+const catalog: Record<string, string> = workspaceCatalog();
+const installed = (name: string): string => {
+  const version = catalog[name];
+  if (!version) throw new Error(`${name} is not in pnpm-workspace.yaml's catalog`);
+  return version;
+};
 
 type Block = { lang: string; body: string; before: string };
 
