@@ -1,10 +1,8 @@
 import { defineConfig } from "@playwright/test";
-import { findChromium } from "@repo/sandbox/prerequisites";
+import { chromiumLaunchOptions } from "@repo/sandbox/prerequisites";
 
 // CHROMIUM_PATH, else the system's Chromium or Chrome (CI points CHROMIUM_PATH at its Chrome), else
 // Playwright's own (`pnpm exec playwright install chromium`): `pnpm test` checked one exists.
-const executablePath = findChromium();
-
 export default defineConfig({
   testDir: "e2e",
   outputDir: "test-results",
@@ -20,18 +18,6 @@ export default defineConfig({
     browserName: "chromium",
     viewport: { width: 1280, height: 900 },
     screenshot: "only-on-failure",
-    launchOptions: {
-      executablePath,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    },
+    launchOptions: chromiumLaunchOptions(),
   },
 });

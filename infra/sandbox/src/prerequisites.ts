@@ -158,6 +158,27 @@ export function findChromium(
   return playwrightOwn();
 }
 
+/**
+ * Playwright's launch options for the browser tests of every workspace: the browser `findChromium`
+ * picks, headless, and without the background traffic a closed network refuses (updates, sync,
+ * component downloads), so a run needs nothing but loopback.
+ */
+export function chromiumLaunchOptions(env: Env = process.env) {
+  return {
+    executablePath: findChromium(env),
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  };
+}
+
 /** The one command that installs a browser the tests can drive, on this OS. */
 export function chromiumInstallCommand(env: Env = process.env, platform = process.platform) {
   if (platform === "darwin") return "brew install --cask chromium";
