@@ -16,11 +16,12 @@ import {
 } from "./github-naming";
 import {
   customAudienceProblem,
+  environmentNameProblem,
+  environmentSuffix,
   parseProviderArn,
   projectNameProblem,
   providerArnProblem,
   teamSlugProblem,
-  VERCEL_ENVIRONMENTS,
   VERCEL_ISSUER_MODES,
   type VercelEnvironment,
   type VercelIssuer,
@@ -156,24 +157,25 @@ export function validateEnvironments(
 ): Validated<readonly VercelEnvironment[]> {
   if (blank(raw)) return ok(["production"]);
   const items = raw.split(",").map((item) => item.trim());
-  const allowed = VERCEL_ENVIRONMENTS.join(", ");
   const environments: VercelEnvironment[] = [];
   for (const item of items) {
     if (item === "") {
       return fail("VERCEL_ENVIRONMENTS", `"${raw}" has an empty item; use e.g. production,preview`);
     }
-    const known = VERCEL_ENVIRONMENTS.find((env) => env === item);
-    if (!known) {
-      const hint = VERCEL_ENVIRONMENTS.find((env) => env === item.toLowerCase());
+    const problem = environmentNameProblem(item);
+    if (problem) return fail("VERCEL_ENVIRONMENTS", problem);
+    if (environments.includes(item)) {
+      return fail("VERCEL_ENVIRONMENTS", `"${item}" is listed twice`);
+    }
+    // Logical ids drop the hyphens: qa-1 and qa1 would both make VercelRoleQa1.
+    const twin = environments.find((e) => environmentSuffix(e) === environmentSuffix(item));
+    if (twin) {
       return fail(
         "VERCEL_ENVIRONMENTS",
-        `"${item}" is not a Vercel environment${hint ? ` (write it "${hint}")` : ""}; allowed: ${allowed}`,
+        `"${twin}" and "${item}" give the same role name (${environmentSuffix(item)}); keep one`,
       );
     }
-    if (environments.includes(known)) {
-      return fail("VERCEL_ENVIRONMENTS", `"${known}" is listed twice`);
-    }
-    environments.push(known);
+    environments.push(item);
   }
   return ok(environments, environments.includes("development") ? DEVELOPMENT_WARNING : undefined);
 }

@@ -50,6 +50,24 @@ describe("loadInfraConfig", () => {
     });
   });
 
+  it("a custom environment gets its own sub; bad or colliding names are one line each", () => {
+    const config = loadInfraConfig({
+      ...SAMPLE,
+      VERCEL_ENVIRONMENTS: "production,preview,staging",
+    });
+    expect(config.environments).toEqual(["production", "preview", "staging"]);
+    expect(config.subjects.staging).toBe("owner:acme:project:web:environment:staging");
+    expect(problemsOf({ ...SAMPLE, VERCEL_ENVIRONMENTS: "production,Staging" })).toEqual([
+      { variable: "VERCEL_ENVIRONMENTS", message: expect.stringMatching(/try "staging"$/) },
+    ]);
+    expect(problemsOf({ ...SAMPLE, VERCEL_ENVIRONMENTS: "qa-1,qa1" })).toEqual([
+      {
+        variable: "VERCEL_ENVIRONMENTS",
+        message: '"qa-1" and "qa1" give the same role name (Qa1); keep one',
+      },
+    ]);
+  });
+
   it("defaults to production only, team mode", () => {
     const config = loadInfraConfig(SAMPLE);
     expect(config.environments).toEqual(["production"]);
@@ -76,7 +94,7 @@ describe("loadInfraConfig", () => {
         loadInfraConfig({
           VERCEL_TEAM_SLUG: "Acme",
           VERCEL_PROJECT_NAME: "web",
-          VERCEL_ENVIRONMENTS: "production,staging",
+          VERCEL_ENVIRONMENTS: "production,Staging",
           VERCEL_ISSUER_MODE: "teams",
           AWS_REGION: "us-east",
           VERCEL_TEAM_ID: "acme",

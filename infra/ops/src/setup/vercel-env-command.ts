@@ -12,7 +12,11 @@ import {
   UsageError,
 } from "@repo/infra/cli";
 import { loadInfraConfig } from "@repo/infra/config";
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import {
+  isStandardEnvironment,
+  VERCEL_ENVIRONMENTS,
+  type VercelEnvironment,
+} from "@repo/infra/vercel-naming";
 import {
   ENV_FILE_OPTION,
   type Environment,
@@ -105,7 +109,11 @@ async function vercelEnv(
     );
   }
 
-  const desired = await desiredValues(config, flags, env, options.cloudFormation);
+  const all = await desiredValues(config, flags, env, options.cloudFormation);
+  // Vercel scopes a custom environment's variables by its id (customEnvironmentIds), not by
+  // `target`; this command manages the built-in targets only and prints the custom ones' values.
+  const desired = { ...all, environments: all.environments.filter(isStandardEnvironment) };
+  const byHand = all.environments.filter((environment) => !isStandardEnvironment(environment));
   const api = new VercelEnvApi({
     token,
     baseUrl: env.VERCEL_API_URL || DEFAULT_VERCEL_API_URL,
@@ -123,6 +131,11 @@ async function vercelEnv(
     return 0;
   }
 
+  for (const environment of byHand) {
+    print.line(
+      `Custom environment ${environment}: set by hand in Vercel → Settings → Environment Variables, environment ${environment} (this command leaves it untouched): AWS_REGION=${all.region} AWS_ROLE_ARN=${all.roleArns[environment]} S3_BUCKET=${all.bucket}`,
+    );
+  }
   print.line(
     `Vercel project ${api.describeProject()}, environments ${desired.environments.join(", ")}:`,
   );

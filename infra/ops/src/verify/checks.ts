@@ -2,7 +2,7 @@
 // without AWS, and the same code whether the data came from AWS or the sandbox.
 
 import type { InfraConfig } from "@repo/infra/config";
-import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-naming";
+import { environmentSuffix, VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-naming";
 import {
   allowedActions,
   type PolicyDocument,
@@ -56,11 +56,10 @@ export interface StackCheck {
 const COMPLETE = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE"]);
 
 /**
- * `production` → `RoleArnProduction`: the stack's output names (keyless-stack.ts). Spelled out
- * here so verify does not load the stack module and cdk-nag (about a second per run).
+ * `production` → `RoleArnProduction`, `qa-eu` → `RoleArnQaEu`: the stack's output names
+ * (keyless-stack.ts), from the CDK-free naming rules so verify does not load the stack module.
  */
-export const roleOutputKey = (environment: string) =>
-  `RoleArn${environment.charAt(0).toUpperCase()}${environment.slice(1)}`;
+export const roleOutputKey = (environment: string) => `RoleArn${environmentSuffix(environment)}`;
 
 export function roleFromArn(environment: StackRole["environment"], arn: string): StackRole {
   return { environment, arn, name: arn.split("/").pop() ?? arn };
@@ -86,7 +85,9 @@ export function checkStack(
     };
   }
   const roles: StackRole[] = [];
-  for (const environment of VERCEL_ENVIRONMENTS) {
+  // The built-in environments whether configured or not (a stale role is reported), and the
+  // configured custom ones (an unconfigured custom name cannot be guessed from its output key).
+  for (const environment of new Set([...VERCEL_ENVIRONMENTS, ...config.environments])) {
     const arn = facts.outputs[roleOutputKey(environment)];
     if (arn) roles.push(roleFromArn(environment, arn));
   }

@@ -403,7 +403,7 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, MOTO_HOOK_TIMEOUT);
 
-  it("reads the role ARNs and the bucket from the stack's outputs (DescribeStacks)", async () => {
+  it("reads the role ARNs and the bucket from the stack's outputs (DescribeStacks); a custom environment's values printed", async () => {
     const iam = new IAMClient(moto.clientConfig);
     const cfn = new CloudFormationClient(moto.clientConfig);
     const providerArn = await ensureVercelOidcProvider(iam, vercelIssuer({ teamSlug: "acme" }));
@@ -411,7 +411,7 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
       VERCEL_TEAM_SLUG: "acme",
       VERCEL_PROJECT_NAME: "web",
       VERCEL_TEAM_ID: TEAM_ID,
-      VERCEL_ENVIRONMENTS: "production,preview",
+      VERCEL_ENVIRONMENTS: "production,preview,staging",
       AWS_REGION: "us-east-1",
       OIDC_PROVIDER_ARN: providerArn,
     };
@@ -460,6 +460,11 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
         "S3_BUCKET:production,preview": outputs.BucketName,
       });
       expect(outputs.RoleArnProduction).not.toBe(outputs.RoleArnPreview);
+      // A custom environment's variables are scoped by its id, not `target`: printed, not set.
+      expect(out.text()).toContain(
+        `Custom environment staging: set by hand in Vercel → Settings → Environment Variables, environment staging (this command leaves it untouched): AWS_REGION=us-east-1 AWS_ROLE_ARN=${outputs.RoleArnStaging} S3_BUCKET=${outputs.BucketName}`,
+      );
+      expect(outputs.RoleArnStaging).toMatch(/^arn:aws:iam::\d{12}:role\//);
 
       // A stack that does not exist is named, with the way out.
       writeFileSync(

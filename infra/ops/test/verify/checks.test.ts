@@ -129,6 +129,36 @@ describe("checks on fetched data", () => {
     }
   });
 
+  it("stack: finds a configured custom environment's role (qa-eu → RoleArnQaEu) and checks its trust", () => {
+    const custom = loadInfraConfig({
+      VERCEL_TEAM_SLUG: "acme",
+      VERCEL_PROJECT_NAME: "web",
+      VERCEL_ENVIRONMENTS: "production,qa-eu",
+      AWS_REGION: "us-east-1",
+    });
+    const qa = roleFromArn("qa-eu", `arn:aws:iam::${ACCOUNT}:role/Keyless-QaEu-GHI`);
+    const outputs = {
+      RoleArnProduction: production.arn,
+      RoleArnQaEu: qa.arn,
+      BucketName: "bucket",
+      Region: "us-east-1",
+    };
+    const found = checkStack(
+      { found: true, name: "S", status: "CREATE_COMPLETE", outputs },
+      custom,
+    );
+    expect(found.result.ok).toBe(true);
+    expect(found.roles).toEqual([production, qa]);
+    expect(
+      trustPolicyProblems(JSON.parse(decodeURIComponent(trustPolicy("qa-eu"))), {
+        providerArn: PROVIDER,
+        issuerHostPath: custom.issuerHostPath,
+        audience: custom.audience,
+        subject: custom.subjects["qa-eu"] ?? "",
+      }),
+    ).toEqual([]);
+  });
+
   it("stack: complete with outputs passes; rollback, in-progress, missing outputs and no stack fail", () => {
     const outputs = {
       RoleArnProduction: production.arn,
