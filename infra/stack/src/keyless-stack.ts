@@ -172,6 +172,11 @@ export interface KeylessAppOptions {
   readonly outdir?: string;
   readonly stackName: string;
   readonly region: string;
+  /**
+   * Pins the stack to this account (KEYLESS_ACCOUNTS): the CDK CLI then refuses to deploy it with
+   * credentials of another account. @default the account of the credentials that deploy
+   */
+  readonly account?: string;
 }
 
 /**
@@ -192,8 +197,9 @@ export function createKeylessApp(
   const stack = new KeylessStack(app, options.stackName, {
     ...props,
     stackName: options.stackName,
-    // Region fixed, account left to the credentials that deploy (ARNs use AWS::AccountId).
-    env: { region: options.region },
+    // Region fixed; the account pinned with KEYLESS_ACCOUNTS, else left to the credentials that
+    // deploy (ARNs use AWS::AccountId either way).
+    env: { region: options.region, ...(options.account ? { account: options.account } : {}) },
     description: `Vercel OIDC federation for ${props.teamSlug}/${props.projectName} (Keyless)`,
   });
   // Acknowledged findings are written into the template's Metadata, reasons included.

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
-  InfraConfigError,
+  type InfraConfigError,
   loadInfraConfig,
   readInfraEnv,
   validateEnvironments,
@@ -16,18 +16,9 @@ import {
   validateTeamSlug,
 } from "../src/config";
 import { vercelIssuer } from "../src/vercel-naming";
+import { problemsOf } from "./helpers/config-problems";
 
 const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };
-
-function problemsOf(env: Record<string, string>) {
-  try {
-    loadInfraConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InfraConfigError);
-    return (error as InfraConfigError).problems;
-  }
-  throw new Error("expected an InfraConfigError");
-}
 
 describe("loadInfraConfig", () => {
   it("derives issuer, audience and one sub per environment from the sample values", () => {

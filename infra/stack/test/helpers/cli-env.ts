@@ -17,6 +17,8 @@ export function isolatedInfraEnv(values: Record<string, string>): Record<string,
     KEYLESS_GITHUB_DEPLOY_BRANCH: "",
     KEYLESS_GITHUB_DEPLOY_ENVIRONMENT: "",
     KEYLESS_GITHUB_OIDC_PROVIDER_ARN: "",
+    KEYLESS_ACCOUNTS: "",
+    KEYLESS_TARGET_ACCOUNT: "",
     ...values,
   };
 }
