@@ -17,13 +17,27 @@ export type IdentityFacts =
   | { ok: true; arn: string; account: string; source: string }
   | { ok: false; source: string; error: string };
 
-export function checkCredentials(facts: IdentityFacts): CheckResult {
+/**
+ * `expected`: with KEYLESS_ACCOUNTS, the account this run checks and its environments — the
+ * credentials must be that account's, or every other check would look at the wrong stack.
+ */
+export function checkCredentials(
+  facts: IdentityFacts,
+  expected?: { account: string; environments: readonly string[] },
+): CheckResult {
   const name = "credentials";
   if (!facts.ok) {
     return {
       name,
       ok: false,
       detail: `No working AWS credentials from ${facts.source}: ${facts.error} Fix: sign in with the profile that deployed the stack (\`aws sso login --profile <name>\`) and set AWS_PROFILE in .env or the shell.`,
+    };
+  }
+  if (expected && facts.account !== expected.account) {
+    return {
+      name,
+      ok: false,
+      detail: `${facts.arn} from ${facts.source} is in account ${facts.account}, but KEYLESS_ACCOUNTS puts ${expected.environments.join(", ")} in ${expected.account}. Fix: give that entry the profile of account ${expected.account} (environment:account-id:profile).`,
     };
   }
   return {

@@ -123,6 +123,23 @@ describe("checks on fetched data", () => {
     expect(failed.detail).toMatch(/profile dev.*SSO session expired.*aws sso login/);
   });
 
+  it("credentials: with KEYLESS_ACCOUNTS they must be the checked account's", () => {
+    const facts = {
+      ok: true as const,
+      arn: `arn:aws:sts::222222222222:assumed-role/dev/me`,
+      account: "222222222222",
+      source: "profile dev",
+    };
+    const wrong = checkCredentials(facts, { account: ACCOUNT, environments: ["production"] });
+    expect(wrong.ok).toBe(false);
+    expect(wrong.detail).toBe(
+      `arn:aws:sts::222222222222:assumed-role/dev/me from profile dev is in account 222222222222, but KEYLESS_ACCOUNTS puts production in ${ACCOUNT}. Fix: give that entry the profile of account ${ACCOUNT} (environment:account-id:profile).`,
+    );
+    expect(checkCredentials(facts, { account: "222222222222", environments: ["preview"] }).ok).toBe(
+      true,
+    );
+  });
+
   it("reads the role outputs by the names the stack gives them", () => {
     for (const environment of VERCEL_ENVIRONMENTS) {
       expect(roleOutputKey(environment)).toBe(`RoleArn${environmentSuffix(environment)}`);
