@@ -1,8 +1,9 @@
 import { defineConfig } from "@playwright/test";
+import { findChromium } from "@repo/sandbox/prerequisites";
 
-// `playwright install` cannot download browsers here: drive the system's Chromium (CI points
-// CHROMIUM_PATH at its Chrome).
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// CHROMIUM_PATH, else the system's Chromium or Chrome (CI points CHROMIUM_PATH at its Chrome), else
+// Playwright's own (`pnpm exec playwright install chromium`): `pnpm test` checked one exists.
+const executablePath = findChromium();
 
 export default defineConfig({
   testDir: "e2e",
@@ -14,7 +15,7 @@ export default defineConfig({
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 10_000 },
-  reporter: [["list"]],
+  reporter: [["list"], ["json", { outputFile: ".reports/e2e.json" }]],
   use: {
     browserName: "chromium",
     viewport: { width: 1280, height: 900 },

@@ -7,18 +7,19 @@ import { ExplainedAwsError } from "@repo/aws-auth/explain";
 import { diagnose } from "@repo/aws-auth/mode";
 import { createCredentialProvider } from "@repo/aws-auth/provider";
 import type { FaultKind } from "@repo/sandbox";
+import { sandboxAdmin } from "@repo/sandbox/test-kit/admin";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { appEnv, clearFaults, gatewayStats, injectFault, resetGatewayStats } from "./helpers/admin";
 
 const sandbox = inject("sandbox");
+const admin = sandboxAdmin(sandbox);
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  env = await appEnv(sandbox);
+  env = await admin.appEnv();
 });
 
 afterEach(async () => {
-  await clearFaults(sandbox);
+  await admin.clearFaults();
 });
 
 function appClients(options: { now?: () => number; stsTimeoutMs?: number } = {}) {
@@ -50,20 +51,20 @@ describe("STS fails while no credentials are cached", () => {
     "%s: retried, then explained as aws-unreachable; recovers",
     async (kind) => {
       const { provider, s3, list } = appClients();
-      await resetGatewayStats(sandbox);
-      await injectFault(sandbox, { kind });
+      await admin.resetStats();
+      await admin.injectFault({ kind });
 
       const error = await rejection(list());
       expect(error).toBeInstanceOf(ExplainedAwsError);
       const explained = (error as ExplainedAwsError).explained;
       expect(explained.code).toBe("aws-unreachable");
       expect(explained.fixes.length).toBeGreaterThan(0);
-      const stats = await gatewayStats(sandbox);
+      const stats = await admin.stats();
       expect(stats.stsFaulted).toBe(3);
       expect(stats.exchangesSucceeded).toBe(0);
       expect(provider.stats().lastError?.code).toBe("aws-unreachable");
 
-      await clearFaults(sandbox);
+      await admin.clearFaults();
       const listed = await list();
       expect(listed.Contents?.length).toBeGreaterThan(0);
       expect(provider.stats().lastError).toBeUndefined();
@@ -81,7 +82,7 @@ describe("STS fails while cached credentials are inside their refresh window", (
     const first = await provider();
     const expiresAt = first.expiration?.getTime() ?? 0;
     skew = expiresAt - 2 * 60_000 - Date.now(); // 2 minutes before expiry: in the window, valid
-    await injectFault(sandbox, { kind });
+    await admin.injectFault({ kind });
 
     for (let i = 0; i < 5; i++) {
       expect((await provider()).accessKeyId).toBe(first.accessKeyId);
@@ -110,10 +111,10 @@ describe("STS fails while cached credentials are inside their refresh window", (
 describe("STS hangs", () => {
   it("the exchange times out, is explained, and the next request after recovery succeeds", async () => {
     const { s3, list } = appClients({ stsTimeoutMs: 500 });
-    await injectFault(sandbox, { kind: "hang" });
+    await admin.injectFault({ kind: "hang" });
     const error = await rejection(list());
     expect((error as ExplainedAwsError).explained?.code).toBe("aws-unreachable");
-    await clearFaults(sandbox);
+    await admin.clearFaults();
     const listed = await list();
     expect(listed.Contents?.length).toBeGreaterThan(0);
     s3.destroy();

@@ -2,11 +2,12 @@
 // with 4-second credentials, so the run crosses a lifetime and refreshes behind the traffic.
 // Exchanges are real (sandbox gateway → moto); see src/load.ts for how the calls are answered.
 
+import { sandboxAdmin } from "@repo/sandbox/test-kit/admin";
 import { expect, inject, it } from "vitest";
 import { runLoad } from "../src/load";
-import { mintToken } from "./helpers/admin";
 
 const sandbox = inject("sandbox");
+const admin = sandboxAdmin(sandbox);
 
 it("200 requests/s for 5 s with 4 s credentials: no failures, one exchange per lifetime", async () => {
   const production = sandbox.roleArns.production as string;
@@ -15,7 +16,7 @@ it("200 requests/s for 5 s with 4 s credentials: no failures, one exchange per l
       endpoint: sandbox.endpoint,
       region: sandbox.region,
       roleArn: production,
-      token: await mintToken(sandbox, { lifetimeSeconds: 3600 }),
+      token: await admin.mintToken({ lifetimeSeconds: 3600 }),
     },
     { rate: 200, seconds: 5, lifetimeSeconds: 4 },
   );

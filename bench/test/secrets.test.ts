@@ -9,13 +9,15 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { ExplainedAwsError } from "@repo/aws-auth/explain";
 import { diagnose } from "@repo/aws-auth/mode";
 import { createCredentialProvider } from "@repo/aws-auth/provider";
+import { sandboxAdmin } from "@repo/sandbox/test-kit/admin";
+import { isolatedInfraEnv } from "@repo/sandbox/test-kit/sample-config";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type LifetimeProxy, startLifetimeProxy } from "../src/lib/fake-aws";
-import { appEnv, mintToken } from "./helpers/admin";
 import { run } from "./helpers/run";
-import { REPO_ROOT, SAMPLE_INFRA_ENV } from "./helpers/sandbox-process";
+import { REPO_ROOT } from "./helpers/sandbox-process";
 
 const sandbox = inject("sandbox");
+const admin = sandboxAdmin(sandbox);
 const secrets = new Set<string>();
 const outputs: { source: string; text: string }[] = [];
 let proxy: LifetimeProxy;
@@ -35,7 +37,7 @@ beforeAll(async () => {
     },
   });
   // The app's environment, with every exchange routed through the recording proxy.
-  env = { ...(await appEnv(sandbox)), AWS_ENDPOINT_URL_STS: proxy.endpoint };
+  env = { ...(await admin.appEnv()), AWS_ENDPOINT_URL_STS: proxy.endpoint };
   secrets.add((await readFile(env.AWS_WEB_IDENTITY_TOKEN_FILE as string, "utf8")).trim());
 });
 
@@ -44,7 +46,7 @@ afterAll(async () => {
 });
 
 async function token(environment: string) {
-  const minted = await mintToken(sandbox, { environment });
+  const minted = await admin.mintToken({ environment });
   secrets.add(minted);
   return minted;
 }
@@ -129,7 +131,7 @@ describe("outputs", () => {
       cwd: join(REPO_ROOT, "infra/ops"),
       env: {
         ...system,
-        ...SAMPLE_INFRA_ENV,
+        ...isolatedInfraEnv(),
         AWS_REGION: sandbox.region,
         KEYLESS_STACK_NAME: sandbox.stackName,
         AWS_ENDPOINT_URL: sandbox.endpoint,

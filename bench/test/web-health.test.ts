@@ -3,12 +3,13 @@
 // process keeps serving, and the first request after recovery answers 200.
 
 import { join } from "node:path";
+import { sandboxAdmin } from "@repo/sandbox/test-kit/admin";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { answers, freePort, startUntil } from "../src/lib/processes";
-import { appEnv, clearFaults, injectFault } from "./helpers/admin";
 import { REPO_ROOT } from "./helpers/sandbox-process";
 
 const sandbox = inject("sandbox");
+const admin = sandboxAdmin(sandbox);
 const WEB_DIR = join(REPO_ROOT, "apps/web");
 let server: Awaited<ReturnType<typeof startUntil>>;
 let health: string;
@@ -33,7 +34,7 @@ beforeAll(async () => {
         NEXT_TELEMETRY_DISABLED: "1",
         // Its own build folder: never touches the one `next build` or the browser tests use.
         KEYLESS_DIST_DIR: "node_modules/.cache/keyless-bench-dev",
-        ...(await appEnv(sandbox)),
+        ...(await admin.appEnv()),
       },
     },
     () => answers(health),
@@ -41,7 +42,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await clearFaults(sandbox);
+  await admin.clearFaults();
   await server?.stop();
 });
 
@@ -56,12 +57,12 @@ it("answers 503 with aws-unreachable while STS fails, then 200 once it recovers"
   expect(healthy.body.mode).toBe("web-identity-file");
 
   for (const kind of ["error-503", "reset"] as const) {
-    await injectFault(sandbox, { kind });
+    await admin.injectFault({ kind });
     const failing = await getHealth();
     expect(failing.status).toBe(503);
     expect(failing.body.ok).toBe(false);
     expect(failing.body.error?.code).toBe("aws-unreachable");
-    await clearFaults(sandbox);
+    await admin.clearFaults();
     const recovered = await getHealth();
     expect(recovered.status).toBe(200);
     expect(recovered.body.ok).toBe(true);

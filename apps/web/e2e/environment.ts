@@ -1,8 +1,7 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 // The sandbox is @repo/sandbox (a devDependency: the tests run on it, the app never imports it).
-import { type SandboxHandle, startSandbox } from "@repo/sandbox";
+import { startTestSandbox, type TestSandbox } from "@repo/sandbox/test-kit/sandbox";
 import {
   APP_DIR,
   type AppServer,
@@ -13,7 +12,7 @@ import {
 } from "./servers";
 
 export interface E2eEnvironment {
-  sandbox: SandboxHandle;
+  sandbox: TestSandbox;
   /** Runs with the sandbox's production token, which the production role trusts. */
   production: AppServer;
   /** Runs with a preview-environment token, which that role refuses. */
@@ -34,33 +33,22 @@ export async function startE2eEnvironment(
   const started = Date.now();
   const phase = (name: string) =>
     log(`e2e: ${name} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const stateDir = await mkdtemp(join(tmpdir(), "keyless-e2e-"));
   const servers: AppServer[] = [];
-  let sandbox: SandboxHandle | undefined;
+  let sandbox: TestSandbox | undefined;
   const stop = async () => {
     await Promise.all(servers.map((server) => server.stop()));
     await sandbox?.stop();
-    await rm(stateDir, { recursive: true, force: true });
   };
   try {
-    sandbox = await startSandbox({
-      stateDir,
-      // Fixed names, so nothing depends on the developer's root .env.
-      env: {
-        VERCEL_TEAM_SLUG: "acme",
-        VERCEL_PROJECT_NAME: "web",
-        VERCEL_ENVIRONMENTS: "production",
-        VERCEL_ISSUER_MODE: "team",
-        AWS_REGION: "us-east-1",
-      },
-    });
+    // The sample configuration, so nothing depends on the developer's root .env.
+    sandbox = await startTestSandbox();
     phase("sandbox up");
     // Built with the sandbox's endpoint, so the CSP's connect-src allows the presigned PUT.
     const env = appProcessEnv(sandbox.appEnv);
     await buildApp(env);
     phase("next build done");
 
-    const previewTokenFile = join(stateDir, "preview-token");
+    const previewTokenFile = join(sandbox.stateDir, "preview-token");
     await writeFile(previewTokenFile, await sandbox.mintToken({ environment: "preview" }), {
       mode: 0o600,
     });

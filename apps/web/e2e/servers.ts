@@ -3,7 +3,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../test/support/moto";
+import { freePort } from "../test/helpers/moto";
 
 export const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 const NEXT_BIN = fileURLToPath(new URL("../node_modules/next/dist/bin/next", import.meta.url));

@@ -1,15 +1,15 @@
 // pnpm dev [-- next dev flags] (the web app's own `dev` script)
 // With no AWS configured (no AWS_ROLE_ARN, no AWS_PROFILE in the root .env or the environment),
 // starts the sandbox and runs `next dev` on it: the app takes the real OIDC path against local
-// AWS. Otherwise runs `next dev` with the user's own configuration. If the sandbox cannot start
-// (moto missing), `next dev` still starts and the page shows the setup steps.
+// AWS. Otherwise runs `next dev` with the user's own configuration. Without moto it stops before
+// anything starts, with one line naming the command that installs it on this OS.
 
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { runCli } from "@repo/infra/cli";
 import { readInfraEnv } from "@repo/infra/config";
-import { startSandbox } from "@repo/sandbox";
+import { MotoUnavailableError, startSandbox } from "@repo/sandbox";
 import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
 import { formatSandboxSummary } from "@repo/sandbox/summary";
 import { parse as parseDotenv } from "dotenv";
@@ -44,6 +44,7 @@ async function sandboxForApp(): Promise<
     console.log(formatSandboxSummary(sandbox, process.uptime() * 1000));
     return sandbox;
   } catch (error) {
+    if (error instanceof MotoUnavailableError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     console.error(pc.yellow(`The sandbox did not start: ${message}`));
     console.error(pc.yellow("Starting the app anyway; its page shows the setup steps."));
@@ -64,7 +65,15 @@ runCli(async () => {
     return 0;
   }
   const reason = configuredAws(readInfraEnv());
-  const sandbox = reason ? undefined : await sandboxForApp();
+  let sandbox: Awaited<ReturnType<typeof sandboxForApp>>;
+  try {
+    sandbox = reason ? undefined : await sandboxForApp();
+  } catch (error) {
+    if (!(error instanceof MotoUnavailableError)) throw error;
+    // Found out before the sandbox or next dev started anything: the one line, then stop.
+    console.error(pc.red(error.message));
+    return 1;
+  }
   if (reason) console.log(pc.dim(`${reason}: running next dev with your AWS configuration.`));
 
   const nextArgs = args.filter((arg) => arg !== "--");

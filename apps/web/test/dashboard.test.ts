@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { awsClients } from "../lib/aws";
 import { loadDashboard } from "../lib/dashboard";
 import { OBJECTS_PER_PAGE } from "../lib/objects";
-import { createBucketWith, TEST_REGION, TEST_ROLE_ARN, useWebIdentityEnv } from "./support/aws";
+import { createBucketWith, TEST_REGION, TEST_ROLE_ARN, useWebIdentityEnv } from "./helpers/aws";
 
 const BUCKET = "dashboard-test-bucket";
 const KEYS = Array.from(

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { demoScope, mayServeKey } from "../lib/demo";
 import { InvalidEnvironmentError, parseServerEnv } from "../lib/env";
 import { presignLifetime } from "../lib/presign";
-import { stubEnv } from "./support/aws";
+import { stubEnv } from "./helpers/aws";
 
 describe("demoScope: what visitors may do with the bucket", () => {
   it("keeps the full demo on the environment's own prefix in preview and development", () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { InvalidEnvironmentError, parseServerEnv } from "../lib/env";
-import { stubEnv } from "./support/aws";
+import { stubEnv } from "./helpers/aws";
 
 describe("parseServerEnv", () => {
   beforeEach(() => stubEnv({}));

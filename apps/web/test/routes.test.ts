@@ -5,7 +5,7 @@ import { POST as upload } from "../app/api/upload/route";
 import type { AwsClients } from "../lib/aws";
 import { handleDownloadRequest } from "../lib/download";
 import { MAX_UPLOAD_BYTES } from "../lib/upload-policy";
-import { createBucketWith, TEST_ROLE_ARN, useWebIdentityEnv } from "./support/aws";
+import { createBucketWith, TEST_ROLE_ARN, useWebIdentityEnv } from "./helpers/aws";
 
 const BUCKET = "routes-test-bucket";
 const APP = "http://localhost:3000";

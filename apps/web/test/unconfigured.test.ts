@@ -5,7 +5,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { GET as health } from "../app/api/health/route";
 import { POST as upload } from "../app/api/upload/route";
 import { loadDashboard, SETUP_STEPS } from "../lib/dashboard";
-import { forgetAwsState, stubEnv } from "./support/aws";
+import { forgetAwsState, stubEnv } from "./helpers/aws";
 
 const dir = mkdtempSync(join(tmpdir(), "keyless-unconfigured-"));
 const emptyConfig = join(dir, "config");

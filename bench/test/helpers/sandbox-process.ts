@@ -5,22 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SandboxHandle } from "@repo/sandbox";
-
-/**
- * The sample configuration. The process environment wins over the repo's .env, and a blank value
- * counts as unset, so whatever a developer's .env says, the suite runs on this.
- */
-export const SAMPLE_INFRA_ENV = {
-  VERCEL_TEAM_SLUG: "acme",
-  VERCEL_PROJECT_NAME: "web",
-  VERCEL_ENVIRONMENTS: "production",
-  VERCEL_ISSUER_MODE: "team",
-  AWS_REGION: "us-east-1",
-  VERCEL_TEAM_ID: "",
-  VERCEL_PROJECT_ID: "",
-  OIDC_PROVIDER_ARN: "",
-  KEYLESS_STACK_NAME: "",
-};
+import { isolatedInfraEnv } from "@repo/sandbox/test-kit/sample-config";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -58,12 +43,8 @@ export async function spawnSandbox(): Promise<{
     ["--import", "tsx", "bin/sandbox.ts", "--state-dir", stateDir],
     {
       cwd: join(REPO_ROOT, "infra/sandbox"),
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NO_COLOR: "1",
-        ...SAMPLE_INFRA_ENV,
-      },
+      // The sample team/project, whatever the repo's .env says (blank = the default).
+      env: { ...isolatedInfraEnv(), HOME: process.env.HOME, NO_COLOR: "1" },
       stdio: ["pipe", "pipe", "pipe"],
     },
   );

@@ -15,7 +15,7 @@ import {
   sampleVercelId,
   serveIssuer,
 } from "./issuer";
-import { startMoto } from "./moto";
+import { resolveMotoCommand, startMoto } from "./moto";
 import {
   APP_ENV_FILE,
   clearStateFiles,
@@ -34,7 +34,8 @@ export type { ActiveFault, FaultKind, FaultSpec } from "./faults";
 export type { GatewayStats } from "./gateway";
 export type { GithubMintOptions } from "./github-tokens";
 export type { MintOptions } from "./issuer";
-export { MOTO_INSTALL_HINT, MotoUnavailableError } from "./moto";
+export { MotoUnavailableError, resolveMotoCommand } from "./moto";
+export { motoMissingLine } from "./prerequisites";
 export { SANDBOX_DEFAULTS, SandboxConfigError } from "./synthesis";
 
 export interface SandboxOptions {
@@ -115,6 +116,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const log = options.log ?? (() => {});
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   const lifetime = options.tokenLifetimeSeconds ?? 3600;
+  // No moto, no sandbox: say so (one line, with the install command) before any slow work.
+  const motoCommand = resolveMotoCommand({ python: options.python });
   await prepareStateDir(stateDir);
 
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -131,7 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     // Three things at once: moto boots, the stack is synthesized (or taken from the cache) in a
     // child process, and this one makes the signing key.
-    const motoStarting = startMoto({ port: options.ports?.moto, python: options.python });
+    const motoStarting = startMoto({ port: options.ports?.moto, command: motoCommand });
     cleanups.push(async () => (await motoStarting.catch(() => undefined))?.stop());
     const synthesis = synthesizeSandbox(options.env, stateDir);
     cleanups.push(() => synthesis.cancel());

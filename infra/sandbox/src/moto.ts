@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { findFreePort, isPortInUse, LOOPBACK } from "./net";
-
-export const MOTO_INSTALL_HINT = 'pip install "moto[server]"';
+import { findMoto, type MotoCommand, motoMissingLine, pythonMoto } from "./prerequisites";
 
 /** Python or moto is missing: the one line the user needs, and a non-zero exit. */
 export class MotoUnavailableError extends Error {
@@ -20,33 +19,33 @@ export interface MotoServer {
 export interface StartMotoOptions {
   /** 0 or unset = a free port. */
   port?: number;
+  /** Run moto with this Python (`-m moto.server`) instead of looking for it. */
   python?: string;
+  /** How to run moto, already found (resolveMotoCommand). */
+  command?: MotoCommand;
   readyTimeoutMs?: number;
 }
 
-/*
- * moto runs under a few lines of Python that exit as soon as our stdin pipe closes, so moto dies
- * with the Node process even when Node is killed with SIGKILL and never runs its own cleanup.
- */
-const MOTO_LAUNCHER = [
-  "import os, sys, threading",
-  "def _exit_with_parent():",
-  "    sys.stdin.buffer.read()",
-  "    os._exit(0)",
-  "threading.Thread(target=_exit_with_parent, daemon=True).start()",
-  "from moto.server import main",
-  "main(sys.argv[1:])",
-].join("\n");
+/** How moto runs here: the given Python, else the first route findMoto() finds. */
+export function resolveMotoCommand(
+  options: { python?: string; command?: MotoCommand } = {},
+): MotoCommand {
+  if (options.command) return options.command;
+  const command = options.python ? pythonMoto(options.python) : findMoto();
+  if (!command) throw new MotoUnavailableError(motoMissingLine());
+  return command;
+}
 
 const STDERR_TAIL_BYTES = 4096;
 
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
+  const command = resolveMotoCommand(options);
   const attempts = options.port ? 1 : 3;
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const port = options.port || (await findFreePort());
     try {
-      return await launch(port, options);
+      return await launch(command, port, options);
     } catch (error) {
       // Another process may have taken the free port between our probe and moto's bind.
       if (error instanceof PortTakenError) {
@@ -61,11 +60,15 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
 
 class PortTakenError extends Error {}
 
-async function launch(port: number, options: StartMotoOptions): Promise<MotoServer> {
-  const python = options.python ?? "python3";
-  const child = spawn(python, ["-c", MOTO_LAUNCHER, "-H", LOOPBACK, "-p", String(port)], {
+async function launch(
+  command: MotoCommand,
+  port: number,
+  options: StartMotoOptions,
+): Promise<MotoServer> {
+  const [program = "", ...args] = command.argv(LOOPBACK, port);
+  const child = spawn(program, args, {
     stdio: ["pipe", "ignore", "pipe"],
-    env: { ...process.env, PYTHONUNBUFFERED: "1" },
+    env: { ...motoEnvironment(process.env), PYTHONUNBUFFERED: "1" },
   });
   let stderrTail = "";
   // moto logs every request on stderr; it must be drained or the pipe fills and moto blocks.
@@ -94,7 +97,7 @@ async function launch(port: number, options: StartMotoOptions): Promise<MotoServ
   }
   if (outcome !== "ready") {
     ready.cancel();
-    throw explainEarlyExit(python, outcome, stderrTail);
+    throw explainEarlyExit(program, outcome, stderrTail);
   }
 
   return {
@@ -110,18 +113,16 @@ async function launch(port: number, options: StartMotoOptions): Promise<MotoServ
 }
 
 function explainEarlyExit(
-  python: string,
+  program: string,
   exit: { code: number | null; spawnError?: NodeJS.ErrnoException },
   stderrTail: string,
 ): Error {
   if (exit.spawnError?.code === "ENOENT") {
-    return new MotoUnavailableError(
-      `${python} was not found: install Python 3, then ${MOTO_INSTALL_HINT}`,
-    );
+    return new MotoUnavailableError(`${program} was not found. ${motoMissingLine()}`);
   }
   if (/No module named ['"]?(moto|flask|werkzeug)/.test(stderrTail)) {
     return new MotoUnavailableError(
-      `moto server is not installed for ${python}: run ${MOTO_INSTALL_HINT}`,
+      `moto's server is incomplete for ${program}. ${motoMissingLine()}`,
     );
   }
   if (/Address already in use/i.test(stderrTail)) return new PortTakenError(stderrTail);
@@ -161,4 +162,14 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
     child.kill("SIGKILL");
     await exited;
   }
+}
+
+/**
+ * moto's own environment: the user's, minus every AWS_* variable. moto answers with its account
+ * and placeholder keys; a profile meant for real AWS (even a blank AWS_PROFILE) makes the boto3
+ * inside moto fail some calls with HTTP 500.
+ */
+function motoEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept = Object.entries(env).filter(([name]) => !name.startsWith("AWS_"));
+  return Object.fromEntries(kept) as NodeJS.ProcessEnv;
 }

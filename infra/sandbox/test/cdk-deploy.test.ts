@@ -10,14 +10,14 @@ import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-clo
 import { GetRoleCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
 import { loadInfraConfig } from "@repo/infra/config";
 import { synthesizeKeylessTemplate } from "@repo/infra/synth";
-import { isolatedInfraEnv } from "@repo/infra/testing/cli-env";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureVercelOidcProvider } from "../src/deploy-template";
-import { MOTO_REGION, type MotoServer, startMoto } from "../test-kit/moto";
+import { type MotoServer, startMoto } from "../test-kit/moto";
+import { isolatedInfraEnv, SAMPLE_CONFIG, sampleSubject } from "../test-kit/sample-config";
 
 const INFRA = fileURLToPath(new URL("../../stack", import.meta.url));
-const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: MOTO_REGION };
-const PROD_SUB = "owner:acme:project:web:environment:production";
+const SAMPLE = SAMPLE_CONFIG;
+const PROD_SUB = sampleSubject("production");
 
 describe("bin/cdk.ts (infra:synth|deploy|diff|destroy)", { timeout: 240_000 }, () => {
   let home: string;

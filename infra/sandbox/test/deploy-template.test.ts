@@ -18,14 +18,13 @@ import { vercelIssuer } from "@repo/infra/vercel-naming";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStackAndWait, ensureVercelOidcProvider } from "../src/deploy-template";
 import { MOTO_ACCOUNT, type MotoServer, startMoto } from "../test-kit/moto";
+import { SAMPLE_CONFIG } from "../test-kit/sample-config";
 
 const SAMPLE = {
-  VERCEL_TEAM_SLUG: "acme",
-  VERCEL_PROJECT_NAME: "web",
+  ...SAMPLE_CONFIG,
   VERCEL_ENVIRONMENTS: "production,preview",
   VERCEL_TEAM_ID: "team_abc123",
   VERCEL_PROJECT_ID: "prj_def456",
-  AWS_REGION: "us-east-1",
 };
 
 describe("deploying the stack into moto", { timeout: 120_000 }, () => {

@@ -1,9 +1,7 @@
 // The whole sandbox on free ports: the app's credential provider through the gateway, every
 // refusal STS would give, CloudTrail records of both, faults, and pass-through to moto.
 
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
   GetObjectCommand,
@@ -22,23 +20,20 @@ import { resetCredentialProvider } from "@repo/aws-auth/provider";
 import { decodeJwt, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_OBJECTS } from "../src/deploy";
-import { type SandboxHandle, startSandbox } from "../src/index";
 import { isPortInUse } from "../src/net";
 import { isAlive } from "../src/state";
+import { startTestSandbox, type TestSandbox } from "../test-kit/sandbox";
 
-let sandbox: SandboxHandle;
-let stateDir: string;
+let sandbox: TestSandbox;
 
 beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), "keyless-gateway-"));
-  // env: {} = the sample team and project (acme/web, production only), whatever .env says.
-  sandbox = await startSandbox({ stateDir, env: {} });
+  // The sample team and project (acme/web, production only), whatever .env says.
+  sandbox = await startTestSandbox();
 }, 120_000);
 
 afterAll(async () => {
   resetCredentialProvider();
   await sandbox?.stop();
-  await rm(stateDir, { recursive: true, force: true });
 });
 
 const REQUEST_CONTEXT = Symbol.for("@vercel/request-context");

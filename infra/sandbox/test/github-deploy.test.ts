@@ -23,11 +23,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleWithWebIdentityCommand, type Credentials, STSClient } from "@aws-sdk/client-sts";
-import { isolatedInfraEnv } from "@repo/infra/testing/cli-env";
 import { type PolicyStatement, wildcardMatches } from "@repo/infra/trust/evaluate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayCall } from "../src/gateway";
 import { type GithubMintOptions, type SandboxHandle, startSandbox } from "../src/index";
+import { isolatedInfraEnv } from "../test-kit/sample-config";
 
 const OPS_DIR = fileURLToPath(new URL("../../ops", import.meta.url));
 const CONFIG = isolatedInfraEnv({

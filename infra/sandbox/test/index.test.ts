@@ -12,22 +12,13 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MotoUnavailableError, SandboxConfigError, startSandbox } from "../src/index";
 import { isPortInUse } from "../src/net";
+import { motoInstallCommand } from "../src/prerequisites";
 import { isAlive, type SandboxState } from "../src/state";
 import { synthesizeSandbox } from "../src/synthesis";
+import { isolatedInfraEnv } from "../test-kit/sample-config";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-
-const SAMPLE_CONFIGURATION = {
-  VERCEL_TEAM_SLUG: "acme",
-  VERCEL_PROJECT_NAME: "web",
-  VERCEL_ENVIRONMENTS: "production",
-  VERCEL_ISSUER_MODE: "team",
-  VERCEL_TEAM_ID: "",
-  VERCEL_PROJECT_ID: "",
-  AWS_REGION: "us-east-1",
-  KEYLESS_STACK_NAME: "",
-};
 
 /** Runs a TypeScript entry point of infra with node + tsx (no pnpm wrapper in between). */
 function runTs(script: string, args: string[] = []): ChildProcess {
@@ -35,7 +26,7 @@ function runTs(script: string, args: string[] = []): ChildProcess {
     cwd: INFRA,
     stdio: ["ignore", "pipe", "pipe"],
     // The sample team whatever the developer's .env says (the process environment wins over it).
-    env: { ...process.env, ...SAMPLE_CONFIGURATION, NO_COLOR: "1" },
+    env: { ...process.env, ...isolatedInfraEnv(), NO_COLOR: "1" },
   });
 }
 
@@ -187,7 +178,7 @@ describe("failures and orphans", () => {
         python: join(stateDir, "no-such-python3"),
       }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(MotoUnavailableError);
-      expect((error as Error).message).toContain('pip install "moto[server]"');
+      expect((error as Error).message).toContain(motoInstallCommand());
     } finally {
       await rm(stateDir, { recursive: true, force: true });
     }

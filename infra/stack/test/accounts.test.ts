@@ -10,8 +10,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { accountConfigs, parseAccounts } from "../src/accounts";
 import { loadInfraConfig } from "../src/config";
 import { type CfnTemplate, createKeylessAppFromConfig } from "../src/synth";
-import { isolatedInfraEnv } from "./helpers/cli-env";
 import { problemsOf } from "./helpers/config-problems";
+import { isolatedInfraEnv } from "./helpers/sample-config";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const PROD = "111111111111";

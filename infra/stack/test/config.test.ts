@@ -17,8 +17,9 @@ import {
 } from "../src/config";
 import { vercelIssuer } from "../src/vercel-naming";
 import { problemsOf } from "./helpers/config-problems";
+import { SAMPLE_CONFIG } from "./helpers/sample-config";
 
-const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };
+const SAMPLE = SAMPLE_CONFIG;
 
 describe("loadInfraConfig", () => {
   it("derives issuer, audience and one sub per environment from the sample values", () => {

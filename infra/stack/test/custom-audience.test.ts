@@ -12,7 +12,7 @@ import { type CfnTemplate, synthesizeKeylessTemplate } from "../src/synth";
 import { decideClaimsList, formatTrustMatrix, runTrustMatrix } from "../src/trust/check";
 import { describeTrust } from "../src/trust/describe";
 import { customAudienceProblem, vercelIssuer } from "../src/vercel-naming";
-import { isolatedInfraEnv } from "./helpers/cli-env";
+import { isolatedInfraEnv } from "./helpers/sample-config";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };

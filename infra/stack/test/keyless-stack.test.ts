@@ -9,8 +9,9 @@ import { loadInfraConfig } from "../src/config";
 import { createKeylessApp, KeylessStack } from "../src/keyless-stack";
 import { type CfnTemplate, createKeylessAppFromConfig } from "../src/synth";
 import { VercelOidcProvider, VercelOidcRole, vercelBrowserOrigins } from "../src/vercel-oidc";
+import { SAMPLE_CONFIG } from "./helpers/sample-config";
 
-const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };
+const SAMPLE = SAMPLE_CONFIG;
 const EXISTING_ARN = "arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/acme";
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };

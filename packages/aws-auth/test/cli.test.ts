@@ -7,13 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createIssuer } from "./helpers/issuer";
-import { type Moto, startMoto } from "./helpers/moto";
 
 const BIN = fileURLToPath(new URL("../bin/aws-auth.mjs", import.meta.url));
 const issuer = await createIssuer();
-let moto: Moto;
+// The run's one moto (test/helpers/moto.ts); this file's role has a name of its own.
+const moto = { endpoint: inject("motoEndpoint") };
 let refusing: Server;
 let refusingEndpoint: string;
 let roleArn: string;
@@ -40,14 +40,13 @@ function expectNoSecrets(text: string, token?: string) {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
   const iam = new IAMClient({
     region: "us-east-1",
     endpoint: moto.endpoint,
     credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
   });
   const role = await iam.send(
-    new CreateRoleCommand({ RoleName: "KeylessProduction", AssumeRolePolicyDocument: "{}" }),
+    new CreateRoleCommand({ RoleName: "KeylessCliProduction", AssumeRolePolicyDocument: "{}" }),
   );
   roleArn = role.Role?.Arn as string;
   refusing = createServer((req, res) => {
@@ -64,7 +63,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await moto?.stop();
   await new Promise((resolve) => refusing?.close(resolve));
 });
 
@@ -133,7 +131,7 @@ describe("aws-auth doctor", () => {
     expect(report.mode).toBe("vercel-oidc");
     expect(report.token.sub).toBe("owner:acme:project:web:environment:development");
     expect(report.identity.arn).toContain(
-      "assumed-role/KeylessProduction/vercel-development-local",
+      "assumed-role/KeylessCliProduction/vercel-development-local",
     );
     // How long the token and the credentials have left, in the JSON and in the text.
     expect(report.lifetimes.tokenSecondsLeft).toBeGreaterThan(3000);
@@ -196,7 +194,7 @@ describe("aws-auth preflight", () => {
     const { code, stdout } = await run(["preflight"], vercelBuild(token));
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /ok — mode vercel-oidc, assumed arn:aws:sts::\d{12}:assumed-role\/KeylessProduction\/vercel-production-dpl_preflight1/,
+      /ok — mode vercel-oidc, assumed arn:aws:sts::\d{12}:assumed-role\/KeylessCliProduction\/vercel-production-dpl_preflight1/,
     );
     expectNoSecrets(stdout, token);
   });

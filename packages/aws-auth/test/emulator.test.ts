@@ -11,12 +11,12 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { awsClientConfig } from "../src/client-config";
 import { resolveCredentialMode } from "../src/mode";
 import { createCredentialProvider, resetCredentialProvider } from "../src/provider";
 import { createIssuer } from "./helpers/issuer";
-import { type CountingProxy, type Moto, startCountingProxy, startMoto } from "./helpers/moto";
+import { type CountingProxy, startCountingProxy } from "./helpers/moto";
 import { createVercelRole } from "./helpers/vercel-role";
 
 const REQUEST_CONTEXT = Symbol.for("@vercel/request-context");
@@ -31,7 +31,9 @@ function withVercelRequest<T>(token: string, run: () => Promise<T>): Promise<T> 
   });
 }
 
-let moto: Moto;
+// The run's one moto (test/helpers/moto.ts); this file's provider, role and bucket
+// are its own.
+const moto = { endpoint: inject("motoEndpoint") };
 let proxy: CountingProxy;
 let roleArn: string;
 const bucket = "keyless-test-bucket";
@@ -45,7 +47,6 @@ const adminEnv = () => ({
 });
 
 beforeAll(async () => {
-  moto = await startMoto();
   proxy = await startCountingProxy(moto.endpoint);
   roleArn = await createVercelRole(moto.endpoint, "KeylessProduction");
   const s3 = new S3Client(adminEnv());
@@ -55,7 +56,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.stop();
-  await moto?.stop();
 });
 
 afterEach(() => resetCredentialProvider());

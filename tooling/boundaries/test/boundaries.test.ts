@@ -1,5 +1,7 @@
-// Each boundary of biome.json, crossed on purpose in a scratch copy of the layout: Biome must fail
-// on exactly the planted violations, and accept the same imports where they are allowed.
+// Each boundary of boundaries.json (the rules the root biome.json extends), crossed on purpose in a
+// scratch copy of the layout: Biome must fail on exactly the planted violations, and accept the
+// same imports where they are allowed. The rules live in this workspace, so turbo reruns this test
+// exactly when they change.
 
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const BIOME_CONFIG = fileURLToPath(new URL("../../../biome.json", import.meta.url));
+const BOUNDARY_RULES = fileURLToPath(new URL("../boundaries.json", import.meta.url));
 const BIOME_BIN = join(
   dirname(createRequire(import.meta.url).resolve("@biomejs/biome/package.json")),
   "bin/biome",
@@ -38,7 +40,7 @@ let refusedPaths: string[];
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "keyless-boundaries-"));
-  copyFileSync(BIOME_CONFIG, join(scratch, "biome.json"));
+  copyFileSync(BOUNDARY_RULES, join(scratch, "biome.json"));
   for (const [path, plant] of Object.entries(PLANTS)) {
     mkdirSync(join(scratch, dirname(path)), { recursive: true });
     writeFileSync(
@@ -59,7 +61,7 @@ beforeAll(() => {
 }, 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe("workspace boundaries (biome.json noRestrictedImports)", () => {
+describe("workspace boundaries (boundaries.json noRestrictedImports)", () => {
   for (const [path, plant] of Object.entries(PLANTS)) {
     it(`${plant.refused ? "refuses" : "allows"} ${plant.from} in ${path}`, () => {
       expect(refusedPaths.includes(path)).toBe(plant.refused);

@@ -9,8 +9,9 @@ import { E2E_STACK_ENV, freePort, HARNESS_LOG } from "./support";
 
 /**
  * One sandbox, one `vercel build --prod` (shared by every test: a build is the slow part), and
- * two deployments served from it: production (as deployed) and a preview whose stack trusts
- * only production.
+ * three deployments served from it: production with the demo switch on, production as the Deploy
+ * button leaves it (no KEYLESS_PUBLIC_DEMO: what an anonymous visitor meets), and a preview whose
+ * stack trusts only production.
  */
 export default async function globalSetup() {
   mkdirSync(dirname(HARNESS_LOG), { recursive: true });
@@ -40,26 +41,33 @@ export default async function globalSetup() {
     });
     // The build's own log (Vercel's lines, the preflight's) joins the log the tests search.
     appendFileSync(HARNESS_LOG, readFileSync(built.logFile));
-    const serve = async (options: { environment: "production" | "preview"; own?: boolean }) => {
+    const serve = async (options: {
+      environment: "production" | "preview";
+      own?: boolean;
+      demoOff?: boolean;
+    }) => {
       const port = await freePort();
       const deployment = await serveBuild(sandbox as SandboxAccess, built, {
-        ...options,
+        environment: options.environment,
         host: `127.0.0.1:${port}`,
         port,
-        projectVariables: demo,
+        // KEYLESS_PUBLIC_DEMO is read at run time, so one build serves both production views.
+        projectVariables: options.demoOff ? {} : demo,
         deploymentId: options.own ? newDeploymentId() : undefined,
         log,
       });
       running.push(deployment);
       return deployment;
     };
-    const [production, preview] = await Promise.all([
+    const [production, visitor, preview] = await Promise.all([
       serve({ environment: "production" }),
+      serve({ environment: "production", own: true, demoOff: true }),
       serve({ environment: "preview", own: true }),
     ]);
     Object.assign(process.env, {
       VL_PRODUCTION_URL: production.url,
       VL_PRODUCTION_DEPLOYMENT: production.deploymentId,
+      VL_VISITOR_URL: visitor.url,
       VL_PREVIEW_URL: preview.url,
       VL_PREVIEW_DEPLOYMENT: preview.deploymentId,
       VL_ENDPOINT: sandbox.endpoint,

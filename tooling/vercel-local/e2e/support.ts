@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import {
   type Built,
   type RunningDeployment,
@@ -10,13 +11,7 @@ import { newDeploymentId } from "../src/environment";
 import type { SandboxAccess } from "../src/sandbox";
 
 /** The stack the e2e sandboxes deploy: acme/web, production only, team issuer. */
-export const E2E_STACK_ENV = {
-  VERCEL_TEAM_SLUG: "acme",
-  VERCEL_PROJECT_NAME: "web",
-  VERCEL_ENVIRONMENTS: "production",
-  VERCEL_ISSUER_MODE: "team",
-  AWS_REGION: "us-east-1",
-};
+export const E2E_STACK_ENV = SAMPLE_CONFIG;
 
 /** A deployment served as production with its own dpl_ id, and its function output. */
 export interface Served {
@@ -73,23 +68,20 @@ interface TrailEvent {
   CloudTrailEvent: string;
 }
 
-/** AssumeRoleWithWebIdentity events from the sandbox's CloudTrail (LookupEvents, JSON protocol). */
+/**
+ * Every AssumeRoleWithWebIdentity event in the sandbox's CloudTrail (LookupEvents, JSON protocol),
+ * all pages. The sandbox keeps CloudTrail's 2 requests/s limit, so a throttled page is asked again
+ * after a pause; any other error fails the test rather than reading as "no event".
+ */
 export async function lookupAssumeRoleEvents(endpoint: string) {
-  const response = await fetch(endpoint, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": "CloudTrail_20131101.LookupEvents",
-    },
-    body: JSON.stringify({
-      LookupAttributes: [
-        { AttributeKey: "EventName", AttributeValue: "AssumeRoleWithWebIdentity" },
-      ],
-      MaxResults: 50,
-    }),
-  });
-  const body = (await response.json()) as { Events?: TrailEvent[] };
-  return (body.Events ?? []).map(
+  const events: TrailEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const body = await lookupPage(endpoint, nextToken);
+    events.push(...(body.Events ?? []));
+    nextToken = body.NextToken;
+  } while (nextToken);
+  return events.map(
     (event) =>
       JSON.parse(event.CloudTrailEvent) as {
         requestParameters?: { roleSessionName?: string; roleArn?: string };
@@ -98,4 +90,39 @@ export async function lookupAssumeRoleEvents(endpoint: string) {
         errorMessage?: string;
       },
   );
+}
+
+async function lookupPage(
+  endpoint: string,
+  nextToken: string | undefined,
+): Promise<{ Events?: TrailEvent[]; NextToken?: string }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "CloudTrail_20131101.LookupEvents",
+      },
+      body: JSON.stringify({
+        LookupAttributes: [
+          { AttributeKey: "EventName", AttributeValue: "AssumeRoleWithWebIdentity" },
+        ],
+        MaxResults: 50,
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      }),
+    });
+    const body = (await response.json()) as {
+      Events?: TrailEvent[];
+      NextToken?: string;
+      __type?: string;
+      message?: string;
+    };
+    if (response.ok) return body;
+    if (!body.__type?.includes("Throttling") || attempt === 10) {
+      throw new Error(
+        `LookupEvents failed: HTTP ${response.status} ${body.__type} ${body.message}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 600 * attempt));
+  }
 }

@@ -16,6 +16,7 @@ import { resolveCredentialMode } from "@repo/aws-auth/mode";
 import { createCredentialProvider } from "@repo/aws-auth/provider";
 import { loadInfraConfig } from "@repo/infra/config";
 import type { SandboxHandle } from "@repo/sandbox";
+import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import { runVerify, type VerifyOptions, type VerifyReport } from "../../src/verify/index";
 
 const INFRA = fileURLToPath(new URL("../..", import.meta.url));
@@ -23,12 +24,8 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 /** An empty home: no ~/.aws of the developer's can leak into the runs. */
 const HOME = mkdtempSync(join(tmpdir(), "keyless-verify-home-"));
 
-export const TEAM_ENV = {
-  VERCEL_TEAM_SLUG: "acme",
-  VERCEL_PROJECT_NAME: "web",
-  VERCEL_ENVIRONMENTS: "production,preview",
-  AWS_REGION: "us-east-1",
-};
+/** The sample configuration, trusting preview as well: verify checks every configured role. */
+export const TEAM_ENV = { ...SAMPLE_CONFIG, VERCEL_ENVIRONMENTS: "production,preview" };
 
 /**
  * The environment an operator would have: their own (here: placeholder) keys, the infra

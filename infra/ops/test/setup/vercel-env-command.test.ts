@@ -13,6 +13,7 @@ import { synthesizeKeylessTemplate } from "@repo/infra/synth";
 import { vercelIssuer } from "@repo/infra/vercel-naming";
 import { createStackAndWait, ensureVercelOidcProvider } from "@repo/sandbox/deploy-template";
 import { type MotoServer, startMoto } from "@repo/sandbox/test-kit/moto";
+import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runVercelEnv } from "../../src/setup/vercel-env-command";
 import { formatPlan, planVercelEnv } from "../../src/setup/vercel-env-plan";
@@ -80,11 +81,10 @@ describe("pnpm vercel:env", () => {
 
   const writeConfig = (extra: Record<string, string> = {}) => {
     const lines = {
-      VERCEL_TEAM_SLUG: "acme",
+      ...SAMPLE_CONFIG,
       VERCEL_PROJECT_NAME: PROJECT.name,
       VERCEL_TEAM_ID: TEAM_ID,
       VERCEL_ENVIRONMENTS: "production,preview",
-      AWS_REGION: "us-east-1",
       ...extra,
     };
     writeFileSync(
@@ -441,11 +441,9 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
     const cfn = new CloudFormationClient(moto.clientConfig);
     const providerArn = await ensureVercelOidcProvider(iam, vercelIssuer({ teamSlug: "acme" }));
     const settings = {
-      VERCEL_TEAM_SLUG: "acme",
-      VERCEL_PROJECT_NAME: "web",
+      ...SAMPLE_CONFIG,
       VERCEL_TEAM_ID: TEAM_ID,
       VERCEL_ENVIRONMENTS: "production,preview,staging",
-      AWS_REGION: "us-east-1",
       OIDC_PROVIDER_ARN: providerArn,
     };
     writeSettings(settings);

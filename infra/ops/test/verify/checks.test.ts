@@ -5,6 +5,7 @@ import { colorsFor, UsageError } from "@repo/infra/cli";
 import { loadInfraConfig } from "@repo/infra/config";
 import { environmentSuffix } from "@repo/infra/keyless-stack";
 import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-naming";
+import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import { describe, expect, it } from "vitest";
 import { parseVerifyArgs } from "../../src/verify/args";
 import {
@@ -29,12 +30,7 @@ import { permissionProblems, resourceWildcardProblem } from "../../src/verify/po
 import { renderJson, startSpinner, wrap } from "../../src/verify/render";
 import { checkTrust, trustPolicyProblems } from "../../src/verify/trust";
 
-const config = loadInfraConfig({
-  VERCEL_TEAM_SLUG: "acme",
-  VERCEL_PROJECT_NAME: "web",
-  VERCEL_ENVIRONMENTS: "production,preview",
-  AWS_REGION: "us-east-1",
-});
+const config = loadInfraConfig({ ...SAMPLE_CONFIG, VERCEL_ENVIRONMENTS: "production,preview" });
 const ACCOUNT = "123456789012";
 const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.vercel.com/acme`;
 const production = roleFromArn("production", `arn:aws:iam::${ACCOUNT}:role/Keyless-Prod-ABC`);

@@ -14,7 +14,7 @@ import {
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { type SandboxHandle, startSandbox } from "@repo/sandbox";
+import { startTestSandbox, type TestSandbox } from "@repo/sandbox/test-kit/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sandboxVerifyEnv } from "../../src/verify/sandbox-target";
 import {
@@ -32,15 +32,15 @@ const PROVIDER_HOST_PATH = "oidc.vercel.com/acme";
 const AUDIENCE = "https://vercel.com/acme";
 
 describe("pnpm verify against the sandbox", { timeout: 90_000 }, () => {
-  let sandbox: SandboxHandle;
+  let sandbox: TestSandbox;
   let stateDir: string;
   let iam: IAMClient;
   const roleName = (environment: "production" | "preview") =>
     (sandbox.roleArns[environment] ?? "").split("/").pop() ?? "";
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "keyless-verify-"));
-    sandbox = await startSandbox({ stateDir, env: TEAM_ENV, seed: false });
+    sandbox = await startTestSandbox({ env: TEAM_ENV, seed: false });
+    stateDir = sandbox.stateDir;
     iam = new IAMClient({
       region: sandbox.region,
       // moto enforces IAM: the sandbox's placeholder key, which the gateway signs as its admin.
@@ -54,7 +54,6 @@ describe("pnpm verify against the sandbox", { timeout: 90_000 }, () => {
   afterAll(async () => {
     iam?.destroy();
     await sandbox?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
   it("after an exchange by the aws-auth provider, every check passes and an event names the deployment", async () => {

@@ -18,10 +18,10 @@ import {
 } from "../../src/trust/check";
 import { ClaimsFileError, readClaimsFile } from "../../src/trust/claims-file";
 import { describeTrust } from "../../src/trust/describe";
-import { isolatedInfraEnv } from "../helpers/cli-env";
+import { isolatedInfraEnv, SAMPLE_CONFIG } from "../helpers/sample-config";
 
 const INFRA = fileURLToPath(new URL("../..", import.meta.url));
-const SAMPLE = { VERCEL_TEAM_SLUG: "acme", VERCEL_PROJECT_NAME: "web", AWS_REGION: "us-east-1" };
+const SAMPLE = SAMPLE_CONFIG;
 const PROD = "owner:acme:project:web:environment:production";
 
 function matrixFor(env: Record<string, string>) {

@@ -126,3 +126,19 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    motoEndpoint: string;
+  }
+}
+
+/**
+ * Vitest's global setup (vitest.config.ts): one moto for the whole run, since starting it is the
+ * slow part; each test file names its own resources in it.
+ */
+export async function setup(project: { provide(key: "motoEndpoint", value: string): void }) {
+  const moto = await startMoto();
+  project.provide("motoEndpoint", moto.endpoint);
+  return moto.stop;
+}

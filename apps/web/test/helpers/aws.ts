@@ -4,28 +4,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { resetCredentialProvider } from "@repo/aws-auth/provider";
+import { SAMPLE_CONFIG, sampleSubject } from "@repo/sandbox/test-kit/sample-config";
 import { afterAll, beforeAll, inject, vi } from "vitest";
 import { resetAwsClients } from "../../lib/aws";
 
 export const TEST_ROLE_ARN = "arn:aws:iam::123456789012:role/keyless-web-production";
-export const TEST_REGION = "us-east-1";
+export const TEST_REGION = SAMPLE_CONFIG.AWS_REGION;
 
 const base64url = (value: Buffer | string) => Buffer.from(value).toString("base64url");
 
 /**
- * A real RS256 JWT shaped like a Vercel production token, signed with a key made for this run.
+ * A real RS256 JWT shaped like a Vercel production token of the sample project, signed with a key
+ * made for this run.
  * moto does not check it; @repo/aws-auth reads its claims for diagnostics.
  */
 export function mintTestToken(environment = "production"): string {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const now = Math.floor(Date.now() / 1000);
+  const team = SAMPLE_CONFIG.VERCEL_TEAM_SLUG;
   const header = { alg: "RS256", typ: "JWT", kid: randomUUID() };
   const payload = {
-    iss: "https://oidc.vercel.com/keyless-test",
-    aud: "https://vercel.com/keyless-test",
-    sub: `owner:keyless-test:project:keyless:environment:${environment}`,
-    owner: "keyless-test",
-    project: "keyless",
+    iss: `https://oidc.vercel.com/${team}`,
+    aud: `https://vercel.com/${team}`,
+    sub: sampleSubject(environment),
+    owner: team,
+    project: SAMPLE_CONFIG.VERCEL_PROJECT_NAME,
     environment,
     iat: now,
     nbf: now,

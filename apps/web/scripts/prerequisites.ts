@@ -1,0 +1,24 @@
+// `pnpm test` runs this first: one line per missing prerequisite (moto for the sandbox, Chromium
+// for the browser tests), naming the command that installs it on this OS, and exit 1 — before
+// any lint, build or test starts.
+
+import { existsSync } from "node:fs";
+import { chromium } from "@playwright/test";
+import {
+  chromiumMissingLine,
+  findChromium,
+  findMoto,
+  motoMissingLine,
+} from "@repo/sandbox/prerequisites";
+
+/** Playwright's own Chromium, when `pnpm exec playwright install chromium` downloaded one. */
+export function playwrightChromium(): string | undefined {
+  const path = chromium.executablePath();
+  return existsSync(path) ? path : undefined;
+}
+
+const missing: string[] = [];
+if (!findMoto()) missing.push(motoMissingLine());
+if (!findChromium(process.env, playwrightChromium)) missing.push(chromiumMissingLine());
+for (const line of missing) console.error(line);
+process.exitCode = missing.length > 0 ? 1 : 0;

@@ -1,0 +1,58 @@
+// `pnpm dev` on a machine with no route to moto (no KEYLESS_MOTO, moto_server, python3 or Docker
+// on PATH): one line naming what is missing and how to install it, before anything is built or
+// served, and a failing exit.
+
+import { spawn } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, expect, it } from "vitest";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+const bin = mkdtempSync(join(tmpdir(), "keyless-dev-nomoto-"));
+afterAll(() => rmSync(bin, { recursive: true, force: true }));
+
+/** PATH holds only what `pnpm dev` itself needs: node, pnpm and a shell for pnpm's scripts. */
+function whichPath(name: string): string {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not in this folder.
+    }
+  }
+  throw new Error(`${name} is not on PATH`);
+}
+
+it("pnpm dev without moto: the one-line prerequisite message, before any build", async () => {
+  symlinkSync(process.execPath, join(bin, "node"));
+  symlinkSync(whichPath("pnpm"), join(bin, "pnpm"));
+  symlinkSync("/bin/sh", join(bin, "sh"));
+  const child = spawn("pnpm", ["dev"], {
+    cwd: REPO_ROOT,
+    // AWS_ROLE_ARN / AWS_PROFILE blank: nothing configured, so dev wants the sandbox.
+    env: {
+      PATH: bin,
+      HOME: bin,
+      NODE_ENV: "development",
+      NO_COLOR: "1",
+      AWS_ROLE_ARN: "",
+      AWS_PROFILE: "",
+    },
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+
+  expect(code).not.toBe(0);
+  const missing = output.split("\n").filter((line) => line.includes("was not found"));
+  expect(missing).toEqual([
+    expect.stringMatching(/^moto \(the local AWS emulator\) was not found: install it with `.+`/),
+  ]);
+  // Nothing was started: no sandbox, no next dev, no build.
+  expect(output).not.toMatch(/moto listening|Next\.js|next dev|Compiling|Creating an optimized/);
+}, 60_000);
