@@ -3,8 +3,9 @@
 // Exit codes: 0 every check passed, 1 a check failed, 2 usage or configuration error (the
 // shared convention of @repo/infra/cli).
 
+import { accountConfigs } from "@repo/infra/accounts";
 import { colorsFor, printWarnings, runCli } from "@repo/infra/cli";
-import { loadInfraConfig, readInfraEnv } from "@repo/infra/config";
+import { type InfraConfig, type InfraEnv, loadInfraConfig, readInfraEnv } from "@repo/infra/config";
 import { parseVerifyArgs, VERIFY_HELP } from "../src/verify/args";
 import { formatDuration } from "../src/verify/duration";
 import { runVerify } from "../src/verify/index";
@@ -26,6 +27,51 @@ runCli(async () => {
   const config = loadInfraConfig(env);
   if (!args.json) printWarnings(config.warnings);
 
+  // With KEYLESS_ACCOUNTS: one run per account, each with its profile; exit 0 only if all pass.
+  const targets = accountConfigs(config);
+  const reports = [];
+  for (const target of targets) {
+    if (config.accounts && !args.json) {
+      console.log(
+        `== Account ${target.account} (${target.environments.join(", ")}), profile ${target.profile ?? "from the environment"} ==`,
+      );
+    }
+    const outcome = await verifyOne(target, env, args, credentials);
+    if (!args.json) {
+      console.log(
+        renderText(outcome, colorsFor(process.stdout, env), process.stdout.columns || 100),
+      );
+    }
+    reports.push({ account: target.account, environments: target.environments, ...outcome.report });
+  }
+  if (args.json) {
+    const [only] = reports;
+    console.log(
+      config.accounts || !only
+        ? JSON.stringify(
+            {
+              ok: reports.every((r) => r.ok),
+              accounts: reports.map(({ account, environments, ...report }) => ({
+                account,
+                environments,
+                ...JSON.parse(renderJson(report)),
+              })),
+            },
+            null,
+            2,
+          )
+        : renderJson(only),
+    );
+  }
+  return reports.every((report) => report.ok) ? 0 : 1;
+});
+
+async function verifyOne(
+  config: InfraConfig,
+  env: InfraEnv,
+  args: ReturnType<typeof parseVerifyArgs>,
+  credentials: Parameters<typeof runVerify>[1]["credentials"],
+) {
   const spinner = args.json
     ? { update() {}, stop() {} }
     : startSpinner(
@@ -34,7 +80,7 @@ runCli(async () => {
         colorsFor(process.stderr, env),
       );
   try {
-    const outcome = await runVerify(
+    return await runVerify(
       {
         sinceMs: args.sinceMs,
         waitMs: args.waitMs,
@@ -51,14 +97,7 @@ runCli(async () => {
           ),
       },
     );
-    spinner.stop();
-    console.log(
-      args.json
-        ? renderJson(outcome.report)
-        : renderText(outcome, colorsFor(process.stdout, env), process.stdout.columns || 100),
-    );
-    return outcome.report.ok ? 0 : 1;
   } finally {
     spinner.stop();
   }
-});
+}

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { type VercelEnvironment, vercelSubject } from "@repo/infra/vercel-naming";
 import { exportJWK, generateKeyPair, type JSONWebKeySet, type JWTPayload, SignJWT } from "jose";
 import { type GithubMintOptions, githubClaims } from "./github-tokens";
 import { readJsonBody, refuseBrowserRequests, refuseForeignHost, sendJson } from "./http";
@@ -7,7 +8,9 @@ import { closeServer, LOOPBACK, listen } from "./net";
 import { exchangeToken } from "./token-exchange";
 
 export type IssuerMode = "team" | "global";
-export type VercelEnvironment = "production" | "preview" | "development";
+// The stack's own rule for `sub`, custom environments included: the tokens the sandbox mints are
+// the ones the roles were written for (the stack README says what is unconfirmed about it).
+export { type VercelEnvironment, vercelSubject };
 
 /** Who the sandbox pretends to be on Vercel: the configured team and project. */
 export interface IssuerIdentity {
@@ -62,10 +65,6 @@ export function vercelIssuerUrl(mode: IssuerMode, team: string): string {
 
 export function vercelAudience(team: string): string {
   return `https://vercel.com/${team}`;
-}
-
-export function vercelSubject(team: string, project: string, environment: string): string {
-  return `owner:${team}:project:${project}:environment:${environment}`;
 }
 
 /** Stable, obviously fake Vercel ids for a slug, used when the user configured none. */

@@ -5,7 +5,6 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type InfraConfig, type InfraEnv, readInfraEnv } from "@repo/infra/config";
-import type { VercelEnvironment } from "@repo/infra/vercel-naming";
 import { writePrivateFile } from "./state";
 
 /** moto's default account: every ARN in the sandbox lives here. */
@@ -24,7 +23,7 @@ export interface SynthesizedSandbox {
   template: object;
   /** Stack output names: the role ARN of each environment, and the bucket. */
   outputKeys: {
-    roles: Partial<Record<VercelEnvironment, string>>;
+    roles: Readonly<Record<string, string>>;
     bucket: string;
     /** The GitHub deploy role's ARN, when KEYLESS_GITHUB_REPOSITORY is set. */
     githubDeployRole?: string;

@@ -28,7 +28,7 @@ let stateDir: string;
 let production: S3Client;
 let preview: S3Client;
 
-async function roleClient(environment: "production" | "preview"): Promise<S3Client> {
+async function roleClient(environment: string): Promise<S3Client> {
   const sts = new STSClient({ region: sandbox.region, endpoint: sandbox.endpoint, maxAttempts: 1 });
   const { Credentials: issued } = await sts.send(
     new AssumeRoleWithWebIdentityCommand({
@@ -65,7 +65,7 @@ beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "keyless-enforce-"));
   sandbox = await startSandbox({
     stateDir,
-    env: { VERCEL_ENVIRONMENTS: "production,preview" },
+    env: { VERCEL_ENVIRONMENTS: "production,preview,staging" },
   });
   [production, preview] = await Promise.all([roleClient("production"), roleClient("preview")]);
 }, 120_000);
@@ -114,6 +114,51 @@ describe("each role reaches only its own environment's data (SDK, header-signed)
     // Production's object is untouched.
     const object = await production.send(get("production/welcome.txt"));
     expect(await object.Body?.transformToString()).not.toBe("overwritten");
+  });
+});
+
+describe("a custom environment (staging) has its own role and data", () => {
+  const assume = async (environment: string, token: string) => {
+    const sts = new STSClient({
+      region: sandbox.region,
+      endpoint: sandbox.endpoint,
+      maxAttempts: 1,
+    });
+    try {
+      await sts.send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: sandbox.roleArns[environment],
+          RoleSessionName: "vercel-staging-test",
+          WebIdentityToken: token,
+        }),
+      );
+      return "assumed";
+    } catch (error) {
+      return (error as Error).name;
+    } finally {
+      sts.destroy();
+    }
+  };
+
+  it("a staging token assumes the staging role and nothing else; preview's token not staging's", async () => {
+    const staging = await sandbox.mintToken({ environment: "staging" });
+    expect(await assume("staging", staging)).toBe("assumed");
+    expect(await assume("production", staging)).toBe("AccessDenied");
+    expect(await assume("preview", staging)).toBe("AccessDenied");
+    expect(await assume("staging", await sandbox.mintToken({ environment: "preview" }))).toBe(
+      "AccessDenied",
+    );
+  });
+
+  it("the staging role works on staging/ and gets AccessDenied on production/ and preview/", async () => {
+    const staging = await roleClient("staging");
+    try {
+      expect(await errorName(staging.send(put("staging/uploads/a.txt")))).toBe("succeeded");
+      expect(await errorName(staging.send(get("production/welcome.txt")))).toBe("AccessDenied");
+      expect(await errorName(staging.send(put("preview/x.txt")))).toBe("AccessDenied");
+    } finally {
+      staging.destroy();
+    }
   });
 });
 

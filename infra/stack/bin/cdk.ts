@@ -5,8 +5,15 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { accountConfigs, TARGET_ACCOUNT_VARIABLE } from "../src/accounts";
 import { CommandFailure, printWarnings, runCli, usageError } from "../src/cli";
-import { InfraConfigError, loadInfraConfig, readInfraEnv } from "../src/config";
+import {
+  type InfraConfig,
+  InfraConfigError,
+  type InfraEnv,
+  loadInfraConfig,
+  readInfraEnv,
+} from "../src/config";
 import { describeTrust } from "../src/trust/describe";
 
 const COMMANDS = ["synth", "deploy", "diff", "destroy"] as const;
@@ -43,22 +50,55 @@ runCli(() => {
         },
       ]);
     }
-    console.log(`${describeTrust(config)}\n`);
   }
-  if (command === "destroy") {
-    console.log(
-      [
-        `Destroying stack ${config.stackName} in ${config.region}.`,
-        "The app bucket and its access-log bucket are RETAINED (RemovalPolicy.RETAIN): their data",
-        "stays, and they keep costing storage. Empty and delete them in the S3 console when you no",
-        "longer need them. The roles go; the OIDC provider goes only if this stack created it.\n",
-      ].join("\n"),
-    );
+  const targets = accountConfigs(config);
+  for (const target of targets) {
+    if (config.accounts) {
+      console.log(
+        `== Account ${target.account} (${target.environments.join(", ")}), profile ${target.profile ?? "from the environment"} ==`,
+      );
+    }
+    if (command === "deploy") console.log(`${describeTrust(target)}\n`);
+    if (command === "destroy") console.log(destroyNotice(target));
+    const status = runCdk(command, rest, env, target);
+    // A failed account stops the run: the next one would deploy half a migration.
+    if (status !== 0) return status;
   }
-  // cdk synth writes cdk.out; --quiet keeps the template off the terminal.
-  const args = command === "synth" ? ["synth", "--quiet", ...rest] : [command, ...rest];
+  return 0;
+});
+
+function destroyNotice(config: InfraConfig): string {
+  return [
+    `Destroying stack ${config.stackName} in ${config.region}.`,
+    "The app bucket and its access-log bucket are RETAINED (RemovalPolicy.RETAIN): their data",
+    "stays, and they keep costing storage. Empty and delete them in the S3 console when you no",
+    "longer need them. The roles go; the OIDC provider goes only if this stack created it.\n",
+  ].join("\n");
+}
+
+/** One aws-cdk CLI run for one account's stack (with KEYLESS_ACCOUNTS: its profile, its outdir). */
+function runCdk(
+  command: (typeof COMMANDS)[number],
+  rest: readonly string[],
+  env: InfraEnv,
+  target: InfraConfig,
+): number {
+  const perAccount = target.account
+    ? {
+        [TARGET_ACCOUNT_VARIABLE]: target.account,
+        ...(target.profile ? { AWS_PROFILE: target.profile } : {}),
+      }
+    : {};
+  // cdk synth writes cdk.out (one folder per account); --quiet keeps the template off the terminal.
+  const output = target.account ? ["--output", `cdk.out/${target.account}`] : [];
+  const args =
+    command === "synth" ? ["synth", "--quiet", ...output, ...rest] : [command, ...output, ...rest];
   // Synth needs no credentials; without this the CLI spends seconds probing EC2 instance metadata.
-  const childEnv = command === "synth" ? { AWS_EC2_METADATA_DISABLED: "true", ...env } : { ...env };
+  const childEnv = {
+    ...(command === "synth" ? { AWS_EC2_METADATA_DISABLED: "true" } : {}),
+    ...env,
+    ...perAccount,
+  };
   // This workspace's own aws-cdk CLI, whatever PATH the caller has.
   const cdkBin = join(INFRA_DIR, "node_modules", ".bin", "cdk");
   const result = spawnSync(cdkBin, args, { cwd: INFRA_DIR, env: childEnv, stdio: "inherit" });
@@ -68,4 +108,4 @@ runCli(() => {
     );
   }
   return result.status ?? 1;
-});
+}

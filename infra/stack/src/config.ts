@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
+import { type AccountTarget, parseAccounts } from "./accounts";
 import {
   type GithubDeployTarget,
   githubBranchProblem,
@@ -16,11 +17,12 @@ import {
 } from "./github-naming";
 import {
   customAudienceProblem,
+  environmentNameProblem,
+  environmentSuffix,
   parseProviderArn,
   projectNameProblem,
   providerArnProblem,
   teamSlugProblem,
-  VERCEL_ENVIRONMENTS,
   VERCEL_ISSUER_MODES,
   type VercelEnvironment,
   type VercelIssuer,
@@ -81,6 +83,10 @@ export interface InfraConfig extends VercelIssuer {
   readonly productionDomains?: readonly string[];
   /** The GitHub Actions deploy role, when KEYLESS_GITHUB_REPOSITORY is set. */
   readonly github?: GithubDeployConfig;
+  /** One stack per account (KEYLESS_ACCOUNTS); unset = one stack in the credentials' account. */
+  readonly accounts?: readonly AccountTarget[];
+  /** The account this configuration's stack is pinned to (set by `accountConfigs`). */
+  readonly account?: string;
   /** The exact `sub` each trusted environment's role accepts. */
   readonly subjects: Readonly<Partial<Record<VercelEnvironment, string>>>;
   readonly warnings: readonly string[];
@@ -156,24 +162,25 @@ export function validateEnvironments(
 ): Validated<readonly VercelEnvironment[]> {
   if (blank(raw)) return ok(["production"]);
   const items = raw.split(",").map((item) => item.trim());
-  const allowed = VERCEL_ENVIRONMENTS.join(", ");
   const environments: VercelEnvironment[] = [];
   for (const item of items) {
     if (item === "") {
       return fail("VERCEL_ENVIRONMENTS", `"${raw}" has an empty item; use e.g. production,preview`);
     }
-    const known = VERCEL_ENVIRONMENTS.find((env) => env === item);
-    if (!known) {
-      const hint = VERCEL_ENVIRONMENTS.find((env) => env === item.toLowerCase());
+    const problem = environmentNameProblem(item);
+    if (problem) return fail("VERCEL_ENVIRONMENTS", problem);
+    if (environments.includes(item)) {
+      return fail("VERCEL_ENVIRONMENTS", `"${item}" is listed twice`);
+    }
+    // Logical ids drop the hyphens: qa-1 and qa1 would both make VercelRoleQa1.
+    const twin = environments.find((e) => environmentSuffix(e) === environmentSuffix(item));
+    if (twin) {
       return fail(
         "VERCEL_ENVIRONMENTS",
-        `"${item}" is not a Vercel environment${hint ? ` (write it "${hint}")` : ""}; allowed: ${allowed}`,
+        `"${twin}" and "${item}" give the same role name (${environmentSuffix(item)}); keep one`,
       );
     }
-    if (environments.includes(known)) {
-      return fail("VERCEL_ENVIRONMENTS", `"${known}" is listed twice`);
-    }
-    environments.push(known);
+    environments.push(item);
   }
   return ok(environments, environments.includes("development") ? DEVELOPMENT_WARNING : undefined);
 }
@@ -330,6 +337,19 @@ export function validateGithubDeploy(env: InfraEnv): Validated<GithubDeployConfi
   });
 }
 
+/**
+ * KEYLESS_ACCOUNTS, e.g. production:111111111111:prod-profile,preview:222222222222:dev-profile:
+ * each environment's account (and the profile that deploys it). Needs the environments.
+ */
+export function validateAccounts(
+  raw: string | undefined,
+  environments: readonly VercelEnvironment[] | undefined,
+): Validated<readonly AccountTarget[] | undefined> {
+  if (blank(raw) || environments === undefined) return ok(undefined);
+  const parsed = parseAccounts(raw.trim(), environments);
+  return "problem" in parsed ? fail("KEYLESS_ACCOUNTS", parsed.problem) : ok(parsed.targets);
+}
+
 /** Loads and validates everything; throws InfraConfigError listing every problem. */
 export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const problems: ConfigProblem[] = [];
@@ -364,6 +384,14 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const stackName = take(validateStackName(env.KEYLESS_STACK_NAME));
   const productionDomains = take(validateProductionDomains(env.VERCEL_PRODUCTION_DOMAINS));
   const github = take(validateGithubDeploy(env));
+  const accounts = take(validateAccounts(env.KEYLESS_ACCOUNTS, environments));
+  const providerAccount = existingProviderArn && parseProviderArn(existingProviderArn)?.account;
+  if (accounts && providerAccount && !accounts.some((a) => a.account === providerAccount)) {
+    problems.push({
+      variable: "OIDC_PROVIDER_ARN",
+      message: `the provider is in account ${providerAccount}, which KEYLESS_ACCOUNTS does not name: a provider serves only its own account's roles. Leave it empty, or name that account`,
+    });
+  }
 
   if (
     problems.length > 0 ||
@@ -397,6 +425,7 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
     stackName,
     productionDomains,
     github,
+    accounts,
     subjects,
     warnings,
   };

@@ -11,8 +11,9 @@ import { GithubDeployRole, GithubOidcProvider } from "./github-oidc";
 import { NoBootstrapSynthesizer } from "./no-bootstrap-synthesizer";
 import {
   environmentDataPrefix,
+  environmentNameProblem,
+  environmentSuffix,
   type IVercelOidcProvider,
-  VERCEL_ENVIRONMENTS,
   VercelAppBucket,
   type VercelEnvironment,
   type VercelIssuerMode,
@@ -39,10 +40,7 @@ export interface KeylessStackProps extends StackProps {
   readonly github?: Pick<GithubDeployConfig, "subject" | "existingProviderArn">;
 }
 
-/** `production` → `Production`: output and logical-id suffixes. */
-export function environmentSuffix(environment: VercelEnvironment): string {
-  return environment.charAt(0).toUpperCase() + environment.slice(1);
-}
+export { environmentSuffix };
 
 /** Stable, readable logical ids: trust:check and the sandbox name roles by them. */
 export function roleLogicalId(environment: VercelEnvironment): string {
@@ -152,19 +150,21 @@ function checkEnvironments(environments: readonly VercelEnvironment[]): VercelEn
   if (environments.length === 0) {
     throw new Error("KeylessStack environments is empty: trust at least one Vercel environment");
   }
-  const seen = new Set<VercelEnvironment>();
+  const seen = new Map<string, VercelEnvironment>();
   for (const environment of environments) {
-    if (!VERCEL_ENVIRONMENTS.includes(environment)) {
+    const problem = environmentNameProblem(environment);
+    if (problem) throw new Error(`KeylessStack environment: ${problem}`);
+    const twin = seen.get(environmentSuffix(environment));
+    if (twin !== undefined) {
       throw new Error(
-        `KeylessStack environment "${environment}" must be one of ${VERCEL_ENVIRONMENTS.join(", ")}`,
+        twin === environment
+          ? `KeylessStack environment "${environment}" is listed twice`
+          : `KeylessStack environments "${twin}" and "${environment}" give the same logical ids; keep one`,
       );
     }
-    if (seen.has(environment)) {
-      throw new Error(`KeylessStack environment "${environment}" is listed twice`);
-    }
-    seen.add(environment);
+    seen.set(environmentSuffix(environment), environment);
   }
-  return [...seen];
+  return [...seen.values()];
 }
 
 export interface KeylessAppOptions {
@@ -172,6 +172,11 @@ export interface KeylessAppOptions {
   readonly outdir?: string;
   readonly stackName: string;
   readonly region: string;
+  /**
+   * Pins the stack to this account (KEYLESS_ACCOUNTS): the CDK CLI then refuses to deploy it with
+   * credentials of another account. @default the account of the credentials that deploy
+   */
+  readonly account?: string;
 }
 
 /**
@@ -192,8 +197,9 @@ export function createKeylessApp(
   const stack = new KeylessStack(app, options.stackName, {
     ...props,
     stackName: options.stackName,
-    // Region fixed, account left to the credentials that deploy (ARNs use AWS::AccountId).
-    env: { region: options.region },
+    // Region fixed; the account pinned with KEYLESS_ACCOUNTS, else left to the credentials that
+    // deploy (ARNs use AWS::AccountId either way).
+    env: { region: options.region, ...(options.account ? { account: options.account } : {}) },
     description: `Vercel OIDC federation for ${props.teamSlug}/${props.projectName} (Keyless)`,
   });
   // Acknowledged findings are written into the template's Metadata, reasons included.

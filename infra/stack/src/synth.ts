@@ -33,7 +33,7 @@ export function createKeylessAppFromConfig(
       productionDomains: config.productionDomains,
       github: config.github,
     },
-    { stackName: config.stackName, region: config.region, outdir },
+    { stackName: config.stackName, region: config.region, account: config.account, outdir },
   );
 }
 

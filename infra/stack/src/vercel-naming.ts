@@ -6,8 +6,14 @@
 // What IAM can pin for a Vercel token is its `sub` and `aud` (owner_id / project_id / environment
 // are not condition keys), so the trust is built from team slug + project name + environment.
 
+/** Vercel's three built-in environments. */
 export const VERCEL_ENVIRONMENTS = ["production", "preview", "development"] as const;
-export type VercelEnvironment = (typeof VERCEL_ENVIRONMENTS)[number];
+export type StandardVercelEnvironment = (typeof VERCEL_ENVIRONMENTS)[number];
+/**
+ * A built-in environment or a custom environment's name (e.g. `staging`); check a name with
+ * `environmentNameProblem`. `string & {}` keeps the built-in names as suggestions.
+ */
+export type VercelEnvironment = StandardVercelEnvironment | (string & {});
 export const VERCEL_ISSUER_MODES = ["team", "global"] as const;
 export type VercelIssuerMode = (typeof VERCEL_ISSUER_MODES)[number];
 
@@ -29,6 +35,59 @@ export function teamSlugProblem(slug: string): string | undefined {
     return `"${slug}" may only hold lower-case letters, digits and single hyphens between them`;
   }
   return undefined;
+}
+
+export const isStandardEnvironment = (name: string): name is StandardVercelEnvironment =>
+  (VERCEL_ENVIRONMENTS as readonly string[]).includes(name);
+
+// Vercel's own rule for a custom environment's slug (its REST API: at most 32 characters, not
+// Production/Preview; its Terraform provider: 1-32 of [a-z0-9-]).
+const CUSTOM_ENVIRONMENT = /^[a-z0-9-]{1,32}$/;
+
+/**
+ * Why `name` is neither a built-in environment nor a custom environment Vercel would accept. A
+ * name within two typing slips of a built-in one (`prevew`, `prod`, `Dev`) is refused too: a role
+ * for it would trust a custom environment that most likely does not exist.
+ */
+export function environmentNameProblem(name: string): string | undefined {
+  if (isStandardEnvironment(name)) return undefined;
+  if (name === "") return "it is empty";
+  const base = `"${name}" is not a Vercel environment; allowed: ${VERCEL_ENVIRONMENTS.join(", ")}, or a custom environment's name (1-32 lower-case letters, digits and hyphens)`;
+  const lower = name.toLowerCase();
+  if (isStandardEnvironment(lower)) return `${base}; write it "${lower}"`;
+  const near = VERCEL_ENVIRONMENTS.find(
+    (builtIn) => builtIn.startsWith(lower) || editDistance(lower, builtIn) <= 2,
+  );
+  if (near) return `${base}; did you mean "${near}"?`;
+  if (!CUSTOM_ENVIRONMENT.test(name)) {
+    return CUSTOM_ENVIRONMENT.test(lower) ? `${base}; try "${lower}"` : base;
+  }
+  return undefined;
+}
+
+// Levenshtein distance, by hand: one comparison of two short strings is not worth a dependency.
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * `staging` → `Staging`, `qa-eu` → `QaEu`: the part of output names and logical ids that names
+ * the environment (CloudFormation allows only letters and digits there).
+ */
+export function environmentSuffix(environment: VercelEnvironment): string {
+  return environment
+    .split("-")
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
 }
 
 /** Why `name` is not a valid Vercel project name, or undefined when it is. */
@@ -122,7 +181,15 @@ export function customAudienceProblem(
   return undefined;
 }
 
-/** The `sub` claim of a token minted for `projectName` in `environment`. */
+/**
+ * The `sub` claim of a token minted for `projectName` in `environment`, the one place that
+ * decides it. For a custom environment this assumes Vercel puts its name (`…:environment:staging`),
+ * which Vercel's docs do not confirm (they list production/preview/development only, and
+ * VERCEL_ENV is `preview` there); the evidence is that `@vercel/oidc`'s own verifier expects the
+ * `environment` claim to equal VERCEL_TARGET_ENV, which holds the custom name. If a real token
+ * says otherwise, change it here: the README says how to check (decode a token from that
+ * environment, or read the `sub` that `pnpm verify` shows from CloudTrail).
+ */
 export function vercelSubject(
   teamSlug: string,
   projectName: string,

@@ -8,9 +8,10 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
 import {
+  environmentNameProblem,
+  isStandardEnvironment,
   projectNameProblem,
   providerArnProblem,
-  VERCEL_ENVIRONMENTS,
   type VercelEnvironment,
   type VercelIssuer,
   type VercelIssuerMode,
@@ -100,10 +101,9 @@ export class VercelOidcRole extends iam.Role {
 
   constructor(scope: Construct, id: string, props: VercelOidcRoleProps) {
     const { provider, projectName, environment, teamId, projectId, ...roleProps } = props;
-    if (!VERCEL_ENVIRONMENTS.includes(environment)) {
-      throw new Error(
-        `VercelOidcRole environment "${environment}" must be one of ${VERCEL_ENVIRONMENTS.join(", ")} (one environment per role)`,
-      );
+    const environmentProblem = environmentNameProblem(environment);
+    if (environmentProblem) {
+      throw new Error(`VercelOidcRole environment (one per role): ${environmentProblem}`);
     }
     const nameProblem = projectNameProblem(projectName);
     if (nameProblem) throw new Error(`VercelOidcRole project name: ${nameProblem}`);
@@ -165,6 +165,8 @@ export interface BrowserOriginsProps {
  *   preview URL has that shape (project `<project>-x` of team `y-<team>`, for one). CORS only
  *   lets such a page read answers to requests it could send anyway; a URL still needs a signature
  *   by a role of this stack, and each role signs only its own environment's prefix.
+ * - a custom environment (e.g. staging): its deployment URLs have the preview shape, so it adds
+ *   the preview origin (a domain assigned to the custom environment is not added);
  * - development: `http://localhost:3000` (`next dev`), only when a development role exists.
  */
 export function vercelBrowserOrigins(props: BrowserOriginsProps): string[] {
@@ -173,7 +175,7 @@ export function vercelBrowserOrigins(props: BrowserOriginsProps): string[] {
     const domains = props.productionDomains ?? [`${props.projectName}.vercel.app`];
     origins.push(...domains.map((domain) => `https://${domain}`));
   }
-  if (props.environments.includes("preview")) {
+  if (props.environments.some((e) => e === "preview" || !isStandardEnvironment(e))) {
     origins.push(`https://${props.projectName}-*-${props.teamSlug}.vercel.app`);
   }
   if (props.environments.includes("development")) origins.push("http://localhost:3000");

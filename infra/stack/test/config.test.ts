@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
-  InfraConfigError,
+  type InfraConfigError,
   loadInfraConfig,
   readInfraEnv,
   validateEnvironments,
@@ -16,19 +16,10 @@ import {
   validateTeamSlug,
 } from "../src/config";
 import { vercelIssuer } from "../src/vercel-naming";
+import { problemsOf } from "./helpers/config-problems";
 import { SAMPLE_CONFIG } from "./helpers/sample-config";
 
 const SAMPLE = SAMPLE_CONFIG;
-
-function problemsOf(env: Record<string, string>) {
-  try {
-    loadInfraConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InfraConfigError);
-    return (error as InfraConfigError).problems;
-  }
-  throw new Error("expected an InfraConfigError");
-}
 
 describe("loadInfraConfig", () => {
   it("derives issuer, audience and one sub per environment from the sample values", () => {
@@ -49,6 +40,24 @@ describe("loadInfraConfig", () => {
       },
       warnings: [],
     });
+  });
+
+  it("a custom environment gets its own sub; bad or colliding names are one line each", () => {
+    const config = loadInfraConfig({
+      ...SAMPLE,
+      VERCEL_ENVIRONMENTS: "production,preview,staging",
+    });
+    expect(config.environments).toEqual(["production", "preview", "staging"]);
+    expect(config.subjects.staging).toBe("owner:acme:project:web:environment:staging");
+    expect(problemsOf({ ...SAMPLE, VERCEL_ENVIRONMENTS: "production,Staging" })).toEqual([
+      { variable: "VERCEL_ENVIRONMENTS", message: expect.stringMatching(/try "staging"$/) },
+    ]);
+    expect(problemsOf({ ...SAMPLE, VERCEL_ENVIRONMENTS: "qa-1,qa1" })).toEqual([
+      {
+        variable: "VERCEL_ENVIRONMENTS",
+        message: '"qa-1" and "qa1" give the same role name (Qa1); keep one',
+      },
+    ]);
   });
 
   it("defaults to production only, team mode", () => {
@@ -77,7 +86,7 @@ describe("loadInfraConfig", () => {
         loadInfraConfig({
           VERCEL_TEAM_SLUG: "Acme",
           VERCEL_PROJECT_NAME: "web",
-          VERCEL_ENVIRONMENTS: "production,staging",
+          VERCEL_ENVIRONMENTS: "production,Staging",
           VERCEL_ISSUER_MODE: "teams",
           AWS_REGION: "us-east",
           VERCEL_TEAM_ID: "acme",

@@ -300,8 +300,8 @@ describe("props are validated at construction, naming the bad value", () => {
         environment: "production",
         ...props,
       });
-    expect(() => role({ environment: "staging" as never }, "A")).toThrow(
-      /"staging" must be one of/,
+    expect(() => role({ environment: "Staging" }, "A")).toThrow(
+      /"Staging" is not a Vercel environment.*try "staging"/,
     );
     expect(() => role({ projectName: "My App" }, "B")).toThrow(/"My App" has capital letters/);
     expect(() => role({ teamId: "acme" }, "C")).toThrow(/teamId "acme" must look like team_/);
@@ -348,5 +348,46 @@ describe("vercelBrowserOrigins: CORS as narrow as S3 allows", () => {
     expect(vercelBrowserOrigins({ ...base, environments: ["development"] })).toEqual([
       "http://localhost:3000",
     ]);
+  });
+});
+
+describe("a custom environment (VERCEL_ENVIRONMENTS=production,staging)", {
+  timeout: 60_000,
+}, () => {
+  let template: Template;
+  let outputs: NonNullable<CfnTemplate["Outputs"]>;
+  beforeAll(() => {
+    const built = synth({ VERCEL_ENVIRONMENTS: "production,staging" });
+    template = Template.fromJSON(built.template);
+    outputs = built.template.Outputs ?? {};
+  }, 120_000);
+
+  it("gets its own role trusting its own sub, its own data prefix and its own Vercel env lines", () => {
+    const roles = template.findResources("AWS::IAM::Role");
+    expect(Object.keys(roles).sort()).toEqual(["VercelRoleProduction", "VercelRoleStaging"]);
+    const trust = roles.VercelRoleStaging?.Properties.AssumeRolePolicyDocument.Statement[0];
+    expect(trust.Condition).toEqual({
+      StringEquals: {
+        "oidc.vercel.com/acme:aud": "https://vercel.com/acme",
+        "oidc.vercel.com/acme:sub": "owner:acme:project:web:environment:staging",
+      },
+    });
+    const policies = JSON.stringify(template.findResources("AWS::IAM::Policy"));
+    expect(policies).toContain('"staging/*"');
+    expect(outputs.RoleArnStaging?.Value).toEqual({ "Fn::GetAtt": ["VercelRoleStaging", "Arn"] });
+    expect(JSON.stringify(outputs.VercelEnvStaging?.Value)).toContain("S3_PREFIX=staging/");
+  });
+
+  it("lets pages of its deployments (preview-shaped URLs) upload, without a preview role", () => {
+    expect(
+      vercelBrowserOrigins({ teamSlug: "acme", projectName: "web", environments: ["staging"] }),
+    ).toEqual(["https://web-*-acme.vercel.app"]);
+    expect(
+      vercelBrowserOrigins({
+        teamSlug: "acme",
+        projectName: "web",
+        environments: ["preview", "staging"],
+      }),
+    ).toEqual(["https://web-*-acme.vercel.app"]);
   });
 });

@@ -5,7 +5,13 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { providerArnProblem, vercelIssuer, vercelSubject } from "../src/vercel-naming";
+import {
+  environmentNameProblem,
+  environmentSuffix,
+  providerArnProblem,
+  vercelIssuer,
+  vercelSubject,
+} from "../src/vercel-naming";
 
 const SRC = fileURLToPath(new URL("../src/", import.meta.url));
 
@@ -56,5 +62,38 @@ describe("naming rules", () => {
         vercelIssuer({ teamSlug: "acme" }),
       ),
     ).toMatch(/team mode needs the one for https:\/\/oidc\.vercel\.com\/acme/);
+  });
+});
+
+describe("Vercel environments", () => {
+  it("a custom environment's sub carries its name, as the built-in ones do", () => {
+    expect(vercelSubject("acme", "web", "staging")).toBe(
+      "owner:acme:project:web:environment:staging",
+    );
+    expect(environmentSuffix("staging")).toBe("Staging");
+    expect(environmentSuffix("qa-eu-1")).toBe("QaEu1");
+  });
+
+  it("accept the built-in names and Vercel's custom-environment names", () => {
+    for (const name of [
+      "production",
+      "preview",
+      "development",
+      "staging",
+      "qa-1",
+      "a".repeat(32),
+    ]) {
+      expect(environmentNameProblem(name), name).toBeUndefined();
+    }
+  });
+
+  it("refuse what Vercel refuses, and near misses of a built-in name, saying what to write", () => {
+    expect(environmentNameProblem("Staging")).toMatch(/try "staging"/);
+    expect(environmentNameProblem("Production")).toMatch(/write it "production"/);
+    expect(environmentNameProblem("a".repeat(33))).toMatch(/1-32 lower-case letters/);
+    expect(environmentNameProblem("qa_1")).toMatch(/not a Vercel environment/);
+    expect(environmentNameProblem("prevew")).toMatch(/did you mean "preview"/);
+    expect(environmentNameProblem("prod")).toMatch(/did you mean "production"/);
+    expect(environmentNameProblem("")).toBe("it is empty");
   });
 });

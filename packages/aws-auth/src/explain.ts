@@ -79,7 +79,7 @@ export function explainAwsError(error: unknown, context: ExplainContext = {}): E
       cause: `The role's trust policy does not accept this token: its sub or aud does not match what the role was created for (another environment, a renamed project or team, a case difference, or the role of another stack).${seen}${wanted}`,
       fixes: [
         "Compare the token's sub (owner:<team-slug>:project:<project-name>:environment:<env>) with the role's trust policy: `pnpm trust:check` shows which role accepts which token.",
-        "Use the role made for this environment: a preview deployment needs the preview role (VERCEL_ENVIRONMENTS=production,preview, then `pnpm infra:deploy`).",
+        "Use the role made for this environment: a preview deployment needs the preview role, a custom environment such as staging its own (VERCEL_ENVIRONMENTS=production,preview,staging, then `pnpm infra:deploy`).",
         "If you renamed the Vercel team or project, set VERCEL_TEAM_SLUG / VERCEL_PROJECT_NAME to the new names and redeploy the stack: trust is pinned by slug and name, not by id.",
         "Check that AWS_ROLE_ARN in Vercel is the ARN from this stack's outputs, then redeploy the Vercel project.",
       ],

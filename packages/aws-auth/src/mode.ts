@@ -11,7 +11,7 @@ import {
 } from "./local-tokens";
 import { checkRegion } from "./regions";
 import { parseRoleArn } from "./role-arn";
-import { sessionNameFor } from "./session-name";
+import { sessionNameFor, vercelEnvironmentName } from "./session-name";
 import { summarizeToken, type TokenSummary } from "./token";
 
 export type EnvLike = Readonly<Record<string, string | undefined>>;
@@ -34,6 +34,7 @@ export interface CredentialResolution {
   /** Sentences naming the variables that decided the mode. */
   because: string[];
   onVercel: boolean;
+  /** VERCEL_TARGET_ENV (a custom environment's name) where Vercel sets it, else VERCEL_ENV. */
   vercelEnv: string | undefined;
   region: string | undefined;
   roleArn: string | undefined;
@@ -381,7 +382,7 @@ export function resolveCredentialMode(
     mode,
     because,
     onVercel,
-    vercelEnv: env.VERCEL_ENV,
+    vercelEnv: vercelEnvironmentName(env),
     region,
     roleArn,
     profile,

@@ -12,6 +12,14 @@ export function sanitizeSessionName(raw: string): string {
 }
 
 /**
+ * The deployment's Vercel environment: VERCEL_TARGET_ENV where Vercel sets it (it names a custom
+ * environment such as `staging`, where VERCEL_ENV says `preview`), else VERCEL_ENV.
+ */
+export function vercelEnvironmentName(env: EnvLike): string | undefined {
+  return env.VERCEL_TARGET_ENV?.trim() || env.VERCEL_ENV?.trim() || undefined;
+}
+
+/**
  * Names the session after the deployment: `vercel-<environment>-<deployment id or commit>` on
  * Vercel, `keyless-<user>` elsewhere. `AWS_ROLE_SESSION_NAME` (the SDK's own variable) wins.
  */
@@ -19,7 +27,7 @@ export function sessionNameFor(env: EnvLike, onVercel: boolean): string {
   const explicit = env.AWS_ROLE_SESSION_NAME?.trim();
   if (explicit) return sanitizeSessionName(explicit);
   if (onVercel || env.VERCEL_OIDC_TOKEN) {
-    const environment = env.VERCEL_ENV ?? (onVercel ? "unknown" : "development");
+    const environment = vercelEnvironmentName(env) ?? (onVercel ? "unknown" : "development");
     const deployment =
       env.VERCEL_DEPLOYMENT_ID ??
       env.VERCEL_GIT_COMMIT_SHA?.slice(0, 12) ??

@@ -272,6 +272,21 @@ describe("role session names", () => {
     ).toBe("vercel-production-0123456789ab");
   });
 
+  it("name a custom environment by VERCEL_TARGET_ENV, where VERCEL_ENV says preview", () => {
+    const env = {
+      VERCEL: "1",
+      VERCEL_ENV: "preview",
+      VERCEL_TARGET_ENV: "staging",
+      VERCEL_DEPLOYMENT_ID: "dpl_8xYz",
+      AWS_ROLE_ARN: ROLE,
+      AWS_REGION: "us-east-1",
+    };
+    expect(sessionNameFor(env, true)).toBe("vercel-staging-dpl_8xYz");
+    const resolution = resolveCredentialMode(env);
+    expect(resolution.vercelEnv).toBe("staging");
+    expect(resolution.sessionName).toBe("vercel-staging-dpl_8xYz");
+  });
+
   it("are sanitized to 2–64 characters of [\\w+=,.@-]", () => {
     const name = sanitizeSessionName(`x/${"é".repeat(10)} ${"a".repeat(100)}`);
     expect(name).toMatch(/^[\w+=,.@-]{2,64}$/);

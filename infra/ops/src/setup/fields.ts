@@ -104,7 +104,7 @@ export const SETUP_FIELDS: readonly SetupField[] = [
     flag: "environments",
     label: "Vercel environments that get a role",
     where:
-      "One role per environment, each trusting only its own environment. production is the usual start; add preview for preview deployments.",
+      "One role per environment, each trusting only its own environment. production is the usual start; add preview for preview deployments, and a custom environment by its name (e.g. staging; `--environments production,preview,staging`).",
     required: true,
     fallback: "production",
     example: "production,preview",

@@ -1,14 +1,15 @@
 // What to do after `pnpm configure`: the seed guide's steps in order, each with its exact command.
 
 import type { InfraConfig } from "@repo/infra/config";
+import { isStandardEnvironment } from "@repo/infra/vercel-naming";
 import { stackOutputKey } from "./stack-outputs";
 import { OLD_VERCEL_VARIABLES } from "./vercel-env-plan";
 
-const VERCEL_ENV_LABEL = {
-  production: "Production",
-  preview: "Preview",
-  development: "Development",
-};
+/** How Vercel's dashboard names an environment: built-in ones capitalised, custom ones as named. */
+const vercelEnvLabel = (environment: string): string =>
+  isStandardEnvironment(environment)
+    ? environment.charAt(0).toUpperCase() + environment.slice(1)
+    : `custom environment ${environment}`;
 
 export function formatTrustSummary(config: InfraConfig): string {
   return [
@@ -26,12 +27,12 @@ export function formatNextSteps(config: InfraConfig): string {
     ? `with AWS_PROFILE=${config.profile} from .env`
     : "with your default AWS credentials (or set AWS_PROFILE in .env)";
   const byHand = [
-    `AWS_REGION   = ${config.region}   (${config.environments.map((e) => VERCEL_ENV_LABEL[e]).join(", ")})`,
+    `AWS_REGION   = ${config.region}   (${config.environments.map((e) => vercelEnvLabel(e)).join(", ")})`,
     ...config.environments.map(
       (environment) =>
-        `AWS_ROLE_ARN = stack output ${stackOutputKey.roleArn(environment)}   (${VERCEL_ENV_LABEL[environment]} only)`,
+        `AWS_ROLE_ARN = stack output ${stackOutputKey.roleArn(environment)}   (${vercelEnvLabel(environment)} only)`,
     ),
-    `S3_BUCKET    = stack output ${stackOutputKey.bucket}   (${config.environments.map((e) => VERCEL_ENV_LABEL[e]).join(", ")})`,
+    `S3_BUCKET    = stack output ${stackOutputKey.bucket}   (${config.environments.map((e) => vercelEnvLabel(e)).join(", ")})`,
   ];
   return [
     "1. Check the trust, then deploy the stack once (no `cdk bootstrap` needed):",

@@ -7,13 +7,12 @@ import {
   type DescribeStacksCommandOutput,
 } from "@aws-sdk/client-cloudformation";
 import { CommandFailure } from "@repo/infra/cli";
-import type { VercelEnvironment } from "@repo/infra/vercel-naming";
+import { environmentSuffix, type VercelEnvironment } from "@repo/infra/vercel-naming";
 
 // Output names of KeylessStack (src/stack/keyless-stack.ts). Spelled out here so this CLI does not
 // load aws-cdk-lib; test/vercel-env-outputs.test.ts checks them against the synthesized template.
 export const stackOutputKey = {
-  roleArn: (environment: VercelEnvironment) =>
-    `RoleArn${environment.charAt(0).toUpperCase()}${environment.slice(1)}`,
+  roleArn: (environment: VercelEnvironment) => `RoleArn${environmentSuffix(environment)}`,
   bucket: "BucketName",
   region: "Region",
 } as const;

@@ -4,6 +4,7 @@
 
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { parseRoleArn } from "@repo/aws-auth/role-arn";
+import { accountConfigs } from "@repo/infra/accounts";
 import {
   CommandFailure,
   isUsageProblem,
@@ -12,7 +13,11 @@ import {
   UsageError,
 } from "@repo/infra/cli";
 import { loadInfraConfig } from "@repo/infra/config";
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import {
+  isStandardEnvironment,
+  VERCEL_ENVIRONMENTS,
+  type VercelEnvironment,
+} from "@repo/infra/vercel-naming";
 import {
   ENV_FILE_OPTION,
   type Environment,
@@ -53,8 +58,13 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export interface VercelEnvOptions extends Output {
   readonly argv: readonly string[];
   readonly environment: Environment;
-  /** Injected by tests; defaults to a client for the stack's region with AWS_PROFILE. */
-  readonly cloudFormation?: CloudFormationClient;
+  /**
+   * Injected by tests (with KEYLESS_ACCOUNTS: one per account id); defaults to a client for the
+   * stack's region with the account's profile (AWS_PROFILE).
+   */
+  readonly cloudFormation?:
+    | CloudFormationClient
+    | ((account: string | undefined) => CloudFormationClient);
 }
 
 function parseVercelEnvArgs(argv: readonly string[]) {
@@ -105,7 +115,11 @@ async function vercelEnv(
     );
   }
 
-  const desired = await desiredValues(config, flags, env, options.cloudFormation);
+  const all = await desiredValuesByAccount(config, flags, env, options.cloudFormation);
+  // Vercel scopes a custom environment's variables by its id (customEnvironmentIds), not by
+  // `target`; this command manages the built-in targets only and prints the custom ones' values.
+  const desired = { ...all, environments: all.environments.filter(isStandardEnvironment) };
+  const byHand = all.environments.filter((environment) => !isStandardEnvironment(environment));
   const api = new VercelEnvApi({
     token,
     baseUrl: env.VERCEL_API_URL || DEFAULT_VERCEL_API_URL,
@@ -123,6 +137,11 @@ async function vercelEnv(
     return 0;
   }
 
+  for (const environment of byHand) {
+    print.line(
+      `Custom environment ${environment}: set by hand in Vercel → Settings → Environment Variables, environment ${environment} (this command leaves it untouched): AWS_REGION=${all.region} AWS_ROLE_ARN=${all.roleArns[environment]} S3_BUCKET=${all.buckets?.[environment] ?? all.bucket}`,
+    );
+  }
   print.line(
     `Vercel project ${api.describeProject()}, environments ${desired.environments.join(", ")}:`,
   );
@@ -144,6 +163,49 @@ async function vercelEnv(
     "Done. Variables apply to new deployments only: redeploy (`vercel deploy --prod`, or Deployments → Redeploy), then run `pnpm verify`.",
   );
   return 0;
+}
+
+/**
+ * With KEYLESS_ACCOUNTS each account's stack gives its own environments' roles and bucket, read
+ * with that account's profile; each role ARN must be in its environment's account.
+ */
+async function desiredValuesByAccount(
+  config: ReturnType<typeof loadInfraConfig>,
+  flags: ReturnType<typeof parseVercelEnvArgs>,
+  env: Environment,
+  injected: VercelEnvOptions["cloudFormation"],
+): Promise<DesiredVercelEnv> {
+  const clientFor = (account: string | undefined) =>
+    typeof injected === "function" ? injected(account) : injected;
+  if (!config.accounts) return desiredValues(config, flags, env, clientFor(undefined));
+  if (flags.bucket !== undefined) {
+    throw new UsageError(
+      "--bucket names one bucket, but KEYLESS_ACCOUNTS gives each account its own: leave it out (each bucket is read from its account's stack).",
+    );
+  }
+  const roleArns: Partial<Record<VercelEnvironment, string>> = {};
+  const buckets: Partial<Record<VercelEnvironment, string>> = {};
+  for (const scoped of accountConfigs(config)) {
+    const desired = await desiredValues(scoped, flags, env, clientFor(scoped.account));
+    for (const environment of scoped.environments) {
+      const arn = desired.roleArns[environment] ?? "";
+      const parsed = parseRoleArn(arn);
+      if (parsed.ok && parsed.arn.accountId !== scoped.account) {
+        throw new UsageError(
+          `The role ARN for ${environment} (${arn}) is in account ${parsed.arn.accountId}, but KEYLESS_ACCOUNTS puts ${environment} in ${scoped.account}.`,
+        );
+      }
+      roleArns[environment] = arn;
+      buckets[environment] = desired.bucket;
+    }
+  }
+  return {
+    environments: config.environments,
+    region: flags.region ?? config.region,
+    bucket: buckets[config.environments[0] ?? "production"] ?? "",
+    buckets,
+    roleArns,
+  };
 }
 
 async function desiredValues(
@@ -171,6 +233,7 @@ async function desiredValues(
       injected ??
       new CloudFormationClient({
         region: config.region,
+        // With KEYLESS_ACCOUNTS, the account's own profile (accountConfigs).
         profile: config.profile,
         endpoint: env.AWS_ENDPOINT_URL_CLOUDFORMATION || env.AWS_ENDPOINT_URL || undefined,
       });

@@ -39,6 +39,8 @@ export interface DesiredVercelEnv {
   readonly environments: readonly VercelEnvironment[];
   readonly region: string;
   readonly bucket: string;
+  /** Each environment's bucket where they differ (KEYLESS_ACCOUNTS: one per account). */
+  readonly buckets?: Readonly<Partial<Record<VercelEnvironment, string>>>;
   readonly roleArns: Readonly<Partial<Record<VercelEnvironment, string>>>;
 }
 
@@ -106,7 +108,7 @@ function desiredGroups(desired: DesiredVercelEnv, key: ManagedVariable) {
       key === "AWS_REGION"
         ? desired.region
         : key === "S3_BUCKET"
-          ? desired.bucket
+          ? (desired.buckets?.[environment] ?? desired.bucket)
           : desired.roleArns[environment];
     if (value === undefined) continue;
     byValue.set(value, [...(byValue.get(value) ?? []), environment]);

@@ -3,7 +3,13 @@
 
 import type { Readable, Writable } from "node:stream";
 import * as prompts from "@clack/prompts";
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import {
+  environmentNameProblem,
+  isStandardEnvironment,
+  type StandardVercelEnvironment,
+  VERCEL_ENVIRONMENTS,
+  type VercelEnvironment,
+} from "@repo/infra/vercel-naming";
 import pc from "picocolors";
 import { SETUP_FIELDS, type SetupField } from "./fields";
 import { pickValue, type SetupSources } from "./resolve";
@@ -24,7 +30,7 @@ export const TRUST_EXPLANATION = [
   "and deploy again.",
 ].join("\n");
 
-const ENVIRONMENT_HINTS: Record<VercelEnvironment, string> = {
+const ENVIRONMENT_HINTS: Record<StandardVercelEnvironment, string> = {
   production: "deployments of the production branch",
   preview: "every other branch and pull request: a role of its own, never production's",
   development: "`vercel env pull` tokens on team members' machines: give it little",
@@ -91,18 +97,24 @@ async function ask(
   io: PromptStreams,
 ): Promise<string | undefined> {
   if (field.variable === "VERCEL_ENVIRONMENTS") {
+    const configured = (current ?? "production").split(",").map((e) => e.trim());
+    // Custom environments (e.g. staging) already in .env stay on offer, so a rerun keeps them.
+    const custom = configured.filter(
+      (e) => !isStandardEnvironment(e) && environmentNameProblem(e) === undefined,
+    );
     const chosen = unlessCancelled(
       await prompts.multiselect<VercelEnvironment>({
         ...io,
         message: question(field),
-        options: VERCEL_ENVIRONMENTS.map((value) => ({
-          value,
-          label: value,
-          hint: ENVIRONMENT_HINTS[value],
-        })),
-        initialValues: VERCEL_ENVIRONMENTS.filter((e) =>
-          (current ?? "production").split(",").includes(e),
-        ),
+        options: [
+          ...VERCEL_ENVIRONMENTS.map((value) => ({
+            value,
+            label: value,
+            hint: ENVIRONMENT_HINTS[value],
+          })),
+          ...custom.map((value) => ({ value, label: value, hint: "custom environment" })),
+        ],
+        initialValues: [...VERCEL_ENVIRONMENTS, ...custom].filter((e) => configured.includes(e)),
         required: true,
       }),
     );

@@ -2,7 +2,7 @@
 // without AWS, and the same code whether the data came from AWS or the sandbox.
 
 import type { InfraConfig } from "@repo/infra/config";
-import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-naming";
+import { environmentSuffix, VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-naming";
 import {
   allowedActions,
   type PolicyDocument,
@@ -17,13 +17,27 @@ export type IdentityFacts =
   | { ok: true; arn: string; account: string; source: string }
   | { ok: false; source: string; error: string };
 
-export function checkCredentials(facts: IdentityFacts): CheckResult {
+/**
+ * `expected`: with KEYLESS_ACCOUNTS, the account this run checks and its environments — the
+ * credentials must be that account's, or every other check would look at the wrong stack.
+ */
+export function checkCredentials(
+  facts: IdentityFacts,
+  expected?: { account: string; environments: readonly string[] },
+): CheckResult {
   const name = "credentials";
   if (!facts.ok) {
     return {
       name,
       ok: false,
       detail: `No working AWS credentials from ${facts.source}: ${facts.error} Fix: sign in with the profile that deployed the stack (\`aws sso login --profile <name>\`) and set AWS_PROFILE in .env or the shell.`,
+    };
+  }
+  if (expected && facts.account !== expected.account) {
+    return {
+      name,
+      ok: false,
+      detail: `${facts.arn} from ${facts.source} is in account ${facts.account}, but KEYLESS_ACCOUNTS puts ${expected.environments.join(", ")} in ${expected.account}. Fix: give that entry the profile of account ${expected.account} (environment:account-id:profile).`,
     };
   }
   return {
@@ -56,11 +70,10 @@ export interface StackCheck {
 const COMPLETE = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE"]);
 
 /**
- * `production` → `RoleArnProduction`: the stack's output names (keyless-stack.ts). Spelled out
- * here so verify does not load the stack module and cdk-nag (about a second per run).
+ * `production` → `RoleArnProduction`, `qa-eu` → `RoleArnQaEu`: the stack's output names
+ * (keyless-stack.ts), from the CDK-free naming rules so verify does not load the stack module.
  */
-export const roleOutputKey = (environment: string) =>
-  `RoleArn${environment.charAt(0).toUpperCase()}${environment.slice(1)}`;
+export const roleOutputKey = (environment: string) => `RoleArn${environmentSuffix(environment)}`;
 
 export function roleFromArn(environment: StackRole["environment"], arn: string): StackRole {
   return { environment, arn, name: arn.split("/").pop() ?? arn };
@@ -86,7 +99,9 @@ export function checkStack(
     };
   }
   const roles: StackRole[] = [];
-  for (const environment of VERCEL_ENVIRONMENTS) {
+  // The built-in environments whether configured or not (a stale role is reported), and the
+  // configured custom ones (an unconfigured custom name cannot be guessed from its output key).
+  for (const environment of new Set([...VERCEL_ENVIRONMENTS, ...config.environments])) {
     const arn = facts.outputs[roleOutputKey(environment)];
     if (arn) roles.push(roleFromArn(environment, arn));
   }

@@ -122,9 +122,13 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
     const health = options.url ? fetchHealth(options.url, deps.fetch) : undefined;
     const source = deps.credentials?.source ?? credentialSource(env, config.profile);
     const identity = await fetchIdentity(clients, source, endpoint);
-    checks.push(checkCredentials(identity));
-    if (!identity.ok) {
-      const why = "needs working AWS credentials (see credentials)";
+    const expectedAccount = config.account
+      ? { account: config.account, environments: config.environments }
+      : undefined;
+    const credentialsCheck = checkCredentials(identity, expectedAccount);
+    checks.push(credentialsCheck);
+    if (!identity.ok || !credentialsCheck.ok) {
+      const why = "needs working AWS credentials of the stack's account (see credentials)";
       checks.push(
         notChecked("stack", why),
         notChecked("oidc-provider", why),

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { accountConfigs } from "@repo/infra/accounts";
 import { loadInfraConfig } from "@repo/infra/config";
 import { synthesizeKeylessTemplate } from "@repo/infra/synth";
 import { vercelIssuer } from "@repo/infra/vercel-naming";
@@ -393,6 +394,38 @@ const MOTO_HOOK_TIMEOUT = 60_000;
 describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180_000 }, () => {
   let moto: MotoServer;
   let dir: string;
+  const writeSettings = (settings: Record<string, string>, extra = "") =>
+    writeFileSync(
+      join(dir, ".env"),
+      `${Object.entries(settings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n")}${extra}`,
+    );
+  /** vercel:env against the fake Vercel, with the .env of `dir`. */
+  const runAgainst = async (
+    vercel: FakeVercel,
+    token: string,
+    argv: string[],
+    cloudFormation: Parameters<typeof runVercelEnv>[0]["cloudFormation"],
+  ) => {
+    const out = collector();
+    const err = collector();
+    const code = await runVercelEnv({
+      argv,
+      environment: {
+        KEYLESS_ENV_FILE: join(dir, ".env"),
+        VERCEL_TOKEN: token,
+        VERCEL_API_URL: vercel.url,
+      },
+      stdout: out.stream,
+      stderr: err.stream,
+      cloudFormation,
+    });
+    return { code, stdout: out.text(), stderr: err.text() };
+  };
+  /** `KEY:target,…` → value of each variable the fake Vercel holds. */
+  const variablesByTarget = (vercel: FakeVercel) =>
+    Object.fromEntries(vercel.envs.map((e) => [`${e.key}:${e.target.join(",")}`, e.value]));
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -403,22 +436,17 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, MOTO_HOOK_TIMEOUT);
 
-  it("reads the role ARNs and the bucket from the stack's outputs (DescribeStacks)", async () => {
+  it("reads the role ARNs and the bucket from the stack's outputs (DescribeStacks); a custom environment's values printed", async () => {
     const iam = new IAMClient(moto.clientConfig);
     const cfn = new CloudFormationClient(moto.clientConfig);
     const providerArn = await ensureVercelOidcProvider(iam, vercelIssuer({ teamSlug: "acme" }));
     const settings = {
       ...SAMPLE_CONFIG,
       VERCEL_TEAM_ID: TEAM_ID,
-      VERCEL_ENVIRONMENTS: "production,preview",
+      VERCEL_ENVIRONMENTS: "production,preview,staging",
       OIDC_PROVIDER_ARN: providerArn,
     };
-    writeFileSync(
-      join(dir, ".env"),
-      Object.entries(settings)
-        .map(([k, v]) => `${k}=${v}`)
-        .join("\n"),
-    );
+    writeSettings(settings);
     const config = loadInfraConfig(settings);
     const { outputs } = await createStackAndWait(cfn, {
       stackName: config.stackName,
@@ -433,24 +461,10 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
       project: PROJECT,
     });
     try {
-      const out = collector();
-      const err = collector();
-      const code = await runVercelEnv({
-        argv: ["--apply"],
-        environment: {
-          KEYLESS_ENV_FILE: join(dir, ".env"),
-          VERCEL_TOKEN: token,
-          VERCEL_API_URL: vercel.url,
-        },
-        stdout: out.stream,
-        stderr: err.stream,
-        cloudFormation: cfn,
-      });
-      expect(err.text()).toBe("");
+      const { code, stdout, stderr } = await runAgainst(vercel, token, ["--apply"], cfn);
+      expect(stderr).toBe("");
       expect(code).toBe(0);
-      const set = Object.fromEntries(
-        vercel.envs.map((e) => [`${e.key}:${e.target.join(",")}`, e.value]),
-      );
+      const set = variablesByTarget(vercel);
       expect(set).toEqual({
         "AWS_REGION:production,preview": "us-east-1",
         "AWS_ROLE_ARN:production": outputs.RoleArnProduction,
@@ -458,34 +472,115 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
         "S3_BUCKET:production,preview": outputs.BucketName,
       });
       expect(outputs.RoleArnProduction).not.toBe(outputs.RoleArnPreview);
+      // A custom environment's variables are scoped by its id, not `target`: printed, not set.
+      expect(stdout).toContain(
+        `Custom environment staging: set by hand in Vercel → Settings → Environment Variables, environment staging (this command leaves it untouched): AWS_REGION=us-east-1 AWS_ROLE_ARN=${outputs.RoleArnStaging} S3_BUCKET=${outputs.BucketName}`,
+      );
+      expect(outputs.RoleArnStaging).toMatch(/^arn:aws:iam::\d{12}:role\//);
 
       // A stack that does not exist is named, with the way out.
-      writeFileSync(
-        join(dir, ".env"),
-        `${Object.entries(settings)
-          .map(([k, v]) => `${k}=${v}`)
-          .join("\n")}\nKEYLESS_STACK_NAME=Missing`,
-      );
-      const missing = collector();
-      const missingCode = await runVercelEnv({
-        argv: [],
-        environment: {
-          KEYLESS_ENV_FILE: join(dir, ".env"),
-          VERCEL_TOKEN: token,
-          VERCEL_API_URL: vercel.url,
-        },
-        stdout: collector().stream,
-        stderr: missing.stream,
-        cloudFormation: cfn,
-      });
-      expect(missingCode).toBe(1);
-      expect(missing.text()).toContain(
+      writeSettings(settings, "\nKEYLESS_STACK_NAME=Missing");
+      const missing = await runAgainst(vercel, token, [], cfn);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(
         "Stack Missing does not exist in us-east-1. Deploy it first (pnpm infra:deploy)",
       );
     } finally {
       await vercel.close();
       iam.destroy();
       cfn.destroy();
+    }
+  });
+
+  it("with KEYLESS_ACCOUNTS reads each account's stack (two moto accounts) and sets each environment's own role and bucket", async () => {
+    const PROD = "111111111111";
+    const DEV = "222222222222";
+    // moto serves an account per request from this header (moto/core/responses.py).
+    const inAccount = <T extends IAMClient | CloudFormationClient>(client: T, account: string) => {
+      client.middlewareStack.add(
+        (next) => (args) => {
+          const request = args.request as { headers: Record<string, string> };
+          request.headers["x-moto-account-id"] = account;
+          return next(args);
+        },
+        { step: "build", name: "motoAccount" },
+      );
+      return client;
+    };
+    const settings = {
+      VERCEL_TEAM_SLUG: "acme",
+      VERCEL_PROJECT_NAME: "web",
+      VERCEL_TEAM_ID: TEAM_ID,
+      VERCEL_ENVIRONMENTS: "production,preview",
+      AWS_REGION: "us-east-1",
+      KEYLESS_ACCOUNTS: `production:${PROD}:prod,preview:${DEV}:dev`,
+    };
+    writeSettings(settings);
+    const clients = new Map<string, CloudFormationClient>();
+    const outputsByAccount = new Map<string, Record<string, string>>();
+    for (const scoped of accountConfigs(loadInfraConfig(settings))) {
+      const account = scoped.account ?? "";
+      const iam = inAccount(new IAMClient(moto.clientConfig), account);
+      const cfn = inAccount(new CloudFormationClient(moto.clientConfig), account);
+      // moto skips AWS::IAM::OIDCProvider in a template: each account's provider made by API.
+      const providerArn = await ensureVercelOidcProvider(iam, vercelIssuer({ teamSlug: "acme" }));
+      expect(providerArn).toContain(`::${account}:`);
+      const { outputs } = await createStackAndWait(cfn, {
+        stackName: scoped.stackName,
+        template: synthesizeKeylessTemplate({ ...scoped, existingProviderArn: providerArn }),
+      });
+      iam.destroy();
+      clients.set(account, cfn);
+      outputsByAccount.set(account, outputs);
+    }
+    const prod = outputsByAccount.get(PROD) ?? {};
+    const dev = outputsByAccount.get(DEV) ?? {};
+    expect(prod.RoleArnPreview).toBeUndefined();
+    expect(dev.RoleArnProduction).toBeUndefined();
+
+    const token = `vtok_${randomBytes(18).toString("hex")}`;
+    const vercel = await startFakeVercel({
+      token,
+      teamId: TEAM_ID,
+      teamSlug: "acme",
+      project: PROJECT,
+    });
+    const asked: (string | undefined)[] = [];
+    try {
+      const { code, stderr } = await runAgainst(vercel, token, ["--apply"], (account) => {
+        asked.push(account);
+        const client = clients.get(account ?? "");
+        if (!client) throw new Error(`no client for account ${account}`);
+        return client;
+      });
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      expect(asked).toEqual([PROD, DEV]);
+      const set = variablesByTarget(vercel);
+      expect(set).toEqual({
+        "AWS_REGION:production,preview": "us-east-1",
+        "AWS_ROLE_ARN:production": prod.RoleArnProduction,
+        "AWS_ROLE_ARN:preview": dev.RoleArnPreview,
+        "S3_BUCKET:production": prod.BucketName,
+        "S3_BUCKET:preview": dev.BucketName,
+      });
+      expect(prod.RoleArnProduction).toContain(`::${PROD}:`);
+      expect(dev.RoleArnPreview).toContain(`::${DEV}:`);
+
+      // A production role ARN from the wrong account is refused, naming both accounts.
+      const wrong = await runAgainst(
+        vercel,
+        token,
+        ["--role-arn-production", dev.RoleArnPreview ?? ""],
+        (account) => clients.get(account ?? "") as CloudFormationClient,
+      );
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain(
+        `is in account ${DEV}, but KEYLESS_ACCOUNTS puts production in ${PROD}`,
+      );
+    } finally {
+      await vercel.close();
+      for (const client of clients.values()) client.destroy();
     }
   });
 });

@@ -119,10 +119,57 @@ describe("checks on fetched data", () => {
     expect(failed.detail).toMatch(/profile dev.*SSO session expired.*aws sso login/);
   });
 
+  it("credentials: with KEYLESS_ACCOUNTS they must be the checked account's", () => {
+    const facts = {
+      ok: true as const,
+      arn: `arn:aws:sts::222222222222:assumed-role/dev/me`,
+      account: "222222222222",
+      source: "profile dev",
+    };
+    const wrong = checkCredentials(facts, { account: ACCOUNT, environments: ["production"] });
+    expect(wrong.ok).toBe(false);
+    expect(wrong.detail).toBe(
+      `arn:aws:sts::222222222222:assumed-role/dev/me from profile dev is in account 222222222222, but KEYLESS_ACCOUNTS puts production in ${ACCOUNT}. Fix: give that entry the profile of account ${ACCOUNT} (environment:account-id:profile).`,
+    );
+    expect(checkCredentials(facts, { account: "222222222222", environments: ["preview"] }).ok).toBe(
+      true,
+    );
+  });
+
   it("reads the role outputs by the names the stack gives them", () => {
     for (const environment of VERCEL_ENVIRONMENTS) {
       expect(roleOutputKey(environment)).toBe(`RoleArn${environmentSuffix(environment)}`);
     }
+  });
+
+  it("stack: finds a configured custom environment's role (qa-eu → RoleArnQaEu) and checks its trust", () => {
+    const custom = loadInfraConfig({
+      VERCEL_TEAM_SLUG: "acme",
+      VERCEL_PROJECT_NAME: "web",
+      VERCEL_ENVIRONMENTS: "production,qa-eu",
+      AWS_REGION: "us-east-1",
+    });
+    const qa = roleFromArn("qa-eu", `arn:aws:iam::${ACCOUNT}:role/Keyless-QaEu-GHI`);
+    const outputs = {
+      RoleArnProduction: production.arn,
+      RoleArnQaEu: qa.arn,
+      BucketName: "bucket",
+      Region: "us-east-1",
+    };
+    const found = checkStack(
+      { found: true, name: "S", status: "CREATE_COMPLETE", outputs },
+      custom,
+    );
+    expect(found.result.ok).toBe(true);
+    expect(found.roles).toEqual([production, qa]);
+    expect(
+      trustPolicyProblems(JSON.parse(decodeURIComponent(trustPolicy("qa-eu"))), {
+        providerArn: PROVIDER,
+        issuerHostPath: custom.issuerHostPath,
+        audience: custom.audience,
+        subject: custom.subjects["qa-eu"] ?? "",
+      }),
+    ).toEqual([]);
   });
 
   it("stack: complete with outputs passes; rollback, in-progress, missing outputs and no stack fail", () => {

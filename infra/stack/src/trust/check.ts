@@ -5,6 +5,7 @@ import type { InfraConfig } from "../config";
 import { GITHUB_DEPLOY_ROLE_LOGICAL_ID } from "../github-naming";
 import type { CfnTemplate } from "../synth";
 import {
+  isStandardEnvironment,
   parseProviderArn,
   VERCEL_ENVIRONMENTS,
   type VercelEnvironment,
@@ -231,12 +232,16 @@ export function trustMatrixCases(
     return {
       iss: issuer.issuerUrl,
       aud: customAudience ?? issuer.audience,
-      sub: `owner:${team}:project:${project}:environment:${environment}`,
+      sub: vercelSubject(team, project, environment),
     };
   };
   const ours = tokenFor(teamSlug, projectName, firstEnvironment);
-  const cases: MatrixCase[] = VERCEL_ENVIRONMENTS.map((environment) => ({
-    label: `this project, ${environment}`,
+  // Every built-in environment, each configured custom one, and a custom one not configured.
+  const environments = [
+    ...new Set([...VERCEL_ENVIRONMENTS, ...config.environments, UNLISTED_ENVIRONMENT]),
+  ];
+  const cases: MatrixCase[] = environments.map((environment) => ({
+    label: `this project, ${environment}${isStandardEnvironment(environment) ? "" : " (custom environment)"}`,
     claims: tokenFor(teamSlug, projectName, environment),
     expectedRole: config.environments.includes(environment) ? roleIdFor(environment) : null,
   }));
@@ -306,6 +311,9 @@ function audienceCases(teamSlug: string, customAudience: string | undefined): [s
   cases.push([`another team's audience`, "https://vercel.com/other-team"]);
   return cases.filter(([, aud]) => aud !== customAudience);
 }
+
+/** A custom environment's name the configuration (normally) does not list: denied unless listed. */
+const UNLISTED_ENVIRONMENT = "unlisted";
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 

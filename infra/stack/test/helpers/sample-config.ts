@@ -35,6 +35,8 @@ export function isolatedInfraEnv(
     KEYLESS_GITHUB_DEPLOY_BRANCH: "",
     KEYLESS_GITHUB_DEPLOY_ENVIRONMENT: "",
     KEYLESS_GITHUB_OIDC_PROVIDER_ARN: "",
+    KEYLESS_ACCOUNTS: "",
+    KEYLESS_TARGET_ACCOUNT: "",
     ...values,
   };
 }

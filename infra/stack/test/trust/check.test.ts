@@ -8,11 +8,13 @@ import { loadInfraConfig } from "../../src/config";
 import { roleLogicalId } from "../../src/keyless-stack";
 import { type CfnTemplate, synthesizeKeylessTemplate } from "../../src/synth";
 import {
+  decideClaims,
   decideClaimsAgainstTemplate,
   decideClaimsList,
   formatTrustMatrix,
   rolesFromTemplate,
   runTrustMatrix,
+  SYNTH_ACCOUNT,
 } from "../../src/trust/check";
 import { ClaimsFileError, readClaimsFile } from "../../src/trust/claims-file";
 import { describeTrust } from "../../src/trust/describe";
@@ -69,6 +71,35 @@ describe("the built-in trust matrix", { timeout: 120_000 }, () => {
     ]);
   });
 
+  it("a custom environment (staging): its token reaches its own role only, nothing crosses over", () => {
+    const { rows, template, config } = matrixFor({
+      VERCEL_ENVIRONMENTS: "production,preview,staging",
+    });
+    expect(rows.every((r) => r.ok)).toBe(true);
+    expect(allowedRows(rows)).toEqual([
+      ["this project, production", "VercelRoleProduction"],
+      ["this project, preview", "VercelRolePreview"],
+      ["this project, staging (custom environment)", "VercelRoleStaging"],
+    ]);
+    const staging = rows.find((r) => r.label === "this project, staging (custom environment)");
+    expect(staging?.claims.sub).toBe("owner:acme:project:web:environment:staging");
+    // The staging token against each other role, one by one: each refuses it.
+    const roles = rolesFromTemplate(template);
+    expect(roles.map((r) => r.logicalId)).toContain("VercelRoleStaging");
+    for (const other of ["VercelRoleProduction", "VercelRolePreview"]) {
+      const only = roles.filter((r) => r.logicalId === other);
+      expect(only).toHaveLength(1);
+      const decision = decideClaims(only, staging?.claims ?? {}, {
+        defaultIssuer: config.issuerUrl,
+        account: SYNTH_ACCOUNT,
+      });
+      expect(decision.allowed, other).toBe(false);
+    }
+    expect(rows.find((r) => r.label.startsWith("this project, unlisted"))?.decision.allowed).toBe(
+      false,
+    );
+  });
+
   it("global issuer mode: another team shares the issuer and is stopped by aud and sub", () => {
     const { rows } = matrixFor({ VERCEL_ISSUER_MODE: "global" });
     expect(rows.every((r) => r.ok)).toBe(true);
@@ -106,6 +137,7 @@ describe("the built-in trust matrix", { timeout: 120_000 }, () => {
     expect(wrong).toEqual([
       "this project, preview",
       "this project, development",
+      "this project, unlisted (custom environment)",
       "project name extends ours (web-evil)",
       "project name extends ours (web2)",
       "sub with capitalised environment",
