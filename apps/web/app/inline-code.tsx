@@ -5,8 +5,5 @@ export function InlineCode({ text }: { text: string }): ReactNode {
   const parts = text.split("`");
   // An unpaired backtick is just a character.
   if (parts.length % 2 === 0) return text;
-  return parts.map((part, index) =>
-    // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one string never reorder
-    index % 2 === 1 ? <code key={index}>{part}</code> : part,
-  );
+  return parts.map((part, index) => (index % 2 === 1 ? <code key={index}>{part}</code> : part));
 }
