@@ -6,5 +6,6 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Loading aws-cdk-lib takes seconds on a busy machine; the first test in a file pays for it.
     testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });
