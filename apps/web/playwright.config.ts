@@ -2,7 +2,7 @@ import { defineConfig } from "@playwright/test";
 import { chromiumLaunchOptions } from "@repo/sandbox/prerequisites";
 
 // CHROMIUM_PATH, else the system's Chromium or Chrome (CI points CHROMIUM_PATH at its Chrome), else
-// Playwright's own (`pnpm exec playwright install chromium`): `pnpm test` checked one exists.
+// Playwright's own (`pnpm --filter @repo/web exec playwright install chromium`): `pnpm test` checked one exists.
 export default defineConfig({
   testDir: "e2e",
   outputDir: "test-results",

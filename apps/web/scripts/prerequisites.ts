@@ -11,7 +11,7 @@ import {
   motoMissingLine,
 } from "@repo/sandbox/prerequisites";
 
-/** Playwright's own Chromium, when `pnpm exec playwright install chromium` downloaded one. */
+/** Playwright's own Chromium, when `pnpm --filter @repo/web exec playwright install chromium` downloaded one. */
 export function playwrightChromium(): string | undefined {
   const path = chromium.executablePath();
   return existsSync(path) ? path : undefined;

@@ -183,7 +183,7 @@ export function chromiumLaunchOptions(env: Env = process.env) {
 export function chromiumInstallCommand(env: Env = process.env, platform = process.platform) {
   if (platform === "darwin") return "brew install --cask chromium";
   if (usesApt(env)) return "sudo apt-get install -y chromium";
-  return "pnpm exec playwright install chromium";
+  return "pnpm --filter @repo/web exec playwright install chromium";
 }
 
 export function chromiumMissingLine(env: Env = process.env, platform = process.platform): string {
