@@ -199,7 +199,7 @@ describe("pnpm configure without a terminal", () => {
       "--project-name",
       "Web",
       "--environments",
-      "production,staging",
+      "production,prevew",
       "--region",
       "us-east",
     ]);
@@ -208,7 +208,8 @@ describe("pnpm configure without a terminal", () => {
       '"team_abc123" is a team id; the slug is the name in the team URL',
     );
     expect(wrong.stderr).toContain('"Web" has capital letters');
-    expect(wrong.stderr).toContain('"staging" is not a Vercel environment');
+    expect(wrong.stderr).toContain('"prevew" is not a Vercel environment');
+    expect(wrong.stderr).toContain('did you mean "preview"?');
     expect(wrong.stderr).toContain('"us-east" is not an AWS region name');
     expect(existsSync(envFile)).toBe(false);
 
