@@ -18,10 +18,17 @@ export interface ExplainContext {
 
 const JWT = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
 const SECRET_ASSIGNMENT = /((?:secret|session)[_ ]?(?:access)?[_ ]?(?:key|token)\s*[=:]\s*)\S+/gi;
+// A signed or presigned URL quoted in an error carries the session token and the key id.
+const SIGNED_URL_PART = /(X-Amz-(?:Security-Token|Credential|Signature)=)[^&\s"']+/gi;
+const ACCESS_KEY_ID = /\b(?:ASIA|AKIA)[A-Z0-9]{16}\b/g;
 
 /** Removes anything token-shaped or secret-shaped from a message before it is shown. */
 export function redact(message: string): string {
-  return message.replace(JWT, "[token redacted]").replace(SECRET_ASSIGNMENT, "$1[redacted]");
+  return message
+    .replace(JWT, "[token redacted]")
+    .replace(SECRET_ASSIGNMENT, "$1[redacted]")
+    .replace(SIGNED_URL_PART, "$1[redacted]")
+    .replace(ACCESS_KEY_ID, "[key id redacted]");
 }
 
 interface ErrorShape {

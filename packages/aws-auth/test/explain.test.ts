@@ -218,4 +218,19 @@ describe("explainAwsError on provider and runtime messages", () => {
     expect(explained.detail).not.toContain("abcdEFGH1234");
     expect(redact(message)).toContain("[token redacted]");
   });
+
+  it("redacts the session token, key id and signature a quoted presigned URL carries", () => {
+    const keyId = ["ASIA", "EXAMPLEKEYID1234"].join("");
+    const sessionToken = "IQoJb3JpZ2luX2VjEXAMPLE%2Fsession%2Btoken";
+    const url =
+      `https://bucket.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256` +
+      `&X-Amz-Credential=${keyId}%2F20261130%2Fus-east-1%2Fs3%2Faws4_request` +
+      `&X-Amz-Security-Token=${sessionToken}&X-Amz-Signature=abc123def456`;
+    const shown = redact(`request to ${url} failed; key ${keyId} was used`);
+    expect(shown).not.toContain(sessionToken);
+    expect(shown).not.toContain(keyId);
+    expect(shown).not.toContain("abc123def456");
+    expect(shown).toContain("X-Amz-Security-Token=[redacted]");
+    expect(shown).toContain("X-Amz-Algorithm=AWS4-HMAC-SHA256");
+  });
 });
