@@ -1,3 +1,4 @@
+import { vercelEnvironmentName } from "@repo/aws-auth/mode";
 import { isProductionDeployment } from "./deployment";
 
 type Env = Record<string, string | undefined>;
@@ -33,7 +34,7 @@ export interface DemoScope {
  */
 export function dataPrefix(env: Env): string {
   if (env.S3_PREFIX) return env.S3_PREFIX;
-  const vercelEnvironment = env.VERCEL_TARGET_ENV || env.VERCEL_ENV;
+  const vercelEnvironment = vercelEnvironmentName(env);
   return vercelEnvironment ? `${vercelEnvironment}/` : "";
 }
 

@@ -12,6 +12,10 @@ import {
 import { checkRegion } from "./regions";
 import { parseRoleArn } from "./role-arn";
 import { sessionNameFor, vercelEnvironmentName } from "./session-name";
+
+// The app derives its data prefix from the same name the session is named after.
+export { vercelEnvironmentName };
+
 import { summarizeToken, type TokenSummary } from "./token";
 
 export type EnvLike = Readonly<Record<string, string | undefined>>;
