@@ -1,4 +1,5 @@
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { downloadThroughLink, objectRow, uploadThroughForm } from "./demo-flow";
 
 const BASE = () => process.env.E2E_BASE_URL ?? "";
 const PREVIEW = () => process.env.E2E_PREVIEW_URL ?? "";
@@ -7,9 +8,7 @@ const SEEDED = ["welcome.txt", "data/sample.json", "images/pixel.png"].map(
   (key) => `production/${key}`,
 );
 
-function row(page: Page, key: string) {
-  return page.getByRole("row").filter({ has: page.getByText(key, { exact: true }) });
-}
+const row = objectRow;
 
 test("the dashboard shows the mode, the assumed identity and the seeded objects", async ({
   page,
@@ -48,34 +47,13 @@ test("a file uploads through the presigned PUT, is listed, and downloads byte-id
 }) => {
   const content = Buffer.from(`Keyless e2e upload ${Date.now()}\nsecond line: ✓\n`, "utf8");
   await page.goto(BASE());
-  await page.getByLabel("File to upload").setInputFiles({
+  const key = await uploadThroughForm(page, {
     name: "e2e upload.txt",
-    mimeType: "text/plain",
-    buffer: content,
+    storedAs: "e2e-upload.txt",
+    content,
   });
-  await page.getByRole("button", { name: "Upload", exact: true }).click();
-  // A fresh random folder per upload: nobody can replace another visitor's file.
-  const status = page.getByRole("status");
-  await expect(status).toHaveText(
-    /^Uploaded production\/uploads\/[0-9a-f-]{36}\/e2e-upload\.txt\.$/,
-  );
-  const key = ((await status.textContent()) ?? "").replace(/^Uploaded |\.$/g, "");
-  await expect(row(page, key)).toBeVisible();
   await expect(row(page, key)).toContainText(`${content.length} B`);
-
-  // The link answers 307 to a presigned GET. AWS sends it as an attachment (the signed
-  // response-content-disposition); moto ignores that parameter, so here the browser shows it.
-  const presignedGet = page.waitForResponse(
-    (response) =>
-      response.url().includes("X-Amz-Signature=") && response.request().method() === "GET",
-  );
-  await page.getByRole("link", { name: `Download ${key}` }).click();
-  const response = await presignedGet;
-  expect(response.status()).toBe(200);
-  // Chromium hands back a text body it displayed as decoded text, so read the bytes at the URL
-  // it was sent to (valid for 60 s) rather than trusting that round trip.
-  const served = await page.request.get(response.url());
-  expect(await served.body()).toEqual(content);
+  expect(await downloadThroughLink(page, key)).toEqual(content);
 });
 
 test("the server refuses uploads it would not sign", async ({ page }) => {

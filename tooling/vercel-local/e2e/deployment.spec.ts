@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
+import { downloadThroughLink, uploadThroughForm } from "@repo/web/e2e/demo-flow";
 import { verifySandbox } from "../src/sandbox";
 import { env, HARNESS_LOG, JWT, lookupAssumeRoleEvents } from "./support";
 
@@ -11,10 +12,6 @@ async function open(page: Page, url: string) {
   const response = await page.goto(url);
   seen.push(await page.content());
   return response;
-}
-
-function row(page: Page, key: string) {
-  return page.getByRole("row").filter({ has: page.getByText(key, { exact: true }) });
 }
 
 test("production runs in vercel-oidc mode with Vercel's headers, and /api/health is ok", async ({
@@ -50,30 +47,14 @@ test("production runs in vercel-oidc mode with Vercel's headers, and /api/health
 test("with the demo switch on, a file uploads and downloads byte-identical", async ({ page }) => {
   const content = Buffer.from(`vercel:local upload ${Date.now()}\n`, "utf8");
   await open(page, env("VL_PRODUCTION_URL"));
-  await page.getByLabel("File to upload").setInputFiles({
-    name: "vercel local.txt",
-    mimeType: "text/plain",
-    buffer: content,
-  });
-  await page.getByRole("button", { name: "Upload", exact: true }).click();
   // Production's own prefix, a fresh random folder: an upload never replaces another.
-  const status = page.getByRole("status");
-  await expect(status).toHaveText(
-    /^Uploaded production\/uploads\/[0-9a-f-]{36}\/vercel-local\.txt\.$/,
-  );
-  const key = ((await status.textContent()) ?? "").replace(/^Uploaded |\.$/g, "");
-  await expect(row(page, key)).toBeVisible();
+  const key = await uploadThroughForm(page, {
+    name: "vercel local.txt",
+    storedAs: "vercel-local.txt",
+    content,
+  });
   seen.push(await page.content());
-
-  const presignedGet = page.waitForResponse(
-    (response) =>
-      response.url().includes("X-Amz-Signature=") && response.request().method() === "GET",
-  );
-  await page.getByRole("link", { name: `Download ${key}` }).click();
-  const response = await presignedGet;
-  expect(response.status()).toBe(200);
-  const served = await page.request.get(response.url());
-  expect(await served.body()).toEqual(content);
+  expect(await downloadThroughLink(page, key)).toEqual(content);
 });
 
 test("the STS session names the deployment in CloudTrail, and verify finds it", async ({
