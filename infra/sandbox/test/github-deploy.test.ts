@@ -14,15 +14,24 @@
 // resource="*" for every non-S3 service), so a policy scoped to the stack's ARNs is refused
 // everything there: moto's enforcement is off in this file and the gateway's record is checked
 // instead. Not checked offline: the calls CloudFormation makes on the caller's behalf (moto
-// creates resources without authorizing them) and S3 bucket-configuration actions.
+// creates resources without authorizing them), S3 bucket-configuration actions, and the deploy
+// boundary's effect (moto stores a role's permissions boundary but never evaluates it; the
+// stack's test/github-boundary.test.ts evaluates it on the template).
 
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import {
+  GetPolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
 import { AssumeRoleWithWebIdentityCommand, type Credentials, STSClient } from "@aws-sdk/client-sts";
+import { githubDeployBoundaryName } from "@repo/infra/github-naming";
 import { type PolicyStatement, wildcardMatches } from "@repo/infra/trust/evaluate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayCall } from "../src/gateway";
@@ -154,14 +163,35 @@ describe("the GitHub Actions deploy path against the sandbox", { timeout: 240_00
       .map(({ call, resource }) => `${call.service}:${call.action} on ${resource}`);
     expect(refused).toEqual([]);
   });
+
+  // moto stores the boundary and returns it; it does not evaluate it (the stack's tests do).
+  it("every deployed role carries the deploy boundary the stack created", async () => {
+    const iam = motoIam();
+    try {
+      const boundaryArn = `arn:aws:iam::${sandbox.accountId}:policy/${githubDeployBoundaryName(sandbox.stackName)}`;
+      const { Policy } = await iam.send(new GetPolicyCommand({ PolicyArn: boundaryArn }));
+      expect(Policy?.Arn).toBe(boundaryArn);
+      const roleArns = [sandbox.githubDeployRoleArn, ...Object.values(sandbox.roleArns)];
+      expect(roleArns).toHaveLength(2);
+      for (const arn of roleArns) {
+        const { Role } = await iam.send(new GetRoleCommand({ RoleName: arn?.split("/").pop() }));
+        expect(Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe(boundaryArn);
+      }
+    } finally {
+      iam.destroy();
+    }
+  });
 });
 
-async function deployedPolicy(): Promise<PolicyStatement[]> {
-  const iam = new IAMClient({
+const motoIam = () =>
+  new IAMClient({
     region: sandbox.region,
     endpoint: sandbox.motoEndpoint,
     credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
   });
+
+async function deployedPolicy(): Promise<PolicyStatement[]> {
+  const iam = motoIam();
   try {
     const roleName = sandbox.githubDeployRoleArn?.split("/").pop();
     const { PolicyNames = [] } = await iam.send(

@@ -2,12 +2,13 @@
 // app bucket, and outputs that are exactly what the Vercel project needs.
 
 import { App, CfnOutput, Fn, Stack, type StackProps, Validations } from "aws-cdk-lib";
-import type { CfnRole } from "aws-cdk-lib/aws-iam";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type { CfnBucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { Construct } from "constructs";
 import type { GithubDeployConfig } from "./config";
-import { GITHUB_DEPLOY_ROLE_LOGICAL_ID } from "./github-naming";
-import { GithubDeployRole, GithubOidcProvider } from "./github-oidc";
+import { GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID, GITHUB_DEPLOY_ROLE_LOGICAL_ID } from "./github-naming";
+import { GithubDeployBoundary, GithubDeployRole, GithubOidcProvider } from "./github-oidc";
 import { NoBootstrapSynthesizer } from "./no-bootstrap-synthesizer";
 import {
   environmentDataPrefix,
@@ -36,7 +37,10 @@ export interface KeylessStackProps extends StackProps {
   readonly projectId?: string;
   /** Production's domains for the bucket's CORS. @default [`<project>.vercel.app`] */
   readonly productionDomains?: readonly string[];
-  /** A deploy role for GitHub Actions (opt-in). */
+  /**
+   * A deploy role for GitHub Actions (opt-in). With it, every role of the stack carries the deploy
+   * boundary; without it nothing changes (no boundary: only an administrator deploys the stack).
+   */
   readonly github?: Pick<GithubDeployConfig, "subject" | "existingProviderArn">;
 }
 
@@ -56,6 +60,7 @@ export class KeylessStack extends Stack {
   readonly roles: ReadonlyMap<VercelEnvironment, VercelOidcRole>;
   readonly bucket: VercelAppBucket;
   readonly githubDeployRole?: GithubDeployRole;
+  readonly githubDeployBoundary?: GithubDeployBoundary;
 
   constructor(scope: Construct, id: string, props: KeylessStackProps) {
     super(scope, id, { synthesizer: new NoBootstrapSynthesizer(), ...props });
@@ -98,7 +103,7 @@ export class KeylessStack extends Stack {
         teamId: props.teamId,
         projectId: props.projectId,
       });
-      (role.node.defaultChild as CfnRole).overrideLogicalId(roleLogicalId(environment));
+      (role.node.defaultChild as iam.CfnRole).overrideLogicalId(roleLogicalId(environment));
       this.bucket.grantEnvironmentData(role, environment);
       roles.set(environment, role);
       const suffix = environmentSuffix(environment);
@@ -119,10 +124,36 @@ export class KeylessStack extends Stack {
       });
     }
     this.roles = roles;
-    if (props.github) this.githubDeployRole = this.addGithubDeployRole(props.github);
+    if (props.github) {
+      this.githubDeployBoundary = this.addGithubDeployBoundary();
+      this.githubDeployRole = this.addGithubDeployRole(props.github, this.githubDeployBoundary);
+    }
   }
 
-  private addGithubDeployRole(github: NonNullable<KeylessStackProps["github"]>): GithubDeployRole {
+  /** The boundary, put on every role of the stack (and any role a construct adds later). */
+  private addGithubDeployBoundary(): GithubDeployBoundary {
+    const boundary = new GithubDeployBoundary(this, GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID, {
+      stackName: this.stackName,
+      vercelIssuerHostPath: this.provider.issuerHostPath,
+      appStatements: appDataCeiling(this.bucket),
+    });
+    (boundary.node.defaultChild as iam.CfnManagedPolicy).overrideLogicalId(
+      GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID,
+    );
+    const bucketId = this.getLogicalId(this.bucket.node.defaultChild as CfnBucket);
+    Validations.of(boundary).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
+      reason:
+        "The ceiling for every Vercel role: objects of this one bucket. Each role's own policy narrows it to its environment's prefix.",
+    });
+    iam.PermissionsBoundary.of(this).apply(boundary);
+    return boundary;
+  }
+
+  private addGithubDeployRole(
+    github: NonNullable<KeylessStackProps["github"]>,
+    boundary: GithubDeployBoundary,
+  ): GithubDeployRole {
     const provider = github.existingProviderArn
       ? GithubOidcProvider.fromProviderArn(
           this,
@@ -135,8 +166,9 @@ export class KeylessStack extends Stack {
       subject: github.subject,
       stackName: this.stackName,
       vercelIssuerHostPath: this.provider.issuerHostPath,
+      boundary,
     });
-    (role.node.defaultChild as CfnRole).overrideLogicalId(GITHUB_DEPLOY_ROLE_LOGICAL_ID);
+    (role.node.defaultChild as iam.CfnRole).overrideLogicalId(GITHUB_DEPLOY_ROLE_LOGICAL_ID);
     new CfnOutput(this, GITHUB_DEPLOY_ROLE_OUTPUT, {
       value: role.roleArn,
       description:
@@ -144,6 +176,23 @@ export class KeylessStack extends Stack {
     });
     return role;
   }
+}
+
+/**
+ * The most a Vercel role may hold, in the deploy boundary: list the app bucket, get and put its
+ * objects. The whole bucket, not each environment's prefix: the deploy role may edit any Vercel
+ * role's policy within the boundary anyway, so per-prefix entries would add no protection, and
+ * leaving environments out means adding one does not change the boundary (which needs an
+ * administrator deploy).
+ */
+function appDataCeiling(bucket: VercelAppBucket): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [bucket.bucketArn] }),
+    new iam.PolicyStatement({
+      actions: ["s3:GetObject", "s3:PutObject"],
+      resources: [bucket.arnForObjects("*")],
+    }),
+  ];
 }
 
 function checkEnvironments(environments: readonly VercelEnvironment[]): VercelEnvironment[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   githubBranchProblem,
+  githubDeployBoundaryName,
   githubEnvironmentProblem,
   githubProviderArnProblem,
   githubRepositoryProblem,
@@ -70,5 +71,13 @@ describe("GitHub naming rules", () => {
       githubProviderArnProblem("arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/acme"),
     ).toMatch(/not GitHub's/);
     expect(githubProviderArnProblem("nope")).toMatch(/not an OIDC provider ARN/);
+  });
+
+  it("names the deploy boundary after the stack, within IAM's 128 characters", () => {
+    expect(githubDeployBoundaryName("KeylessVercelOidc")).toBe("KeylessVercelOidc-deploy-boundary");
+    expect(githubDeployBoundaryName("K".repeat(112))).toHaveLength(128);
+    expect(() => githubDeployBoundaryName("K".repeat(113))).toThrow(
+      /KEYLESS_STACK_NAME to at most 112/,
+    );
   });
 });

@@ -1,31 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadInfraConfig } from "../src/config";
-import { DEPLOY_PERMISSIONS } from "../src/github-oidc";
-import { createKeylessAppFromConfig } from "../src/synth";
+import { DEPLOY_DENIALS, DEPLOY_PERMISSIONS } from "../src/github-oidc";
+import { githubSynthesizer } from "./helpers/github-synth";
 
-const SAMPLE = {
-  VERCEL_TEAM_SLUG: "acme",
-  VERCEL_PROJECT_NAME: "web",
-  AWS_REGION: "us-east-1",
-  KEYLESS_GITHUB_REPOSITORY: "acme/keyless",
-};
 const GITHUB_ARN = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
-const outRoot = mkdtempSync(join(tmpdir(), "keyless-github-test-"));
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
-
-function synth(env: Record<string, string> = {}) {
-  const { app, stack } = createKeylessAppFromConfig(
-    loadInfraConfig({ ...SAMPLE, ...env }),
-    mkdtempSync(join(outRoot, "out-")),
-  );
-  const artifact = app.synth().getStackByName(stack.stackName);
-  return { app, stack, template: Template.fromJSON(artifact.template), raw: artifact.template };
-}
+const { synth, cleanup } = githubSynthesizer();
+afterAll(cleanup);
 
 describe("the GitHub Actions deploy role", { timeout: 60_000 }, () => {
   it("is absent unless KEYLESS_GITHUB_REPOSITORY is set", () => {
@@ -86,11 +67,16 @@ describe("the GitHub Actions deploy role", { timeout: 60_000 }, () => {
         id.startsWith("GithubDeployRoleDefaultPolicy") &&
         (r as { Type: string }).Type === "AWS::IAM::Policy",
     )?.[1] as {
-      Properties: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } };
+      Properties: {
+        PolicyDocument: { Statement: { Effect: string; Action: string[]; Resource: unknown }[] };
+      };
     };
     const statements = policy.Properties.PolicyDocument.Statement;
-    const actions = statements.flatMap((s) => [s.Action].flat());
+    const actionsOf = (effect: string) =>
+      statements.filter((s) => s.Effect === effect).flatMap((s) => [s.Action].flat());
+    const actions = actionsOf("Allow");
     expect(actions.sort()).toEqual(DEPLOY_PERMISSIONS.flatMap((p) => p.actions).sort());
+    expect(actionsOf("Deny").sort()).toEqual(DEPLOY_DENIALS.flatMap((p) => p.actions).sort());
     expect(actions.some((a) => a.includes("*"))).toBe(false);
     const wildcard = statements.filter((s) => s.Resource === "*").flatMap((s) => [s.Action].flat());
     expect(wildcard.sort()).toEqual(["cloudtrail:LookupEvents", "iam:ListOpenIDConnectProviders"]);
