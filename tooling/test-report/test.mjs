@@ -92,9 +92,12 @@ for (const { dir } of all) {
     rmSync(join(ROOT, dir, ".reports", file), { force: true });
 }
 
+// Two tasks per core at most: every task is CPU-bound (builds, tests, servers it starts), and ten
+// at once on a 2-core machine spend a quarter of their CPU on contention. Measured on 2 cores,
+// fresh clone: 231 s with turbo's default of 10 → 205 s; 405 → 364 CPU-seconds.
 const turbo = spawn(
   join(ROOT, "node_modules/.bin/turbo"),
-  ["run", ...TASKS, "--output-logs=errors-only", ...process.argv.slice(2)],
+  ["run", ...TASKS, "--concurrency=200%", "--output-logs=errors-only", ...process.argv.slice(2)],
   { cwd: ROOT, stdio: "inherit" },
 );
 const code = await new Promise((resolve) => turbo.once("exit", (status) => resolve(status ?? 1)));
