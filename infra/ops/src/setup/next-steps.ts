@@ -26,13 +26,18 @@ export function formatNextSteps(config: InfraConfig): string {
   const credentials = config.profile
     ? `with AWS_PROFILE=${config.profile} from .env`
     : "with your default AWS credentials (or set AWS_PROFILE in .env)";
+  const everywhere = config.environments.map((e) => vercelEnvLabel(e)).join(", ");
   const byHand = [
-    `AWS_REGION   = ${config.region}   (${config.environments.map((e) => vercelEnvLabel(e)).join(", ")})`,
+    `AWS_REGION   = ${config.region}   (${everywhere})`,
     ...config.environments.map(
       (environment) =>
         `AWS_ROLE_ARN = stack output ${stackOutputKey.roleArn(environment)}   (${vercelEnvLabel(environment)} only)`,
     ),
-    `S3_BUCKET    = stack output ${stackOutputKey.bucket}   (${config.environments.map((e) => vercelEnvLabel(e)).join(", ")})`,
+    `S3_BUCKET    = stack output ${stackOutputKey.bucket}   (${everywhere})`,
+    // The app exchanges its token for this audience; the roles accept no other.
+    ...(config.audience === config.teamAudience
+      ? []
+      : [`VERCEL_OIDC_AUDIENCE = ${config.audience}   (${everywhere})`]),
   ];
   return [
     "1. Check the trust, then deploy the stack once (no `cdk bootstrap` needed):",

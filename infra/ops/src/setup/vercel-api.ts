@@ -1,15 +1,19 @@
-// The four Vercel REST endpoints `pnpm vercel:env` needs, called with fetch (a whole SDK for four
+// The five Vercel REST endpoints `pnpm vercel:env` needs, called with fetch (a whole SDK for five
 // calls would be most of this CLI's install). Shapes as documented at vercel.com/docs/rest-api:
 //   GET    /v10/projects/{idOrName}/env           → { envs: [...] } (or { envs, pagination })
-//   POST   /v10/projects/{idOrName}/env           body: [{ key, value, type, target }] → 201 { created, failed }
-//   PATCH  /v9/projects/{idOrName}/env/{id}       body: { value?, type?, target? }
+//   POST   /v10/projects/{idOrName}/env           body: [{ key, value, type, target, customEnvironmentIds? }]
+//                                                 → 201 { created, failed }
+//   PATCH  /v9/projects/{idOrName}/env/{id}       body: { value?, type?, target?, customEnvironmentIds? }
 //   DELETE /v9/projects/{idOrName}/env/{id}
+//   GET    /v9/projects/{idOrName}/custom-environments → { accountLimit, environments: [{ id, slug, type, … }] }
+// A variable names built-in environments in `target` and custom ones by id in
+// `customEnvironmentIds` (`target` accepts only production/preview/development); the Vercel CLI's
+// own `vercel env add` sends both fields the same way.
 // Every call carries `Authorization: Bearer <token>` and `teamId` (or `slug`) for team projects.
 // The token never appears in a message: errors name the request, never its headers.
 
 import { CommandFailure } from "@repo/infra/cli";
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
-import type { VercelEnvVar } from "./vercel-env-plan";
+import { isStandardEnvironment, type StandardVercelEnvironment } from "@repo/infra/vercel-naming";
 
 export const DEFAULT_VERCEL_API_URL = "https://api.vercel.com";
 
@@ -33,18 +37,47 @@ export class VercelApiError extends CommandFailure {
   }
 }
 
+/** Where a variable applies, in the API's two fields. */
+export interface VercelEnvScope {
+  readonly target: readonly StandardVercelEnvironment[];
+  /** Custom environments by id (env_…). */
+  readonly customEnvironmentIds: readonly string[];
+}
+
+/** A project environment variable as the API lists it (target normalised to a list). */
+export interface ListedVercelEnvVar extends VercelEnvScope {
+  readonly id: string;
+  readonly key: string;
+  readonly type: string;
+  /** Readable only for type "plain". */
+  readonly value?: string;
+  readonly gitBranch?: string;
+}
+
 export interface NewVercelEnvVar {
   readonly key: string;
   readonly value: string;
   readonly type: "plain" | "encrypted" | "sensitive";
-  readonly target: readonly VercelEnvironment[];
+  readonly target: readonly StandardVercelEnvironment[];
+  readonly customEnvironmentIds?: readonly string[];
 }
 
-const isEnvironment = (value: unknown): value is VercelEnvironment =>
-  typeof value === "string" && (VERCEL_ENVIRONMENTS as readonly string[]).includes(value);
+/** A custom environment of the project (Settings → Environments), e.g. { id: "env_…", slug: "staging" }. */
+export interface VercelCustomEnvironment {
+  readonly id: string;
+  readonly slug: string;
+  /** The built-in environment it is modelled on: "production", "preview" or "development". */
+  readonly type: string;
+}
+
+const isStandard = (value: unknown): value is StandardVercelEnvironment =>
+  typeof value === "string" && isStandardEnvironment(value);
+
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
 
 /** One listed variable, target normalised (the API answers a list or a single string). */
-function toEnvVar(raw: unknown): VercelEnvVar | undefined {
+function toEnvVar(raw: unknown): ListedVercelEnvVar | undefined {
   if (raw === null || typeof raw !== "object") return undefined;
   const item = raw as Record<string, unknown>;
   if (typeof item.id !== "string" || typeof item.key !== "string") return undefined;
@@ -54,13 +87,18 @@ function toEnvVar(raw: unknown): VercelEnvVar | undefined {
     key: item.key,
     type: typeof item.type === "string" ? item.type : "unknown",
     value: typeof item.value === "string" ? item.value : undefined,
-    target: targets.filter(isEnvironment),
+    target: targets.filter(isStandard),
     gitBranch:
       typeof item.gitBranch === "string" && item.gitBranch !== "" ? item.gitBranch : undefined,
-    customEnvironmentIds: Array.isArray(item.customEnvironmentIds)
-      ? item.customEnvironmentIds.filter((id): id is string => typeof id === "string")
-      : undefined,
+    customEnvironmentIds: strings(item.customEnvironmentIds),
   };
+}
+
+function toCustomEnvironment(raw: unknown): VercelCustomEnvironment | undefined {
+  if (raw === null || typeof raw !== "object") return undefined;
+  const item = raw as Record<string, unknown>;
+  if (typeof item.id !== "string" || typeof item.slug !== "string") return undefined;
+  return { id: item.id, slug: item.slug, type: typeof item.type === "string" ? item.type : "" };
 }
 
 export class VercelEnvApi {
@@ -85,11 +123,29 @@ export class VercelEnvApi {
     return `${this.project.idOrName}${team ? ` (team ${team})` : " (personal account)"}`;
   }
 
-  async list(): Promise<VercelEnvVar[]> {
+  async list(): Promise<ListedVercelEnvVar[]> {
     const body = await this.#call("GET", `/v10/projects/${this.#project()}/env`);
     const envs = (body as { envs?: unknown }).envs;
     const items = Array.isArray(envs) ? envs : [body];
-    return items.map(toEnvVar).filter((v): v is VercelEnvVar => v !== undefined);
+    return items.map(toEnvVar).filter((v): v is ListedVercelEnvVar => v !== undefined);
+  }
+
+  /**
+   * The project's custom environments. Call after list(): the project exists then, so a 404 here
+   * means "none" (Vercel's own CLI reads it the same way).
+   */
+  async customEnvironments(): Promise<VercelCustomEnvironment[]> {
+    let body: unknown;
+    try {
+      body = await this.#call("GET", `/v9/projects/${this.#project()}/custom-environments`);
+    } catch (error) {
+      if (error instanceof VercelApiError && error.status === 404) return [];
+      throw error;
+    }
+    const environments = (body as { environments?: unknown }).environments;
+    return (Array.isArray(environments) ? environments : [])
+      .map(toCustomEnvironment)
+      .filter((e): e is VercelCustomEnvironment => e !== undefined);
   }
 
   async create(variables: readonly NewVercelEnvVar[]): Promise<void> {
@@ -115,7 +171,8 @@ export class VercelEnvApi {
     change: {
       value?: string;
       type?: NewVercelEnvVar["type"];
-      target?: readonly VercelEnvironment[];
+      target?: readonly StandardVercelEnvironment[];
+      customEnvironmentIds?: readonly string[];
     },
   ): Promise<void> {
     await this.#call(

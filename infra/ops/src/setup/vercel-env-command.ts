@@ -1,6 +1,7 @@
 // pnpm vercel:env [--apply] [--json] [--bucket NAME] [--role-arn-<environment> ARN] [--region REGION]
-// Sets AWS_REGION, AWS_ROLE_ARN (per environment) and S3_BUCKET on the Vercel project and removes
-// the old AWS keys, through Vercel's REST API. Dry run unless --apply.
+// Sets AWS_REGION, AWS_ROLE_ARN (per environment), S3_BUCKET and, with a custom audience,
+// VERCEL_OIDC_AUDIENCE on the Vercel project (built-in and custom environments) and removes the old
+// AWS keys, through Vercel's REST API. Dry run unless --apply.
 
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { parseRoleArn } from "@repo/aws-auth/role-arn";
@@ -13,11 +14,8 @@ import {
   UsageError,
 } from "@repo/infra/cli";
 import { loadInfraConfig } from "@repo/infra/config";
-import {
-  isStandardEnvironment,
-  VERCEL_ENVIRONMENTS,
-  type VercelEnvironment,
-} from "@repo/infra/vercel-naming";
+import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import { type EnvironmentNames, resolveEnvironmentNames } from "./environment-names";
 import {
   ENV_FILE_OPTION,
   type Environment,
@@ -43,10 +41,12 @@ export const VERCEL_ENV_USAGE = `usage: pnpm vercel:env [--apply] [--json] [--bu
                        [--role-arn-production ARN] [--role-arn-preview ARN] [--role-arn-development ARN]
 
 Sets AWS_REGION, AWS_ROLE_ARN (one per environment in VERCEL_ENVIRONMENTS) and S3_BUCKET on the
-Vercel project, and deletes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
-AWS_PROFILE and AWS_WEB_IDENTITY_TOKEN_FILE. Prints the plan and changes nothing without --apply.
---json prints {"project","environments","applied","steps":[{"action","key","target","value"?}]}
-instead (values only for the variables it manages; never a deleted key's value).
+Vercel project, and VERCEL_OIDC_AUDIENCE when .env sets a custom audience (removed otherwise);
+deletes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE and
+AWS_WEB_IDENTITY_TOKEN_FILE. A custom environment (e.g. staging) must exist in the project
+(Settings → Environments); its variables are set by its id. Prints the plan and changes nothing
+without --apply. --json prints {"project","environments","applied","steps":[{"action","key",
+"target","value"?}]} instead (values only for the variables it manages; never a deleted key's value).
 
 Needs VERCEL_TOKEN (Vercel → Account Settings → Tokens) in the environment or .env, and the
 project from .env (VERCEL_PROJECT_ID or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or VERCEL_TEAM_SLUG).
@@ -115,11 +115,10 @@ async function vercelEnv(
     );
   }
 
-  const all = await desiredValuesByAccount(config, flags, env, options.cloudFormation);
-  // Vercel scopes a custom environment's variables by its id (customEnvironmentIds), not by
-  // `target`; this command manages the built-in targets only and prints the custom ones' values.
-  const desired = { ...all, environments: all.environments.filter(isStandardEnvironment) };
-  const byHand = all.environments.filter((environment) => !isStandardEnvironment(environment));
+  const desired = {
+    ...(await desiredValuesByAccount(config, flags, env, options.cloudFormation)),
+    audience: config.audience === config.teamAudience ? undefined : config.audience,
+  };
   const api = new VercelEnvApi({
     token,
     baseUrl: env.VERCEL_API_URL || DEFAULT_VERCEL_API_URL,
@@ -129,19 +128,19 @@ async function vercelEnv(
       teamSlug: config.teamSlug,
     },
   });
-  const steps = planVercelEnv(await api.list(), desired);
+  const listed = await api.list();
+  const names = await resolveEnvironmentNames(api, desired.environments, listed);
+  const steps = planVercelEnv(
+    listed.map((variable) => names.named(variable)),
+    desired,
+  );
   if (flags.json) {
     const apply = flags.apply === true && planChangesSomething(steps);
-    if (apply) await applyPlan(api, steps, () => {});
+    if (apply) await applyPlan(api, names, steps, () => {});
     print.line(vercelEnvJson(api.describeProject(), desired.environments, steps, apply));
     return 0;
   }
 
-  for (const environment of byHand) {
-    print.line(
-      `Custom environment ${environment}: set by hand in Vercel → Settings → Environment Variables, environment ${environment} (this command leaves it untouched): AWS_REGION=${all.region} AWS_ROLE_ARN=${all.roleArns[environment]} S3_BUCKET=${all.buckets?.[environment] ?? all.bucket}`,
-    );
-  }
   print.line(
     `Vercel project ${api.describeProject()}, environments ${desired.environments.join(", ")}:`,
   );
@@ -157,7 +156,7 @@ async function vercelEnv(
     );
     return 0;
   }
-  await applyPlan(api, steps, print.line);
+  await applyPlan(api, names, steps, print.line);
   print.line();
   print.line(
     "Done. Variables apply to new deployments only: redeploy (`vercel deploy --prod`, or Deployments → Redeploy), then run `pnpm verify`.",
@@ -278,6 +277,7 @@ async function desiredValues(
 
 async function applyPlan(
   api: VercelEnvApi,
+  names: EnvironmentNames,
   steps: readonly PlanStep[],
   log: (line: string) => void,
 ) {
@@ -289,7 +289,8 @@ async function applyPlan(
         log(`  deleted ${step.key} [${step.target.join(", ")}]`);
         break;
       case "narrow":
-        await api.edit(step.id, { target: step.remaining });
+        // Both fields, as the scope is replaced: custom environments stay by their ids.
+        await api.edit(step.id, names.scope(step.remaining));
         log(`  narrowed ${step.key} to [${step.remaining.join(", ")}]`);
         break;
       case "update":
@@ -303,13 +304,22 @@ async function applyPlan(
         break;
     }
   }
-  // One request for all new variables: the API takes an array.
+  // One request for all new variables: the API takes an array. customEnvironmentIds only when
+  // there are some, as Vercel's CLI sends it.
   await api.create(
-    creates.flatMap((step) =>
-      step.action === "create"
-        ? [{ key: step.key, value: step.value, type: MANAGED_TYPE, target: step.target }]
-        : [],
-    ),
+    creates.flatMap((step) => {
+      if (step.action !== "create") return [];
+      const { target, customEnvironmentIds } = names.scope(step.target);
+      return [
+        {
+          key: step.key,
+          value: step.value,
+          type: MANAGED_TYPE,
+          target,
+          ...(customEnvironmentIds.length > 0 ? { customEnvironmentIds } : {}),
+        },
+      ];
+    }),
   );
   for (const step of creates) {
     if (step.action === "create") log(`  created ${step.key} [${step.target.join(", ")}]`);

@@ -1,9 +1,15 @@
 // What `pnpm vercel:env` changes on the Vercel project, decided from the variables it has now: the
 // seed's "Configure Vercel environment variables" (AWS_REGION, AWS_ROLE_ARN per environment,
-// S3_BUCKET) and "Remove old credentials". Pure: the plan is printed in a dry run and applied
-// unchanged with --apply.
+// S3_BUCKET, and VERCEL_OIDC_AUDIENCE when the stack requires a custom audience) and "Remove old
+// credentials". Pure: the plan is printed in a dry run and applied unchanged with --apply. It speaks
+// environment names throughout, custom environments (`staging`) included; environment-names.ts
+// turns them into what Vercel's API takes.
 
-import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import {
+  isStandardEnvironment,
+  VERCEL_ENVIRONMENTS,
+  type VercelEnvironment,
+} from "@repo/infra/vercel-naming";
 
 /** Removed wherever they are set: on Vercel the credential switch never uses static keys or a
  * profile, and a hand-set token file breaks the OIDC flow. */
@@ -20,19 +26,24 @@ export function isEndpointOverride(key: string): boolean {
   return /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(key);
 }
 
-export const MANAGED_VARIABLES = ["AWS_REGION", "AWS_ROLE_ARN", "S3_BUCKET"] as const;
+export const MANAGED_VARIABLES = [
+  "AWS_REGION",
+  "AWS_ROLE_ARN",
+  "S3_BUCKET",
+  "VERCEL_OIDC_AUDIENCE",
+] as const;
 export type ManagedVariable = (typeof MANAGED_VARIABLES)[number];
 
-/** A project environment variable as the Vercel API lists it (target normalised to a list). */
+/** A project environment variable as the Vercel API lists it, its environments by name. */
 export interface VercelEnvVar {
   readonly id: string;
   readonly key: string;
   readonly type: string;
   /** Readable only for type "plain"; never printed for the old keys. */
   readonly value?: string;
+  /** Built-in environments and custom ones by slug (by id when the project does not list it). */
   readonly target: readonly VercelEnvironment[];
   readonly gitBranch?: string;
-  readonly customEnvironmentIds?: readonly string[];
 }
 
 export interface DesiredVercelEnv {
@@ -42,6 +53,13 @@ export interface DesiredVercelEnv {
   /** Each environment's bucket where they differ (KEYLESS_ACCOUNTS: one per account). */
   readonly buckets?: Readonly<Partial<Record<VercelEnvironment, string>>>;
   readonly roleArns: Readonly<Partial<Record<VercelEnvironment, string>>>;
+  /**
+   * VERCEL_OIDC_AUDIENCE for every environment when the stack requires a custom audience; when it
+   * does not (undefined), the variable is removed from the configured environments: the roles then
+   * accept only the team audience, and an app exchanging its token for another one would get
+   * "Incorrect token audience" from STS.
+   */
+  readonly audience?: string;
 }
 
 export type PlanStep =
@@ -92,24 +110,44 @@ export type PlanStep =
  * nothing changed. */
 export const MANAGED_TYPE = "plain";
 
+/** The built-in environments in Vercel's order, then custom ones as given. */
 const ordered = (environments: Iterable<VercelEnvironment>): VercelEnvironment[] => {
   const set = new Set(environments);
-  return VERCEL_ENVIRONMENTS.filter((environment) => set.has(environment));
+  return [
+    ...VERCEL_ENVIRONMENTS.filter((environment) => set.has(environment)),
+    ...[...set].filter((environment) => !isStandardEnvironment(environment)),
+  ];
 };
 
 const sameSet = (a: readonly VercelEnvironment[], b: readonly VercelEnvironment[]) =>
   a.length === b.length && a.every((item) => b.includes(item));
 
+function desiredValue(
+  desired: DesiredVercelEnv,
+  key: ManagedVariable,
+  environment: VercelEnvironment,
+): string | undefined {
+  switch (key) {
+    case "AWS_REGION":
+      return desired.region;
+    case "S3_BUCKET":
+      return desired.buckets?.[environment] ?? desired.bucket;
+    case "AWS_ROLE_ARN":
+      return desired.roleArns[environment];
+    case "VERCEL_OIDC_AUDIENCE":
+      return desired.audience;
+  }
+}
+
+/** Why VERCEL_OIDC_AUDIENCE goes when the stack keeps the team audience. */
+const AUDIENCE_UNSET =
+  "no VERCEL_OIDC_AUDIENCE in .env: the roles accept only the team audience, so STS would refuse the exchanged token (Incorrect token audience)";
+
 /** key → the environments that should share one value, as one Vercel variable each. */
 function desiredGroups(desired: DesiredVercelEnv, key: ManagedVariable) {
   const byValue = new Map<string, VercelEnvironment[]>();
   for (const environment of ordered(desired.environments)) {
-    const value =
-      key === "AWS_REGION"
-        ? desired.region
-        : key === "S3_BUCKET"
-          ? (desired.buckets?.[environment] ?? desired.bucket)
-          : desired.roleArns[environment];
+    const value = desiredValue(desired, key, environment);
     if (value === undefined) continue;
     byValue.set(value, [...(byValue.get(value) ?? []), environment]);
   }
@@ -170,7 +208,10 @@ export function planVercelEnv(
           id: variable.id,
           key,
           target: variable.target,
-          reason: "replaced by one variable per value below",
+          reason:
+            groups.length === 0 && key === "VERCEL_OIDC_AUDIENCE"
+              ? AUDIENCE_UNSET
+              : "replaced by one variable per value below",
         });
       } else {
         steps.push({

@@ -1,7 +1,10 @@
-// A local stand-in for the four Vercel REST endpoints `pnpm vercel:env` calls, speaking their
-// documented shapes (vercel.com/docs/rest-api, projects → environment variables): bearer auth,
-// `teamId` (or `slug`) query, `{ envs }` listings, `{ created, failed }` from POST, the variable
-// itself from PATCH and DELETE, `{ error: { code, message } }` on failure.
+// A local stand-in for the five Vercel REST endpoints `pnpm vercel:env` calls, speaking their
+// documented shapes (vercel.com/docs/rest-api, projects → environment variables, environment →
+// retrieve custom environments): bearer auth, `teamId` (or `slug`) query, `{ envs }` listings,
+// `{ created, failed }` from POST, the variable itself from PATCH and DELETE,
+// `{ accountLimit, environments }` for custom environments, `{ error: { code, message } }` on
+// failure. Like Vercel, `target` takes only the built-in environments; a custom environment is
+// addressed by its id in `customEnvironmentIds`.
 
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -12,8 +15,23 @@ export interface FakeEnvVar {
   value: string;
   type: "plain" | "encrypted" | "sensitive" | "system" | "secret";
   target: string[];
+  /** Custom environments by id (env_…); empty for the built-in ones. */
+  customEnvironmentIds: string[];
   gitBranch?: string;
   configurationId: null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A custom environment as GET /v9/projects/{idOrName}/custom-environments lists it. */
+export interface FakeCustomEnvironment {
+  id: string;
+  slug: string;
+  type: "production" | "preview" | "development";
+  description: string;
+  branchMatcher?: { type: "equals" | "startsWith" | "endsWith"; pattern: string };
+  domains: unknown[];
+  currentDeploymentAliases: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -28,6 +46,7 @@ export interface RecordedRequest {
 export interface FakeVercel {
   readonly url: string;
   readonly envs: FakeEnvVar[];
+  readonly customEnvironments: readonly FakeCustomEnvironment[];
   readonly requests: RecordedRequest[];
   /** Next response to any request, once (e.g. 500, or a message echoing the token). */
   failNext(status: number, error: { code: string; message: string }): void;
@@ -39,21 +58,41 @@ const TARGETS = ["production", "preview", "development"];
 
 export const newEnvId = () => randomBytes(8).toString("base64url");
 
+export type FakeEnvSeed = Omit<
+  FakeEnvVar,
+  "id" | "configurationId" | "createdAt" | "updatedAt" | "customEnvironmentIds"
+> & { customEnvironmentIds?: string[] };
+
 export async function startFakeVercel(options: {
   token: string;
   teamId: string;
   teamSlug: string;
   project: { id: string; name: string };
-  envs?: Omit<FakeEnvVar, "id" | "configurationId" | "createdAt" | "updatedAt">[];
+  envs?: FakeEnvSeed[];
+  /** The project's custom environments by slug (each gets an env_… id), e.g. ["staging"]. */
+  customEnvironments?: string[];
 }): Promise<FakeVercel> {
   const now = Date.now();
   const envs: FakeEnvVar[] = (options.envs ?? []).map((env) => ({
+    customEnvironmentIds: [],
     ...env,
     id: newEnvId(),
     configurationId: null,
     createdAt: now,
     updatedAt: now,
   }));
+  const customEnvironments: FakeCustomEnvironment[] = (options.customEnvironments ?? []).map(
+    (slug) => ({
+      id: `env_${randomBytes(12).toString("hex")}`,
+      slug,
+      type: "preview",
+      description: "",
+      domains: [],
+      currentDeploymentAliases: [],
+      createdAt: now,
+      updatedAt: now,
+    }),
+  );
   const requests: RecordedRequest[] = [];
   let nextFailure: { status: number; error: { code: string; message: string } } | undefined;
 
@@ -67,14 +106,15 @@ export async function startFakeVercel(options: {
   const overlaps = (
     a: FakeEnvVar,
     key: string,
-    target: string[],
+    scope: { target: string[]; customEnvironmentIds: string[] },
     gitBranch?: string,
     except?: string,
   ) =>
     a.id !== except &&
     a.key === key &&
     (a.gitBranch ?? "") === (gitBranch ?? "") &&
-    a.target.some((t) => target.includes(t));
+    (a.target.some((t) => scope.target.includes(t)) ||
+      a.customEnvironmentIds.some((id) => scope.customEnvironmentIds.includes(id)));
 
   /** Vercel lists encrypted values as ciphertext; only plain values read back as set. */
   const listed = (env: FakeEnvVar) =>
@@ -82,8 +122,24 @@ export async function startFakeVercel(options: {
       ? env
       : { ...env, value: `enc:${Buffer.from(env.value).toString("base64")}` };
 
-  const validTarget = (target: unknown): target is string[] =>
-    Array.isArray(target) && target.length > 0 && target.every((t) => TARGETS.includes(t));
+  /** The scope in a POST or PATCH body, or a reason to refuse it: `target` holds built-in
+   * environments only, `customEnvironmentIds` ids of this project's custom environments, and a
+   * variable applies to at least one environment. */
+  const scopeOf = (
+    body: Record<string, unknown>,
+    current?: FakeEnvVar,
+  ): { target: string[]; customEnvironmentIds: string[] } | string => {
+    const target = body.target ?? current?.target;
+    const ids = body.customEnvironmentIds ?? current?.customEnvironmentIds ?? [];
+    if (!Array.isArray(target) || !target.every((t) => TARGETS.includes(t))) {
+      return "Invalid `target`: production, preview or development (a custom environment goes in `customEnvironmentIds`)";
+    }
+    if (!Array.isArray(ids) || !ids.every((id) => customEnvironments.some((e) => e.id === id))) {
+      return "Invalid `customEnvironmentIds`: not a custom environment of this project";
+    }
+    if (target.length + ids.length === 0) return "Missing `target`";
+    return { target, customEnvironmentIds: ids };
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -118,10 +174,15 @@ export async function startFakeVercel(options: {
     }
     const match =
       /^\/v10\/projects\/([^/]+)\/env$/.exec(url.pathname) ??
-      /^\/v9\/projects\/([^/]+)\/env\/([^/]+)$/.exec(url.pathname);
+      /^\/v9\/projects\/([^/]+)\/env\/([^/]+)$/.exec(url.pathname) ??
+      /^\/v9\/projects\/([^/]+)\/(custom-environments)$/.exec(url.pathname);
     const project = match?.[1] ? decodeURIComponent(match[1]) : undefined;
     if (!match || (project !== options.project.id && project !== options.project.name)) {
       return fail(res, 404, "not_found", "Project not found");
+    }
+    if (match[2] === "custom-environments") {
+      if (req.method !== "GET") return fail(res, 405, "method_not_allowed", "Method not allowed");
+      return send(res, 200, { accountLimit: { total: 12 }, environments: customEnvironments });
     }
     const id = match[2] ? decodeURIComponent(match[2]) : undefined;
     const isList = url.pathname.startsWith("/v10/");
@@ -133,12 +194,11 @@ export async function startFakeVercel(options: {
       const created: FakeEnvVar[] = [];
       const failed: unknown[] = [];
       for (const item of items as Record<string, unknown>[]) {
-        const { key, value, type, target, gitBranch } = item ?? {};
+        const { key, value, type, gitBranch } = item ?? {};
         if (
           typeof key !== "string" ||
           typeof value !== "string" ||
-          !TYPES.includes(type as string) ||
-          !validTarget(target)
+          !TYPES.includes(type as string)
         ) {
           return fail(
             res,
@@ -147,8 +207,11 @@ export async function startFakeVercel(options: {
             "Invalid request: `key`, `value`, `type` and `target` are required",
           );
         }
+        const scope = scopeOf(item);
+        if (typeof scope === "string") return fail(res, 400, "bad_request", scope);
+        const { target } = scope;
         const branch = typeof gitBranch === "string" ? gitBranch : undefined;
-        if (envs.some((e) => overlaps(e, key, target, branch))) {
+        if (envs.some((e) => overlaps(e, key, scope, branch))) {
           failed.push({
             error: {
               code: "ENV_CONFLICT",
@@ -165,6 +228,7 @@ export async function startFakeVercel(options: {
           value,
           type: type as FakeEnvVar["type"],
           target,
+          customEnvironmentIds: scope.customEnvironmentIds,
           ...(branch ? { gitBranch: branch } : {}),
           configurationId: null,
           createdAt: Date.now(),
@@ -185,11 +249,10 @@ export async function startFakeVercel(options: {
 
     if (req.method === "PATCH") {
       const change = (body ?? {}) as Record<string, unknown>;
-      if (change.target !== undefined) {
-        if (!validTarget(change.target)) return fail(res, 400, "bad_request", "Invalid `target`");
-        if (
-          envs.some((e) => overlaps(e, env.key, change.target as string[], env.gitBranch, env.id))
-        ) {
+      if (change.target !== undefined || change.customEnvironmentIds !== undefined) {
+        const scope = scopeOf(change, env);
+        if (typeof scope === "string") return fail(res, 400, "bad_request", scope);
+        if (envs.some((e) => overlaps(e, env.key, scope, env.gitBranch, env.id))) {
           return fail(
             res,
             400,
@@ -197,7 +260,8 @@ export async function startFakeVercel(options: {
             "Another variable with this name targets that environment",
           );
         }
-        env.target = change.target;
+        env.target = scope.target;
+        env.customEnvironmentIds = scope.customEnvironmentIds;
       }
       if (change.value !== undefined) {
         if (typeof change.value !== "string")
@@ -228,6 +292,7 @@ export async function startFakeVercel(options: {
   return {
     url: `http://127.0.0.1:${address.port}`,
     envs,
+    customEnvironments,
     requests,
     failNext(status, error) {
       nextFailure = { status, error };

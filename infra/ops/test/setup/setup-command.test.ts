@@ -92,6 +92,7 @@ describe("pnpm configure without a terminal", () => {
       expect(stdout).toContain(command);
     }
     expect(stdout).toContain("AWS_ROLE_ARN = stack output RoleArnPreview   (Preview only)");
+    expect(stdout).not.toContain("VERCEL_OIDC_AUDIENCE");
     expect(stdout).toContain(
       "Remove the old keys from Vercel: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
     );
@@ -165,6 +166,15 @@ describe("pnpm configure without a terminal", () => {
     expect(dry.stdout).toContain("+ VERCEL_PROJECT_NAME=shop");
     expect(dry.stdout).toContain("Dry run: nothing was written.");
     expect(read()).toBe(first);
+  });
+
+  it("lists VERCEL_OIDC_AUDIENCE among the Vercel variables when the stack requires a custom audience", async () => {
+    writeFileSync(envFile, "VERCEL_OIDC_AUDIENCE=sts.amazonaws.com\n");
+    const { code, stdout, stderr } = await setup(REQUIRED);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("Audience sts.amazonaws.com");
+    expect(stdout).toContain("VERCEL_OIDC_AUDIENCE = sts.amazonaws.com   (Production)");
   });
 
   it("takes the values from the environment, for CI", async () => {

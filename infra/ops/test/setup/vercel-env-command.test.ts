@@ -17,7 +17,7 @@ import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runVercelEnv } from "../../src/setup/vercel-env-command";
 import { formatPlan, planVercelEnv } from "../../src/setup/vercel-env-plan";
-import { type FakeEnvVar, type FakeVercel, startFakeVercel } from "../helpers/fake-vercel";
+import { type FakeEnvSeed, type FakeVercel, startFakeVercel } from "../helpers/fake-vercel";
 import { collector } from "../helpers/streams";
 
 const TEAM_ID = "team_k3yl3ss";
@@ -46,7 +46,7 @@ describe("pnpm vercel:env", () => {
   let vercel: FakeVercel;
   let leaked: { id: string; secret: string };
 
-  const seed = (): Omit<FakeEnvVar, "id" | "configurationId" | "createdAt" | "updatedAt">[] => [
+  const seed = (): FakeEnvSeed[] => [
     {
       key: "AWS_ACCESS_KEY_ID",
       value: leaked.id,
@@ -169,6 +169,8 @@ describe("pnpm vercel:env", () => {
     );
     expect(stdout).toMatch(/- delete\s+AWS_SECRET_ACCESS_KEY/);
     expect(stdout).not.toContain("DATABASE_URL");
+    // No custom audience in .env: nothing to set, and no custom environment to look up.
+    expect(stdout).not.toContain("VERCEL_OIDC_AUDIENCE");
     expect(stdout).toContain("Dry run: nothing was changed. Run `pnpm vercel:env --apply`");
     expect(mutations()).toEqual([]);
     expect(JSON.stringify(vercel.envs)).toBe(before);
@@ -268,6 +270,7 @@ describe("pnpm vercel:env", () => {
         value: "arn:aws:iam::123456789012:role/previous",
         type: "encrypted",
         target: ["production"],
+        customEnvironmentIds: [],
         configurationId: null,
         createdAt: 1,
         updatedAt: 1,
@@ -278,6 +281,7 @@ describe("pnpm vercel:env", () => {
         value: "arn:aws:iam::123456789012:role/previous-preview",
         type: "plain",
         target: ["preview"],
+        customEnvironmentIds: [],
         configurationId: null,
         createdAt: 1,
         updatedAt: 1,
@@ -305,6 +309,7 @@ describe("pnpm vercel:env", () => {
       type: "plain",
       target: ["preview"],
       gitBranch: "staging",
+      customEnvironmentIds: [],
       configurationId: null,
       createdAt: 1,
       updatedAt: 1,
@@ -315,6 +320,87 @@ describe("pnpm vercel:env", () => {
     expect(vercel.envs.find((e) => e.id === "br1")?.value).toBe(
       "arn:aws:iam::123456789012:role/branch",
     );
+  });
+
+  it("sets VERCEL_OIDC_AUDIENCE everywhere when .env requires a custom audience, and removes it when not", async () => {
+    writeConfig({ VERCEL_OIDC_AUDIENCE: "sts.amazonaws.com" });
+    const dry = await run(VALUE_FLAGS);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(
+      /\+ create\s+VERCEL_OIDC_AUDIENCE\s+\[production, preview\]\s+sts\.amazonaws\.com$/m,
+    );
+    expect(mutations()).toEqual([]);
+
+    const applied = await run([...VALUE_FLAGS, "--apply"]);
+    expect(applied.code).toBe(0);
+    expect(byKey("VERCEL_OIDC_AUDIENCE")).toEqual([
+      { value: "sts.amazonaws.com", type: "plain", target: ["preview", "production"] },
+    ]);
+    const again = await run(VALUE_FLAGS);
+    expect(again.stdout).toMatch(/= keep\s+VERCEL_OIDC_AUDIENCE\s+\[production, preview\]/);
+    expect(again.stdout).toContain("nothing to change");
+
+    // Back to the team audience: the roles accept only that, so the variable leaves the configured
+    // environments; an environment Keyless does not manage (development) keeps its own.
+    writeConfig();
+    vercel.envs.push({
+      id: "aud-dev",
+      key: "VERCEL_OIDC_AUDIENCE",
+      value: "api://elsewhere",
+      type: "plain",
+      target: ["development"],
+      customEnvironmentIds: [],
+      configurationId: null,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    const removed = await run([...VALUE_FLAGS, "--apply"]);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toMatch(
+      /- delete\s+VERCEL_OIDC_AUDIENCE\s+\[production, preview\]\s+no VERCEL_OIDC_AUDIENCE in \.env: the roles accept only the team audience/,
+    );
+    expect(removed.stdout).not.toMatch(/VERCEL_OIDC_AUDIENCE\s+\[development\]/);
+    expect(byKey("VERCEL_OIDC_AUDIENCE")).toEqual([
+      { value: "api://elsewhere", type: "plain", target: ["development"] },
+    ]);
+  });
+
+  it("keeps a custom environment's share of a variable by its id when narrowing it", async () => {
+    await vercel.close();
+    vercel = await startFakeVercel({
+      token,
+      teamId: TEAM_ID,
+      teamSlug: "acme",
+      project: PROJECT,
+      customEnvironments: ["qa"],
+    });
+    const qa = vercel.customEnvironments[0]?.id ?? "";
+    vercel.envs.push({
+      id: "shared",
+      key: "AWS_REGION",
+      value: "eu-west-1",
+      type: "plain",
+      target: ["production", "preview"],
+      customEnvironmentIds: [qa],
+      configurationId: null,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    const { code, stdout } = await run([...VALUE_FLAGS, "--apply"]);
+    expect(code).toBe(0);
+    // A variable that carries a custom environment is shown by the environment's name.
+    expect(stdout).toMatch(/~ narrow\s+AWS_REGION\s+\[production, preview, qa\]\s+→ \[qa\]/);
+    const patch = mutations().find((r) => r.method === "PATCH");
+    expect(patch?.body).toEqual({ target: [], customEnvironmentIds: [qa] });
+    expect(vercel.envs.find((e) => e.id === "shared")).toMatchObject({
+      value: "eu-west-1",
+      target: [],
+      customEnvironmentIds: [qa],
+    });
+    expect(vercel.requests.map((r) => `${r.method} ${r.path}`).slice(0, 2)).toEqual([
+      "GET /v10/projects/web/env",
+      "GET /v9/projects/web/custom-environments",
+    ]);
   });
 
   it("addresses the team by slug when there is no team id", async () => {
@@ -421,11 +507,19 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
       stderr: err.stream,
       cloudFormation,
     });
+    expect(out.text() + err.text()).not.toContain(token);
     return { code, stdout: out.text(), stderr: err.text() };
   };
-  /** `KEY:target,…` → value of each variable the fake Vercel holds. */
+  /** `KEY:environment,…` → value of each variable the fake Vercel holds (custom ones by slug). */
   const variablesByTarget = (vercel: FakeVercel) =>
-    Object.fromEntries(vercel.envs.map((e) => [`${e.key}:${e.target.join(",")}`, e.value]));
+    Object.fromEntries(
+      vercel.envs.map((e) => {
+        const custom = e.customEnvironmentIds.map(
+          (id) => vercel.customEnvironments.find((c) => c.id === id)?.slug ?? id,
+        );
+        return [`${e.key}:${[...e.target, ...custom].join(",")}`, e.value];
+      }),
+    );
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -436,7 +530,7 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, MOTO_HOOK_TIMEOUT);
 
-  it("reads the role ARNs and the bucket from the stack's outputs (DescribeStacks); a custom environment's values printed", async () => {
+  it("reads the values from the stack's outputs (DescribeStacks) and sets a custom environment's by its id", async () => {
     const iam = new IAMClient(moto.clientConfig);
     const cfn = new CloudFormationClient(moto.clientConfig);
     const providerArn = await ensureVercelOidcProvider(iam, vercelIssuer({ teamSlug: "acme" }));
@@ -452,6 +546,7 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
       stackName: config.stackName,
       template: synthesizeKeylessTemplate(config),
     });
+    expect(outputs.RoleArnStaging).toMatch(/^arn:aws:iam::\d{12}:role\//);
 
     const token = `vtok_${randomBytes(18).toString("hex")}`;
     const vercel = await startFakeVercel({
@@ -459,34 +554,100 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
       teamId: TEAM_ID,
       teamSlug: "acme",
       project: PROJECT,
+      customEnvironments: ["staging"],
+    });
+    const staging = vercel.customEnvironments[0]?.id;
+    // Without the environment in the project: one line naming it and the fix, nothing changed.
+    const bare = await startFakeVercel({
+      token,
+      teamId: TEAM_ID,
+      teamSlug: "acme",
+      project: PROJECT,
     });
     try {
-      const { code, stdout, stderr } = await runAgainst(vercel, token, ["--apply"], cfn);
+      const dry = await runAgainst(vercel, token, [], cfn);
+      expect(dry.stderr).toBe("");
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain("environments production, preview, staging:");
+      expect(dry.stdout).toMatch(
+        /\+ create\s+AWS_REGION\s+\[production, preview, staging\]\s+us-east-1$/m,
+      );
+      expect(dry.stdout).toMatch(/\+ create\s+AWS_ROLE_ARN\s+\[staging\]\s+arn:aws:iam::/);
+      expect(dry.stdout).toContain(outputs.RoleArnStaging);
+      expect(vercel.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        "GET /v10/projects/web/env",
+        "GET /v9/projects/web/custom-environments",
+      ]);
+
+      const json = await runAgainst(vercel, token, ["--json"], cfn);
+      const plan = JSON.parse(json.stdout) as { environments: string[]; steps: unknown[] };
+      expect(plan.environments).toEqual(["production", "preview", "staging"]);
+      expect(plan.steps).toContainEqual({
+        action: "create",
+        key: "AWS_ROLE_ARN",
+        target: ["staging"],
+        value: outputs.RoleArnStaging,
+      });
+      expect(vercel.envs).toEqual([]);
+
+      const { code, stderr } = await runAgainst(vercel, token, ["--apply"], cfn);
       expect(stderr).toBe("");
       expect(code).toBe(0);
-      const set = variablesByTarget(vercel);
-      expect(set).toEqual({
-        "AWS_REGION:production,preview": "us-east-1",
+      // Vercel's `target` takes built-in environments only: staging goes by its id.
+      const post = vercel.requests.find((r) => r.method === "POST");
+      expect(post?.body).toContainEqual({
+        key: "AWS_ROLE_ARN",
+        value: outputs.RoleArnStaging,
+        type: "plain",
+        target: [],
+        customEnvironmentIds: [staging],
+      });
+      expect(post?.body).toContainEqual({
+        key: "AWS_REGION",
+        value: "us-east-1",
+        type: "plain",
+        target: ["production", "preview"],
+        customEnvironmentIds: [staging],
+      });
+      expect(variablesByTarget(vercel)).toEqual({
+        "AWS_REGION:production,preview,staging": "us-east-1",
         "AWS_ROLE_ARN:production": outputs.RoleArnProduction,
         "AWS_ROLE_ARN:preview": outputs.RoleArnPreview,
-        "S3_BUCKET:production,preview": outputs.BucketName,
+        "AWS_ROLE_ARN:staging": outputs.RoleArnStaging,
+        "S3_BUCKET:production,preview,staging": outputs.BucketName,
       });
-      expect(outputs.RoleArnProduction).not.toBe(outputs.RoleArnPreview);
-      // A custom environment's variables are scoped by its id, not `target`: printed, not set.
-      expect(stdout).toContain(
-        `Custom environment staging: set by hand in Vercel → Settings → Environment Variables, environment staging (this command leaves it untouched): AWS_REGION=us-east-1 AWS_ROLE_ARN=${outputs.RoleArnStaging} S3_BUCKET=${outputs.BucketName}`,
-      );
-      expect(outputs.RoleArnStaging).toMatch(/^arn:aws:iam::\d{12}:role\//);
+      expect(
+        new Set([outputs.RoleArnProduction, outputs.RoleArnPreview, outputs.RoleArnStaging]).size,
+      ).toBe(3);
+
+      // Running it again finds nothing to do.
+      const seen = vercel.requests.length;
+      const again = await runAgainst(vercel, token, ["--apply"], cfn);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toMatch(/= keep\s+AWS_ROLE_ARN\s+\[staging\]/);
+      expect(again.stdout).toContain("already has these values; nothing to change");
+      expect(vercel.requests.slice(seen).filter((r) => r.method !== "GET")).toEqual([]);
+
+      for (const argv of [[], ["--apply"], ["--json"]]) {
+        const missing = await runAgainst(bare, token, argv, cfn);
+        expect(missing.code).toBe(2);
+        expect(missing.stdout).toBe("");
+        expect(missing.stderr).toBe(
+          "VERCEL_ENVIRONMENTS names the custom environment staging, but Vercel project web (team team_k3yl3ss) has no such environment (its custom environments: none). Create it in Vercel → Project → Settings → Environments (Create Environment, named exactly staging), then run pnpm vercel:env again.\n",
+        );
+      }
+      expect(bare.requests.filter((r) => r.method !== "GET")).toEqual([]);
 
       // A stack that does not exist is named, with the way out.
       writeSettings(settings, "\nKEYLESS_STACK_NAME=Missing");
-      const missing = await runAgainst(vercel, token, [], cfn);
-      expect(missing.code).toBe(1);
-      expect(missing.stderr).toContain(
+      const noStack = await runAgainst(vercel, token, [], cfn);
+      expect(noStack.code).toBe(1);
+      expect(noStack.stderr).toContain(
         "Stack Missing does not exist in us-east-1. Deploy it first (pnpm infra:deploy)",
       );
     } finally {
       await vercel.close();
+      await bare.close();
       iam.destroy();
       cfn.destroy();
     }
