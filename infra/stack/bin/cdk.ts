@@ -52,6 +52,17 @@ runCli(() => {
     }
   }
   const targets = accountConfigs(config);
+  // In the workflow each job has its account's credentials from its role: a profile named by
+  // KEYLESS_ACCOUNTS does not exist there, and the CDK CLI would stop on it.
+  const profiled = targets.find((target) => target.account && target.profile);
+  if (env.GITHUB_ACTIONS === "true" && config.accounts && profiled) {
+    throw new InfraConfigError([
+      {
+        variable: "KEYLESS_ACCOUNTS",
+        message: `names profile "${profiled.profile}" (account ${profiled.account}), which a GitHub Actions job does not have. Leave the profiles out of the repository variable: ${withoutProfiles(env.KEYLESS_ACCOUNTS ?? "")}`,
+      },
+    ]);
+  }
   for (const target of targets) {
     if (config.accounts) {
       console.log(
@@ -66,6 +77,14 @@ runCli(() => {
   }
   return 0;
 });
+
+/** KEYLESS_ACCOUNTS' entries as environment:account, for the workflow's repository variable. */
+function withoutProfiles(accounts: string): string {
+  return accounts
+    .split(",")
+    .map((entry) => entry.trim().split(":").slice(0, 2).join(":"))
+    .join(",");
+}
 
 function destroyNotice(config: InfraConfig): string {
   return [

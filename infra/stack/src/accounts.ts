@@ -80,6 +80,32 @@ export function parseAccounts(
   };
 }
 
+/** Names the one account of KEYLESS_ACCOUNTS a run works on (a CI job per account). */
+export const ONLY_ACCOUNT_VARIABLE = "KEYLESS_ONLY_ACCOUNT";
+
+/**
+ * KEYLESS_ONLY_ACCOUNT narrows the targets to one account: the deploy workflow runs one job per
+ * account, each with that account's deploy role, so each job deploys and verifies its own stack
+ * only. Returns the problem, one line, or the narrowed targets.
+ */
+export function onlyAccount(
+  raw: string,
+  targets: readonly AccountTarget[] | undefined,
+): { targets: AccountTarget[] } | { problem: string } {
+  if (!targets) {
+    return {
+      problem: `"${raw}" needs KEYLESS_ACCOUNTS: it picks one of its accounts. Set KEYLESS_ACCOUNTS, or leave ${ONLY_ACCOUNT_VARIABLE} empty`,
+    };
+  }
+  const named = targets.map((target) => target.account).join(", ");
+  if (!ACCOUNT_ID.test(raw)) {
+    return { problem: `"${raw}" is not an AWS account id (12 digits); use one of ${named}` };
+  }
+  const target = targets.find((candidate) => candidate.account === raw);
+  if (!target) return { problem: `account ${raw} is not in KEYLESS_ACCOUNTS; use one of ${named}` };
+  return { targets: [target] };
+}
+
 /** What one account's stack needs of the configuration (every InfraConfig satisfies it). */
 export interface AccountScoped {
   readonly environments: readonly VercelEnvironment[];

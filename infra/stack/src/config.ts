@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
-import { type AccountTarget, parseAccounts } from "./accounts";
+import { type AccountTarget, ONLY_ACCOUNT_VARIABLE, onlyAccount, parseAccounts } from "./accounts";
 import {
   type GithubDeployTarget,
   githubBranchProblem,
@@ -350,6 +350,18 @@ export function validateAccounts(
   return "problem" in parsed ? fail("KEYLESS_ACCOUNTS", parsed.problem) : ok(parsed.targets);
 }
 
+/** KEYLESS_ONLY_ACCOUNT: one account of KEYLESS_ACCOUNTS (see onlyAccount). */
+export function validateOnlyAccount(
+  raw: string | undefined,
+  accounts: readonly AccountTarget[] | undefined,
+): Validated<readonly AccountTarget[] | undefined> {
+  if (blank(raw)) return ok(accounts);
+  const narrowed = onlyAccount(raw.trim(), accounts);
+  return "problem" in narrowed
+    ? fail(ONLY_ACCOUNT_VARIABLE, narrowed.problem)
+    : ok(narrowed.targets);
+}
+
 /** Loads and validates everything; throws InfraConfigError listing every problem. */
 export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const problems: ConfigProblem[] = [];
@@ -392,6 +404,12 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
       message: `the provider is in account ${providerAccount}, which KEYLESS_ACCOUNTS does not name: a provider serves only its own account's roles. Leave it empty, or name that account`,
     });
   }
+  // After the provider check, which is about the whole configuration; not checked against a
+  // KEYLESS_ACCOUNTS that has a problem of its own (that one is already reported).
+  const accountsFailed = !blank(env.KEYLESS_ACCOUNTS) && accounts === undefined;
+  const targetAccounts = accountsFailed
+    ? undefined
+    : take(validateOnlyAccount(env.KEYLESS_ONLY_ACCOUNT, accounts));
 
   if (
     problems.length > 0 ||
@@ -425,7 +443,7 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
     stackName,
     productionDomains,
     github,
-    accounts,
+    accounts: targetAccounts,
     subjects,
     warnings,
   };

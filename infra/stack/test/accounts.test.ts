@@ -82,6 +82,51 @@ describe("KEYLESS_ACCOUNTS", () => {
     ]);
   });
 
+  it("KEYLESS_ONLY_ACCOUNT keeps one account (a CI job per account), checked like the rest", () => {
+    const only = loadInfraConfig({ ...SAMPLE, KEYLESS_ONLY_ACCOUNT: DEV });
+    expect(accountConfigs(only).map((c) => [c.account, c.environments, c.profile])).toEqual([
+      [DEV, ["preview", "development"], "dev-profile"],
+    ]);
+    // The provider check still sees every account of KEYLESS_ACCOUNTS.
+    const provider = `arn:aws:iam::${PROD}:oidc-provider/oidc.vercel.com/acme`;
+    const prodOnly = loadInfraConfig({ ...SAMPLE, KEYLESS_ONLY_ACCOUNT: PROD });
+    expect(accountConfigs(prodOnly).map((c) => c.account)).toEqual([PROD]);
+    const withProvider = loadInfraConfig({
+      ...SAMPLE,
+      OIDC_PROVIDER_ARN: provider,
+      KEYLESS_ONLY_ACCOUNT: DEV,
+    });
+    expect(accountConfigs(withProvider).map((c) => [c.account, c.existingProviderArn])).toEqual([
+      [DEV, undefined],
+    ]);
+    const cases: [Record<string, string>, RegExp][] = [
+      [
+        { KEYLESS_ONLY_ACCOUNT: "12345" },
+        /"12345" is not an AWS account id \(12 digits\); use one of 111111111111, 222222222222/,
+      ],
+      [
+        { KEYLESS_ONLY_ACCOUNT: "333333333333" },
+        /account 333333333333 is not in KEYLESS_ACCOUNTS; use one of/,
+      ],
+      [{ KEYLESS_ONLY_ACCOUNT: DEV, KEYLESS_ACCOUNTS: "" }, /needs KEYLESS_ACCOUNTS/],
+    ];
+    for (const [env, message] of cases) {
+      const problems = problemsOf({ ...SAMPLE, ...env });
+      expect(problems, JSON.stringify(env)).toHaveLength(1);
+      expect(problems[0]?.variable).toBe("KEYLESS_ONLY_ACCOUNT");
+      expect(problems[0]?.message).toMatch(message);
+      expect(problems[0]?.message.split("\n")).toHaveLength(1);
+    }
+    // A KEYLESS_ACCOUNTS with a problem is reported once, not again through KEYLESS_ONLY_ACCOUNT.
+    expect(
+      problemsOf({
+        ...SAMPLE,
+        KEYLESS_ACCOUNTS: `production:${PROD}`,
+        KEYLESS_ONLY_ACCOUNT: PROD,
+      }).map((p) => p.variable),
+    ).toEqual(["KEYLESS_ACCOUNTS"]);
+  });
+
   it("narrows the configuration per account: its environments, subjects, profile and provider", () => {
     const config = loadInfraConfig({
       ...SAMPLE,
@@ -133,6 +178,25 @@ describe("one stack per account", { timeout: 120_000 }, () => {
   const outdirs = [PROD, DEV].map((account) => join(INFRA, "cdk.out", account));
   afterAll(() => {
     for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("in GitHub Actions, a profile in KEYLESS_ACCOUNTS is one line with the value to use instead", () => {
+    const result = spawnSync(join(INFRA, "node_modules/.bin/tsx"), ["bin/cdk.ts", "deploy"], {
+      cwd: INFRA,
+      env: isolatedInfraEnv({
+        ...SAMPLE,
+        GITHUB_ACTIONS: "true",
+        KEYLESS_GITHUB_REPOSITORY: "acme/keyless",
+        KEYLESS_ONLY_ACCOUNT: DEV,
+      }),
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      `KEYLESS_ACCOUNTS: names profile "dev-profile" (account ${DEV}), which a GitHub Actions job does not have. Leave the profiles out of the repository variable: production:${PROD},preview:${DEV},development:${DEV}`,
+    );
+    // Stopped before the CDK CLI ran: nothing was synthesized or deployed.
+    expect(result.stdout).not.toContain("== Account");
   });
 
   it("pnpm infra:synth runs the CDK once per account, each stack in its own cdk.out folder", () => {
