@@ -1,7 +1,7 @@
 // Runs in the child process started by synthesizeInChild(): configuration + `cdk synth`, in-process,
 // answered over IPC. Never imported by the sandbox process itself.
 
-import { rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { accountConfigs, TARGET_ACCOUNT_VARIABLE } from "@repo/infra/accounts";
 import {
@@ -66,7 +66,10 @@ export function sandboxInfraConfig(env: InfraEnv): InfraConfig {
 
 async function synthesize(env: InfraEnv, workDir: string): Promise<SynthesizedSandbox> {
   const config = sandboxInfraConfig(env);
-  const outdir = join(workDir, "cdk.out");
+  // A folder of its own: two syntheses in one workDir (one per account, same stack name) would
+  // read each other's template back from a shared cdk.out, and cache it under the wrong key.
+  await mkdir(workDir, { recursive: true });
+  const outdir = await mkdtemp(join(workDir, "cdk.out-"));
   try {
     const template = synthesizeKeylessTemplate(config, outdir);
     const roles = Object.fromEntries(

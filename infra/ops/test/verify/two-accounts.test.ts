@@ -95,9 +95,7 @@ describe("pnpm verify with KEYLESS_ACCOUNTS, against two sandbox accounts", {
     const synthesized = await Promise.all(
       [PROD, DEV].map(async (account) => {
         const env = isolatedInfraEnv({ ...ACCOUNTS_ENV, [TARGET_ACCOUNT_VARIABLE]: account });
-        // Its own work folder: the two synthesize at once.
-        const workDir = join(sandbox.stateDir, account);
-        return { account, stack: await synthesizeSandbox(env, workDir).result };
+        return { account, stack: await synthesizeSandbox(env, sandbox.stateDir).result };
       }),
     );
     for (const { account, stack } of synthesized) {
