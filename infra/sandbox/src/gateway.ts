@@ -33,6 +33,7 @@ import {
   internalFailure,
   newRequestId,
   parseIssuedCredentials,
+  roleAccount,
   StsError,
   stsErrorXml,
   type WebIdentityBackend,
@@ -351,12 +352,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const roleArn = params.get("RoleArn") ?? undefined;
     const roleSessionName = params.get("RoleSessionName") ?? undefined;
     const durationParam = params.get("DurationSeconds") ?? undefined;
+    // CloudTrail logs the call in the role's account, when the sandbox has that account.
+    const eventAccount =
+      roleArn && backend.iamOf?.(roleAccount(roleArn) ?? "") ? roleAccount(roleArn) : undefined;
     const record = (outcome: ExchangeRecord["outcome"]) =>
       cloudTrail.record({
         time: new Date(),
         requestId,
         region,
-        accountId,
+        accountId: eventAccount ?? accountId,
         sourceIp: request.socket.remoteAddress ?? LOOPBACK,
         userAgent: request.headers["user-agent"] ?? "",
         roleArn,

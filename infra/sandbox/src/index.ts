@@ -3,7 +3,7 @@ import type { InfraEnv } from "@repo/infra/config";
 import type { VercelEnvironment } from "@repo/infra/vercel-naming";
 import { type CloudTrailEventRecord, CloudTrailStore } from "./cloudtrail";
 import { deployStack, motoClients, seedBucket } from "./deploy";
-import { enforceIam } from "./enforcement";
+import { createAccountAdmins, enforceIam } from "./enforcement";
 import { type ActiveFault, FaultInjector, type FaultSpec } from "./faults";
 import { type GatewayCall, type GatewayStats, startGateway } from "./gateway";
 import type { GithubMintOptions } from "./github-tokens";
@@ -61,6 +61,12 @@ export interface SandboxOptions {
   enforceIam?: boolean;
   /** STS actions the gateway serves besides AssumeRoleWithWebIdentity and GetCallerIdentity. */
   extraStsActions?: readonly string[];
+  /**
+   * More moto accounts (12-digit ids) besides the sandbox's own, for separate-account stacks
+   * (KEYLESS_ACCOUNTS): each gets an admin user, `accountClients(id)` deploys into it, and the
+   * gateway decides exchanges for its roles with its own providers and trust. @default none
+   */
+  extraAccounts?: readonly string[];
   /** Every AWS call forwarded or answered by the gateway (STS exchanges aside): what a test
    * checks a role's permissions against. */
   onCall?: (call: GatewayCall) => void;
@@ -89,6 +95,11 @@ export interface SandboxHandle {
   audience: string;
   /** One role per trusted environment, as deployed. */
   roleArns: Partial<Record<VercelEnvironment, string>>;
+  /**
+   * Admin clients for moto itself in one of `extraAccounts` (not through the gateway), e.g. for
+   * `deployStack`; the caller destroys them. Throws for an account the sandbox was not given.
+   */
+  accountClients(account: string): ReturnType<typeof motoClients>;
   bucket: string;
   tokenFile: string;
   appEnvFile: string;
@@ -160,10 +171,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (options.seed !== false) {
       await seedBucket(setupClients.s3, deployed.bucket, config.environments);
     }
+    const accountAdmins = await createAccountAdmins(
+      moto.endpoint,
+      config.region,
+      options.extraAccounts ?? [],
+      SANDBOX_ACCOUNT,
+    );
     const adminCredentials =
       options.enforceIam === false ? undefined : await enforceIam(moto.endpoint, setupClients.iam);
     if (adminCredentials) log("moto checks IAM on every request from here on");
     const clients = motoClients(moto.endpoint, config.region, adminCredentials);
+    const accountIams = new Map(
+      [...accountAdmins].map(([account, admin]) => [
+        account,
+        motoClients(moto.endpoint, config.region, admin).iam,
+      ]),
+    );
+    cleanups.push(() => {
+      for (const iam of accountIams.values()) iam.destroy();
+    });
 
     const issuerServer = await serveIssuer(issuer, options.ports?.issuer);
     cleanups.push(() => issuerServer.close());
@@ -174,7 +200,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       motoPort: moto.port,
       region: config.region,
       accountId: SANDBOX_ACCOUNT,
-      backend: { iam: clients.iam, jwks: issuer.jwks },
+      backend: {
+        iam: clients.iam,
+        jwks: issuer.jwks,
+        iamOf: (account) => accountIams.get(account),
+      },
       cloudTrail,
       faults,
       log,
@@ -253,6 +283,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       tokenIssuer: config.issuerUrl,
       audience: config.audience,
       roleArns: deployed.roleArns,
+      accountClients: (account) => {
+        const admin = accountAdmins.get(account);
+        if (!admin) {
+          throw new Error(
+            `the sandbox has no account ${account}; start it with extraAccounts: ["${account}"]`,
+          );
+        }
+        return motoClients(moto.endpoint, config.region, admin);
+      },
       bucket: deployed.bucket,
       tokenFile,
       appEnvFile,

@@ -81,6 +81,11 @@ export function stsErrorXml(error: StsError, requestId: string): string {
 export interface WebIdentityBackend {
   /** moto's IAM: providers and roles as deployed. */
   iam: IAMClient;
+  /**
+   * The IAM of another moto account (`startSandbox({ extraAccounts })`), when the sandbox has it:
+   * a role's provider and trust are looked up in the role's own account, as STS does.
+   */
+  iamOf?(account: string): IAMClient | undefined;
   /** The sandbox issuer's public keys. */
   jwks: JSONWebKeySet;
 }
@@ -112,6 +117,10 @@ export interface ApprovedExchange {
 
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/** The account a role ARN names, if it is one. */
+export const roleAccount = (roleArn: string): string | undefined =>
+  ROLE_ARN.test(roleArn) ? roleArn.split(":")[4] : undefined;
 
 /**
  * Runs every check; resolves when moto may issue the credentials, throws StsError otherwise.
@@ -151,9 +160,10 @@ export async function approveWebIdentity(
     throw invalidToken("The web identity token has no valid https iss claim");
   }
   const providerHostPath = issuerHostPath(issuer);
+  const iam = backend.iamOf?.(roleAccount(roleArn as string) ?? "") ?? backend.iam;
   // IAM matches `iss` to the provider URL exactly: a trailing slash or other spelling is another issuer.
   const exact = issuer === `https://${providerHostPath}`;
-  const provider = exact ? await findProvider(backend.iam, providerHostPath) : undefined;
+  const provider = exact ? await findProvider(iam, providerHostPath) : undefined;
   if (!provider) {
     throw invalidToken(`No OpenIDConnect provider found in your account for ${issuer}`);
   }
@@ -182,7 +192,7 @@ export async function approveWebIdentity(
   if (!audience) throw invalidToken("Incorrect token audience");
   facts.audience = audience as string;
 
-  const role = await getRole(backend.iam, roleArn as string);
+  const role = await getRole(iam, roleArn as string);
   if (!role) {
     facts.trustReason = `role ${roleArn} does not exist`;
     throw accessDenied();

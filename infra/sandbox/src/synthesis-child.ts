@@ -1,8 +1,9 @@
 // Runs in the child process started by synthesizeInChild(): configuration + `cdk synth`, in-process,
 // answered over IPC. Never imported by the sandbox process itself.
 
-import { rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { accountConfigs, TARGET_ACCOUNT_VARIABLE } from "@repo/infra/accounts";
 import {
   type InfraConfig,
   InfraConfigError,
@@ -24,7 +25,10 @@ import {
 /**
  * The user's infra configuration with the sandbox's own twists: sample team/project/region where
  * unset, and always the existing-provider path (moto skips AWS::IAM::OIDCProvider in templates,
- * so the sandbox creates the provider through IAM first).
+ * so the sandbox creates the provider through IAM first). With KEYLESS_ACCOUNTS and
+ * KEYLESS_TARGET_ACCOUNT (as `pnpm infra:*` sets it per account): that account's stack, for a
+ * moto account of the same id (`startSandbox({ extraAccounts })`); without a target, one stack
+ * with every environment in the sandbox's own account, as before.
  */
 export function sandboxInfraConfig(env: InfraEnv): InfraConfig {
   const pick = (name: keyof typeof SANDBOX_DEFAULTS) =>
@@ -38,20 +42,34 @@ export function sandboxInfraConfig(env: InfraEnv): InfraConfig {
     OIDC_PROVIDER_ARN: undefined,
     AWS_PROFILE: undefined,
   });
+  const target = env[TARGET_ACCOUNT_VARIABLE]?.trim();
+  const scoped = target ? accountConfigs(config).find((c) => c.account === target) : config;
+  if (!scoped) {
+    throw new InfraConfigError([
+      {
+        variable: TARGET_ACCOUNT_VARIABLE,
+        message: `"${target}" is not an account of KEYLESS_ACCOUNTS (${config.accounts?.map((a) => a.account).join(", ") ?? "unset"})`,
+      },
+    ]);
+  }
+  const account = scoped.account ?? SANDBOX_ACCOUNT;
   return {
-    ...config,
+    ...scoped,
     profile: undefined,
-    existingProviderArn: oidcProviderArn(config.issuerUrl, SANDBOX_ACCOUNT),
+    existingProviderArn: oidcProviderArn(config.issuerUrl, account),
     github: config.github && {
       ...config.github,
-      existingProviderArn: oidcProviderArn(GITHUB_OIDC_ISSUER, SANDBOX_ACCOUNT),
+      existingProviderArn: oidcProviderArn(GITHUB_OIDC_ISSUER, account),
     },
   };
 }
 
 async function synthesize(env: InfraEnv, workDir: string): Promise<SynthesizedSandbox> {
   const config = sandboxInfraConfig(env);
-  const outdir = join(workDir, "cdk.out");
+  // A folder of its own: two syntheses in one workDir (one per account, same stack name) would
+  // read each other's template back from a shared cdk.out, and cache it under the wrong key.
+  await mkdir(workDir, { recursive: true });
+  const outdir = await mkdtemp(join(workDir, "cdk.out-"));
   try {
     const template = synthesizeKeylessTemplate(config, outdir);
     const roles = Object.fromEntries(

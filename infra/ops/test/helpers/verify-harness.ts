@@ -17,7 +17,12 @@ import { createCredentialProvider } from "@repo/aws-auth/provider";
 import { loadInfraConfig } from "@repo/infra/config";
 import type { SandboxHandle } from "@repo/sandbox";
 import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
-import { runVerify, type VerifyOptions, type VerifyReport } from "../../src/verify/index";
+import {
+  CHECK_NAMES,
+  runVerify,
+  type VerifyOptions,
+  type VerifyReport,
+} from "../../src/verify/index";
 
 const INFRA = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
@@ -114,24 +119,35 @@ export async function verifyInProcess(
   return report;
 }
 
+/** Every check of a run without --url, each passed: `[name, ok]` as a report lists them. */
+export const ALL_PASSED_WITHOUT_URL = CHECK_NAMES.filter((name) => name !== "health").map(
+  (name) => [name, true],
+);
+
+/** A report's checks as `[name, ok]`, to compare with ALL_PASSED_WITHOUT_URL. */
+export const checkOutcomes = (report: Pick<VerifyReport, "checks"> | undefined) =>
+  (report?.checks ?? []).map((check) => [check.name, check.ok]);
+
 export const failingChecks = (report: VerifyReport | undefined) =>
   (report?.checks ?? []).filter((check) => !check.ok).map((check) => check.name);
 
 /**
  * The environment Vercel gives a deployment of `environment`, pointed at the sandbox, with the
- * production role as AWS_ROLE_ARN (a preview deployment given it is refused, as on AWS).
+ * production role as AWS_ROLE_ARN unless told another (a preview deployment given it is refused,
+ * as on AWS).
  */
 export async function vercelDeploymentEnv(
   sandbox: SandboxHandle,
   deploymentId: string,
   environment: "production" | "preview" = "production",
+  roleArn = sandbox.roleArns.production ?? "",
 ) {
   return {
     VERCEL_OIDC_TOKEN: await sandbox.mintToken({ environment }),
     VERCEL_ENV: environment,
     VERCEL_DEPLOYMENT_ID: deploymentId,
     AWS_REGION: sandbox.region,
-    AWS_ROLE_ARN: sandbox.roleArns.production ?? "",
+    AWS_ROLE_ARN: roleArn,
     AWS_ENDPOINT_URL: sandbox.endpoint,
   };
 }
@@ -141,8 +157,9 @@ export async function exchangeAsDeployment(
   sandbox: SandboxHandle,
   deploymentId: string,
   environment: "production" | "preview" = "production",
+  roleArn?: string,
 ) {
-  const env = await vercelDeploymentEnv(sandbox, deploymentId, environment);
+  const env = await vercelDeploymentEnv(sandbox, deploymentId, environment, roleArn);
   const provider = createCredentialProvider(resolveCredentialMode(env), { env });
   return provider();
 }
