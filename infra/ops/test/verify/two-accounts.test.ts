@@ -207,6 +207,24 @@ describe("pnpm verify with KEYLESS_ACCOUNTS, against two sandbox accounts", {
     expect(secretsIn(run.stdout + run.stderr)).toEqual([]);
   });
 
+  it("as the deploy workflow's job for one account: KEYLESS_ONLY_ACCOUNT, credentials from the environment", async () => {
+    const key = keys.get(DEV);
+    const run = await runVerifyCli(["--json"], {
+      ...env(`production:${PROD},preview:${DEV},development:${DEV}`),
+      KEYLESS_ONLY_ACCOUNT: DEV,
+      AWS_ACCESS_KEY_ID: key?.id ?? "",
+      AWS_SECRET_ACCESS_KEY: key?.secret ?? "",
+    });
+    const output = JSON.parse(run.stdout) as { ok: boolean; accounts: AccountReport[] };
+    expect(output.accounts.map(({ account, environments }) => [account, environments])).toEqual([
+      [DEV, ["preview", "development"]],
+    ]);
+    expect(checkOutcomes(output.accounts[0] as AccountReport)).toEqual(ALL_PASSED_WITHOUT_URL);
+    expect(output.ok).toBe(true);
+    expect(run.code).toBe(0);
+    expect(secretsIn(run.stdout + run.stderr)).toEqual([]);
+  });
+
   it("profiles swapped: each account's credentials check names the wrong account, exit 1, no secret printed", async () => {
     const run = await runVerifyCli([], env(accountsValue("dev", "prod")));
     expect(run.code).toBe(1);
