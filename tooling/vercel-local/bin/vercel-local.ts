@@ -76,8 +76,20 @@ async function sandbox(log: (line: string) => void): Promise<SandboxAccess> {
   // The build bakes the sandbox's endpoint into the CSP, so a gateway port that stays the same
   // from run to run (one per checkout, when free) lets the next start reuse the build.
   const stable = 41_000 + (createHash("sha256").update(REPO_ROOT).digest()[0] ?? 0);
-  const gateway = (await portIsFree(stable)) ? stable : 0;
-  return startOwnSandbox({ ports: { gateway }, log: (line) => log(`[sandbox] ${line}`) });
+  const start = (gateway: number) =>
+    startOwnSandbox({ ports: { gateway }, log: (line) => log(`[sandbox] ${line}`) });
+  if (!(await portIsFree(stable))) return start(0);
+  try {
+    return await start(stable);
+  } catch (error) {
+    // Free when checked, taken by another process before the gateway bound it (the sandbox
+    // deploys in between): any free port then, at the cost of a rebuild.
+    if (!(error instanceof Error) || !error.message.includes(`:${stable} is already in use`)) {
+      throw error;
+    }
+    log(`port ${stable} was taken meanwhile: starting the sandbox on any free port`);
+    return start(0);
+  }
 }
 
 async function main(): Promise<number> {

@@ -92,7 +92,12 @@ test("Ctrl-C leaves no process behind: sandbox, functions, servers", async () =>
   const port = await freePort();
   const { child, output } = runCli(["--port", String(port)]);
   const pgid = child.pid as number;
-  await expect.poll(output, { timeout: 200_000, intervals: [1000] }).toMatch(/ready on http/);
+  // Until ready, or until the CLI exits (then its output says why, without waiting the timeout).
+  const progress = () => (child.exitCode === null ? output() : `exited: ${output()}`);
+  await expect
+    .poll(progress, { timeout: 200_000, intervals: [1000] })
+    .toMatch(/ready on http|^exited/);
+  expect(progress()).toMatch(/ready on http/);
   // Start a function (a child process of its own) before stopping.
   const health = await fetch(`http://127.0.0.1:${port}/api/health`);
   expect(((await health.json()) as { mode: string }).mode).toBe("vercel-oidc");
