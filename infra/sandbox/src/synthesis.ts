@@ -1,6 +1,6 @@
 import { fork } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -72,6 +72,11 @@ async function templateCacheKey(env: InfraEnv): Promise<string> {
   return hash.digest("hex").slice(0, 32);
 }
 
+/** Where the template for `env` is cached (whether or not it is there yet). */
+export async function templateCacheFile(env: InfraEnv): Promise<string> {
+  return join(CACHE_DIR, `${await templateCacheKey(env)}.json`);
+}
+
 /**
  * The configuration and template for `env` (undefined = the repo-root .env under the process
  * environment): from the cache when nothing they depend on changed, else synthesized in a child.
@@ -84,19 +89,26 @@ export function synthesizeSandbox(
   let child: ReturnType<typeof synthesizeInChild> | undefined;
   let cancelled = false;
   const result = (async () => {
-    const key = await templateCacheKey(effectiveEnv);
-    const cacheFile = join(CACHE_DIR, `${key}.json`);
-    try {
-      return JSON.parse(await readFile(cacheFile, "utf8")) as SynthesizedSandbox;
-    } catch {
-      // Not cached yet (or unreadable): synthesize.
-    }
-    if (cancelled) throw new Error("cancelled");
-    child = synthesizeInChild(effectiveEnv, workDir);
-    const synthesized = await child.result;
+    const cacheFile = await templateCacheFile(effectiveEnv);
+    const cached = await readCached(cacheFile);
+    if (cached) return cached;
+    // Several test runners often start a sandbox with the same configuration at once: one
+    // synthesizes, the others wait for its cache file instead of loading the CDK too.
     await mkdir(CACHE_DIR, { recursive: true });
-    await writePrivateFile(cacheFile, JSON.stringify(synthesized));
-    return synthesized;
+    const lock = await takeLock(`${cacheFile}.lock`);
+    try {
+      if (!lock) {
+        const theirs = await waitForCache(cacheFile, `${cacheFile}.lock`, () => cancelled);
+        if (theirs) return theirs;
+      }
+      if (cancelled) throw new Error("cancelled");
+      child = synthesizeInChild(effectiveEnv, workDir);
+      const synthesized = await child.result;
+      await writePrivateFile(cacheFile, JSON.stringify(synthesized));
+      return synthesized;
+    } finally {
+      if (lock) await rm(`${cacheFile}.lock`, { force: true });
+    }
   })();
   return {
     result,
@@ -105,6 +117,59 @@ export function synthesizeSandbox(
       child?.cancel();
     },
   };
+}
+
+async function readCached(cacheFile: string): Promise<SynthesizedSandbox | undefined> {
+  try {
+    return JSON.parse(await readFile(cacheFile, "utf8")) as SynthesizedSandbox;
+  } catch {
+    return undefined; // not cached yet (or unreadable): synthesize
+  }
+}
+
+/** A synthesis that has held its lock this long has died; a live one takes seconds. */
+const STALE_LOCK_MS = 120_000;
+
+/** True when this process created the lock file; false when another process holds it. */
+async function takeLock(lockFile: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await (await open(lockFile, "wx")).close();
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
+      const age = await stat(lockFile).then(
+        (info) => Date.now() - info.mtimeMs,
+        () => 0,
+      );
+      if (age < STALE_LOCK_MS) return false;
+      await rm(lockFile, { force: true });
+    }
+  }
+  return false;
+}
+
+/**
+ * Waits while the other process's lock exists; its template, or undefined when it gave up
+ * (lock gone, no cache: this process synthesizes after all).
+ */
+async function waitForCache(
+  cacheFile: string,
+  lockFile: string,
+  cancelled: () => boolean,
+): Promise<SynthesizedSandbox | undefined> {
+  const deadline = Date.now() + STALE_LOCK_MS;
+  while (Date.now() < deadline && !cancelled()) {
+    const cached = await readCached(cacheFile);
+    if (cached) return cached;
+    const held = await stat(lockFile).then(
+      () => true,
+      () => false,
+    );
+    if (!held) return readCached(cacheFile);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
 }
 
 /**

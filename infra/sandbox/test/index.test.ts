@@ -2,6 +2,7 @@
 // refusing a second instance, a clean stop on SIGTERM, and no orphan even after SIGKILL.
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import { MotoUnavailableError, SandboxConfigError, startSandbox } from "../src/i
 import { isPortInUse } from "../src/net";
 import { motoInstallCommand } from "../src/prerequisites";
 import { isAlive, type SandboxState } from "../src/state";
-import { synthesizeSandbox } from "../src/synthesis";
+import { synthesizeSandbox, templateCacheFile } from "../src/synthesis";
 import { isolatedInfraEnv } from "../test-kit/sample-config";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
@@ -203,6 +204,26 @@ describe("failures and orphans", () => {
     });
     expect(JSON.stringify(first.template)).toContain("owner:acme:project:shop:environment:preview");
     expect(await synthesizeSandbox(env, tmpdir()).result).toEqual(first);
+  }, 90_000);
+
+  it("synthesizes once when two sandboxes with the same configuration start at the same time", async () => {
+    // A project name no earlier run used: nothing cached yet.
+    const env = isolatedInfraEnv({ VERCEL_PROJECT_NAME: `twins-${process.pid}-${Date.now()}` });
+    const parent = await mkdtemp(join(tmpdir(), "keyless-synth-twins-"));
+    const [a, b] = [join(parent, "a"), join(parent, "b")];
+    try {
+      const [first, second] = await Promise.all([
+        synthesizeSandbox(env, a).result,
+        synthesizeSandbox(env, b).result,
+      ]);
+      expect(second).toEqual(first);
+      expect(first.config.projectName).toBe(env.VERCEL_PROJECT_NAME);
+      // The synthesis child makes its work folder: exactly one of the two ever ran.
+      expect([existsSync(a), existsSync(b)].filter(Boolean)).toHaveLength(1);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+      await rm(await templateCacheFile(env), { force: true });
+    }
   }, 90_000);
 
   it("takes moto down with it even when killed with SIGKILL", async () => {
