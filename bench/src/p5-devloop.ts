@@ -31,9 +31,12 @@ export async function runP5(options: { quick: boolean }): Promise<P5Result> {
   const clone = join(parent, "keyless");
   // Child processes get this machine's environment minus anything pointing at AWS or Vercel.
   // TURBO_RUN_SUMMARY: turbo writes .turbo/runs/*.json with each task's time.
+  // (Not only PATH and HOME: the machine's CA settings must reach the Corepack download that
+  // `vercel build` makes in the Vercel-path tests.)
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^(AWS_|VERCEL|TURBO_|npm_)/.test(name)),
+    ),
     CI: "1",
     TURBO_RUN_SUMMARY: "true",
   };
@@ -109,24 +112,23 @@ function plain(text: string): string {
   return text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
-/** Task durations from the newest turbo run summary that ran tests. */
+/**
+ * Task durations of the test run, from turbo's run summaries: `pnpm test` runs turbo twice side by
+ * side (the longest workspace gets a run of its own), so every summary but the builds' counts.
+ */
 async function taskSeconds(repo: string): Promise<Record<string, number> | undefined> {
   const dir = join(repo, ".turbo/runs");
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".json"));
-  for (const file of files.sort().reverse()) {
+  const seconds: [string, number][] = [];
+  for (const file of files) {
     const summary = JSON.parse(await readFile(join(dir, file), "utf8")) as {
       tasks?: { taskId: string; execution?: { startTime: number; endTime: number } }[];
     };
-    const tasks = (summary.tasks ?? []).filter((task) => task.execution);
-    if (!tasks.some((task) => task.taskId.endsWith("#test"))) continue;
-    return Object.fromEntries(
-      tasks
-        .map((task) => {
-          const { startTime, endTime } = task.execution as { startTime: number; endTime: number };
-          return [task.taskId, Math.round((endTime - startTime) / 100) / 10] as const;
-        })
-        .sort((a, b) => b[1] - a[1]),
-    );
+    for (const task of summary.tasks ?? []) {
+      if (!task.execution || task.taskId.endsWith("#build")) continue;
+      const { startTime, endTime } = task.execution;
+      seconds.push([task.taskId, Math.round((endTime - startTime) / 100) / 10]);
+    }
   }
-  return undefined;
+  return seconds.length ? Object.fromEntries(seconds.sort((a, b) => b[1] - a[1])) : undefined;
 }
