@@ -48,7 +48,7 @@ export function sandboxInfraConfig(env: InfraEnv): InfraConfig {
     throw new InfraConfigError([
       {
         variable: TARGET_ACCOUNT_VARIABLE,
-        message: `"${target}" is not an account of KEYLESS_ACCOUNTS (${config.accounts?.map((a) => a.account).join(", ") ?? "unset"})`,
+        message: `"${target}" is not an account of KEYLESS_ACCOUNTS${env.KEYLESS_ONLY_ACCOUNT?.trim() ? " as KEYLESS_ONLY_ACCOUNT narrows it" : ""} (${config.accounts?.map((a) => a.account).join(", ") ?? "unset"})`,
       },
     ]);
   }

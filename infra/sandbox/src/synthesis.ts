@@ -1,11 +1,11 @@
 import { fork } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type InfraConfig, type InfraEnv, readInfraEnv } from "@repo/infra/config";
-import { writePrivateFile } from "./state";
+import { isAlive, writePrivateFile } from "./state";
 
 /** moto's default account: every ARN in the sandbox lives here. */
 export const SANDBOX_ACCOUNT = "123456789012";
@@ -107,7 +107,7 @@ export function synthesizeSandbox(
       await writePrivateFile(cacheFile, JSON.stringify(synthesized));
       return synthesized;
     } finally {
-      if (lock) await rm(`${cacheFile}.lock`, { force: true });
+      if (lock) await releaseLock(`${cacheFile}.lock`);
     }
   })();
   return {
@@ -130,43 +130,57 @@ async function readCached(cacheFile: string): Promise<SynthesizedSandbox | undef
 /** A synthesis that has held its lock this long has died; a live one takes seconds. */
 const STALE_LOCK_MS = 120_000;
 
-/** True when this process created the lock file; false when another process holds it. */
+/** This process's mark in a lock file: a lock is only ever removed by the process that wrote it. */
+const OWNER = `${process.pid}:${Date.now()}:${Math.random()}`;
+
+/** Gone when its holder died (killed mid-synthesis: no `finally` ran) or held it too long. */
+async function isStale(lockFile: string): Promise<boolean> {
+  try {
+    const [pid = ""] = (await readFile(lockFile, "utf8")).split(":");
+    const age = Date.now() - (await stat(lockFile)).mtimeMs;
+    return !isAlive(Number(pid)) || age > STALE_LOCK_MS;
+  } catch {
+    return false; // gone already, or being written: not stale
+  }
+}
+
+/** True when this process now holds the lock; false while a live process holds it. */
 async function takeLock(lockFile: string): Promise<boolean> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await (await open(lockFile, "wx")).close();
+      await writeFile(lockFile, OWNER, { flag: "wx" });
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
-      const age = await stat(lockFile).then(
-        (info) => Date.now() - info.mtimeMs,
-        () => 0,
-      );
-      if (age < STALE_LOCK_MS) return false;
+      if (!(await isStale(lockFile))) return false;
       await rm(lockFile, { force: true });
     }
   }
   return false;
 }
 
+async function releaseLock(lockFile: string): Promise<void> {
+  const holder = await readFile(lockFile, "utf8").catch(() => "");
+  if (holder === OWNER) await rm(lockFile, { force: true });
+}
+
 /**
- * Waits while the other process's lock exists; its template, or undefined when it gave up
- * (lock gone, no cache: this process synthesizes after all).
+ * Waits while a live process holds the lock; its template, or undefined when it gave up or died
+ * (lock gone or stale, no cache: this process synthesizes after all).
  */
 async function waitForCache(
   cacheFile: string,
   lockFile: string,
   cancelled: () => boolean,
 ): Promise<SynthesizedSandbox | undefined> {
-  const deadline = Date.now() + STALE_LOCK_MS;
-  while (Date.now() < deadline && !cancelled()) {
+  while (!cancelled()) {
     const cached = await readCached(cacheFile);
     if (cached) return cached;
     const held = await stat(lockFile).then(
       () => true,
       () => false,
     );
-    if (!held) return readCached(cacheFile);
+    if (!held || (await isStale(lockFile))) return readCached(cacheFile);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return undefined;

@@ -3,10 +3,10 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import { decodeJwt } from "jose";
@@ -225,6 +225,28 @@ describe("failures and orphans", () => {
       await rm(await templateCacheFile(env), { force: true });
     }
   }, 90_000);
+
+  it("takes over the template lock of a synthesis that was killed, and releases its own", async () => {
+    const env = isolatedInfraEnv({ VERCEL_PROJECT_NAME: `orphan-${process.pid}-${Date.now()}` });
+    const cacheFile = await templateCacheFile(env);
+    const lockFile = `${cacheFile}.lock`;
+    // The lock as a killed run leaves it: written just now, by a process that no longer exists.
+    const dead = spawn(process.execPath, ["-e", ""]);
+    await new Promise((resolve) => dead.once("exit", resolve));
+    await mkdir(dirname(lockFile), { recursive: true });
+    await writeFile(lockFile, `${dead.pid}:${Date.now()}:0`);
+    const work = await mkdtemp(join(tmpdir(), "keyless-synth-orphan-"));
+    try {
+      const synthesized = await synthesizeSandbox(env, work).result;
+      expect(synthesized.config.projectName).toBe(env.VERCEL_PROJECT_NAME);
+      expect(existsSync(lockFile)).toBe(false);
+      expect(existsSync(cacheFile)).toBe(true);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+      await rm(cacheFile, { force: true });
+      await rm(lockFile, { force: true });
+    }
+  }, 60_000);
 
   it("takes moto down with it even when killed with SIGKILL", async () => {
     const holder = runTs("test/helpers/moto-child.ts");

@@ -15,7 +15,7 @@ runCli(() => {
     : config;
   if (!accountConfig) {
     throw new CommandFailure(
-      `KEYLESS_ACCOUNTS names ${config.accounts?.map((a) => a.account).join(", ")}: run the CDK through pnpm infra:synth|deploy|diff|destroy (one run per account), or set ${TARGET_ACCOUNT_VARIABLE} to one of them.`,
+      `KEYLESS_ACCOUNTS (narrowed by KEYLESS_ONLY_ACCOUNT when set) names ${config.accounts?.map((a) => a.account).join(", ")}: run the CDK through pnpm infra:synth|deploy|diff|destroy (one run per account), or set ${TARGET_ACCOUNT_VARIABLE} to one of them.`,
     );
   }
   // outdir comes from CDK_OUTDIR, which the CDK CLI sets.

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { accountConfigs, TARGET_ACCOUNT_VARIABLE } from "../src/accounts";
+import { accountConfigs, parseAccounts, TARGET_ACCOUNT_VARIABLE } from "../src/accounts";
 import { CommandFailure, printWarnings, runCli, usageError } from "../src/cli";
 import {
   type InfraConfig,
@@ -51,6 +51,7 @@ runCli(() => {
       ]);
     }
   }
+  if (env.GITHUB_ACTIONS === "true" && config.accounts) checkWorkflowAccounts(env, config);
   const targets = accountConfigs(config);
   // In the workflow each job has its account's credentials from its role: a profile named by
   // KEYLESS_ACCOUNTS does not exist there, and the CDK CLI would stop on it.
@@ -77,6 +78,34 @@ runCli(() => {
   }
   return 0;
 });
+
+/**
+ * With separate accounts the deploy workflow runs one job per deploy role, each narrowed to its
+ * role's account: every account of KEYLESS_ACCOUNTS needs a role in AWS_DEPLOY_ROLE_ARNS, or it
+ * would silently never be deployed.
+ */
+function checkWorkflowAccounts(env: InfraEnv, config: InfraConfig): void {
+  const all = parseAccounts(env.KEYLESS_ACCOUNTS ?? "", config.environments);
+  const accounts = "targets" in all ? all.targets.map((target) => target.account) : [];
+  let roles: unknown;
+  try {
+    roles = JSON.parse(env.AWS_DEPLOY_ROLE_ARNS ?? "");
+  } catch {
+    roles = undefined;
+  }
+  const covered = Array.isArray(roles)
+    ? roles.map((arn) => String(arn).split(":")[4] ?? "")
+    : undefined;
+  const missing = accounts.filter((account) => !covered?.includes(account));
+  const problem = !covered
+    ? "must be a JSON list of every account's deploy role ARN (the GithubDeployRoleArn output of each account's stack) when KEYLESS_ACCOUNTS is set: one workflow job per account"
+    : missing.length > 0
+      ? `has no deploy role for account ${missing.join(", ")} of KEYLESS_ACCOUNTS: add each account's GithubDeployRoleArn output to the JSON list`
+      : !env.KEYLESS_ONLY_ACCOUNT?.trim()
+        ? "is set, but this job names no account: the deploy workflow's first step sets KEYLESS_ONLY_ACCOUNT from the job's role ARN; keep that step"
+        : undefined;
+  if (problem) throw new InfraConfigError([{ variable: "AWS_DEPLOY_ROLE_ARNS", message: problem }]);
+}
 
 /** KEYLESS_ACCOUNTS' entries as environment:account, for the workflow's repository variable. */
 function withoutProfiles(accounts: string): string {

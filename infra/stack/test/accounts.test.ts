@@ -16,6 +16,8 @@ import { isolatedInfraEnv } from "./helpers/sample-config";
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const PROD = "111111111111";
 const DEV = "222222222222";
+const deployRole = (account: string) =>
+  `arn:aws:iam::${account}:role/KeylessVercelOidc-GithubDeployRole-ABC123`;
 const SAMPLE = {
   VERCEL_TEAM_SLUG: "acme",
   VERCEL_PROJECT_NAME: "web",
@@ -188,6 +190,7 @@ describe("one stack per account", { timeout: 120_000 }, () => {
         GITHUB_ACTIONS: "true",
         KEYLESS_GITHUB_REPOSITORY: "acme/keyless",
         KEYLESS_ONLY_ACCOUNT: DEV,
+        AWS_DEPLOY_ROLE_ARNS: JSON.stringify([PROD, DEV].map(deployRole)),
       }),
       encoding: "utf8",
     });
@@ -197,6 +200,38 @@ describe("one stack per account", { timeout: 120_000 }, () => {
     );
     // Stopped before the CDK CLI ran: nothing was synthesized or deployed.
     expect(result.stdout).not.toContain("== Account");
+  });
+
+  it("in GitHub Actions, every account needs a deploy role in AWS_DEPLOY_ROLE_ARNS (one job each)", () => {
+    const deploy = (extra: Record<string, string>) =>
+      spawnSync(join(INFRA, "node_modules/.bin/tsx"), ["bin/cdk.ts", "deploy"], {
+        cwd: INFRA,
+        env: isolatedInfraEnv({
+          ...SAMPLE,
+          KEYLESS_ACCOUNTS: `production:${PROD},preview:${DEV},development:${DEV}`,
+          GITHUB_ACTIONS: "true",
+          KEYLESS_GITHUB_REPOSITORY: "acme/keyless",
+          ...extra,
+        }),
+        encoding: "utf8",
+      });
+    const oneRole = deploy({ KEYLESS_ONLY_ACCOUNT: PROD, AWS_DEPLOY_ROLE_ARNS: "" });
+    expect(oneRole.status).toBe(2);
+    expect(oneRole.stderr).toContain(
+      "AWS_DEPLOY_ROLE_ARNS: must be a JSON list of every account's",
+    );
+    const short = deploy({
+      KEYLESS_ONLY_ACCOUNT: PROD,
+      AWS_DEPLOY_ROLE_ARNS: JSON.stringify([deployRole(PROD)]),
+    });
+    expect(short.status).toBe(2);
+    expect(short.stderr).toContain(
+      `AWS_DEPLOY_ROLE_ARNS: has no deploy role for account ${DEV} of KEYLESS_ACCOUNTS`,
+    );
+    const unnamed = deploy({ AWS_DEPLOY_ROLE_ARNS: JSON.stringify([PROD, DEV].map(deployRole)) });
+    expect(unnamed.status).toBe(2);
+    expect(unnamed.stderr).toContain("this job names no account");
+    for (const run of [oneRole, short, unnamed]) expect(run.stdout).not.toContain("== Account");
   });
 
   it("pnpm infra:synth runs the CDK once per account, each stack in its own cdk.out folder", () => {

@@ -108,6 +108,13 @@ async function vercelEnv(
   const envFile = envFilePath(flags["env-file"], options.environment);
   const env = layeredEnvironment(envFile, options.environment);
   const config = loadInfraConfig(env);
+  // One Vercel project holds every environment's variables: planned from one account only, the
+  // others' would look unwanted and be deleted.
+  if (env.KEYLESS_ONLY_ACCOUNT?.trim()) {
+    throw new UsageError(
+      `KEYLESS_ONLY_ACCOUNT=${env.KEYLESS_ONLY_ACCOUNT.trim()} is set, but vercel:env sets every environment of the one Vercel project from every account's stack: unset it for this command.`,
+    );
+  }
   const token = env.VERCEL_TOKEN;
   if (token === undefined || token.trim() === "") {
     throw new UsageError(

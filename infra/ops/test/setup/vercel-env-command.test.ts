@@ -467,6 +467,17 @@ describe("pnpm vercel:env", () => {
       "VERCEL_ENVIRONMENTS (production,preview) has no development",
     );
 
+    const oneAccount = await run(VALUE_FLAGS, {
+      KEYLESS_ACCOUNTS: "production:111111111111,preview:222222222222",
+      KEYLESS_ONLY_ACCOUNT: "222222222222",
+    });
+    expect(oneAccount.code).toBe(2);
+    expect(oneAccount.stderr.trim().split("\n")).toEqual([
+      expect.stringContaining(
+        "KEYLESS_ONLY_ACCOUNT=222222222222 is set, but vercel:env sets every environment of the one Vercel project",
+      ),
+    ]);
+
     const unknownFlag = await run(["--token", "x"]);
     expect(unknownFlag.code).toBe(2);
     expect(unknownFlag.stderr).toContain("usage: pnpm vercel:env");
