@@ -31,7 +31,7 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { AssumeRoleWithWebIdentityCommand, type Credentials, STSClient } from "@aws-sdk/client-sts";
-import { githubDeployBoundaryName } from "@repo/infra/github-naming";
+import { githubAppBoundaryName, githubDeployBoundaryName } from "@repo/infra/github-naming";
 import { type PolicyStatement, wildcardMatches } from "@repo/infra/trust/evaluate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayCall } from "../src/gateway";
@@ -164,19 +164,25 @@ describe("the GitHub Actions deploy path against the sandbox", { timeout: 240_00
     expect(refused).toEqual([]);
   });
 
-  // moto stores the boundary and returns it; it does not evaluate it (the stack's tests do).
-  it("every deployed role carries the deploy boundary the stack created", async () => {
+  // moto stores the boundaries and returns them; it does not evaluate them (the stack's tests do).
+  it("the deploy role carries the deploy boundary, the Vercel roles the app boundary", async () => {
     const iam = motoIam();
+    const policyArn = (name: string) => `arn:aws:iam::${sandbox.accountId}:policy/${name}`;
     try {
-      const boundaryArn = `arn:aws:iam::${sandbox.accountId}:policy/${githubDeployBoundaryName(sandbox.stackName)}`;
-      const { Policy } = await iam.send(new GetPolicyCommand({ PolicyArn: boundaryArn }));
-      expect(Policy?.Arn).toBe(boundaryArn);
-      const roleArns = [sandbox.githubDeployRoleArn, ...Object.values(sandbox.roleArns)];
-      expect(roleArns).toHaveLength(2);
-      for (const arn of roleArns) {
-        const { Role } = await iam.send(new GetRoleCommand({ RoleName: arn?.split("/").pop() }));
-        expect(Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe(boundaryArn);
+      const deployBoundary = policyArn(githubDeployBoundaryName(sandbox.stackName));
+      const appBoundary = policyArn(githubAppBoundaryName(sandbox.stackName));
+      for (const arn of [deployBoundary, appBoundary]) {
+        const { Policy } = await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
+        expect(Policy?.Arn).toBe(arn);
       }
+      const boundaryOf = async (arn: string | undefined) => {
+        const { Role } = await iam.send(new GetRoleCommand({ RoleName: arn?.split("/").pop() }));
+        return Role?.PermissionsBoundary?.PermissionsBoundaryArn;
+      };
+      expect(await boundaryOf(sandbox.githubDeployRoleArn)).toBe(deployBoundary);
+      const vercelRoles = Object.values(sandbox.roleArns);
+      expect(vercelRoles).toHaveLength(1);
+      for (const arn of vercelRoles) expect(await boundaryOf(arn)).toBe(appBoundary);
     } finally {
       iam.destroy();
     }

@@ -13,6 +13,7 @@ import {
   githubEnvironmentProblem,
   githubProviderArnProblem,
   githubRepositoryProblem,
+  githubStackNameProblem,
   githubSubject,
 } from "./github-naming";
 import {
@@ -396,6 +397,12 @@ export function loadInfraConfig(env: InfraEnv = readInfraEnv()): InfraConfig {
   const stackName = take(validateStackName(env.KEYLESS_STACK_NAME));
   const productionDomains = take(validateProductionDomains(env.VERCEL_PRODUCTION_DOMAINS));
   const github = take(validateGithubDeploy(env));
+  const stackNameProblem =
+    github && stackName !== undefined && environments !== undefined
+      ? githubStackNameProblem(stackName, environments)
+      : undefined;
+  if (stackNameProblem)
+    problems.push({ variable: "KEYLESS_STACK_NAME", message: stackNameProblem });
   const accounts = take(validateAccounts(env.KEYLESS_ACCOUNTS, environments));
   const providerAccount = existingProviderArn && parseProviderArn(existingProviderArn)?.account;
   if (accounts && providerAccount && !accounts.some((a) => a.account === providerAccount)) {

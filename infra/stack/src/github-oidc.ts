@@ -1,26 +1,29 @@
 // GitHub Actions → AWS OIDC federation for the workflow that deploys this stack: GitHub's IAM OIDC
 // provider (or the one the account already has), a deploy role that one repository's default
 // branch — or one of its GitHub environments — can assume, with the least permissions that deploy
-// the Keyless stack without `cdk bootstrap` and run `pnpm verify`, and the deploy boundary: the
-// permissions boundary that caps that role and every role it can create or edit. The rules it
-// builds on are in github-naming.ts (no aws-cdk-lib).
+// the Keyless stack without `cdk bootstrap` and run `pnpm verify`, and two permissions boundaries.
+// The rules it builds on are in github-naming.ts (no aws-cdk-lib).
 //
-// Why a boundary: creating and editing the stack's roles is part of deploying it, and without a
-// ceiling a role that may write `role/<stack>-*` policies can write itself `*:*`. With it, every
-// IAM write on a role requires `iam:PermissionsBoundary` = the boundary, the boundary cannot be
-// removed or edited, and the boundary repeats those conditions itself — the deploy role may
-// rewrite its own inline policy (it is a `<stack>-*` role carrying the boundary), so only what the
-// boundary says holds against a compromised run.
+// Why two boundaries: creating and editing the Vercel roles is part of deploying the stack, and a
+// role that may write roles' policies could otherwise write one (or itself) `*:*`. So the Vercel
+// roles carry the app boundary (the app bucket's objects, nothing else), every role write of the
+// deploy role requires `iam:PermissionsBoundary` = the app boundary, and the deploy role itself
+// carries the deploy boundary: it cannot edit itself (it lacks the app boundary), cannot hand
+// anything it creates more than the app boundary, and cannot change or remove either boundary.
 
 import { Aws, Duration, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import {
+  APP_BUCKET_LOGICAL_IDS,
+  GITHUB_DEPLOY_ROLE_LOGICAL_ID,
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_HOST_PATH,
   GITHUB_OIDC_ISSUER,
+  githubAppBoundaryName,
   githubDeployBoundaryName,
   githubProviderArnProblem,
+  VERCEL_ROLE_LOGICAL_ID_PREFIX,
 } from "./github-naming";
 
 /** The native `AWS::IAM::OIDCProvider` for GitHub's issuer, client id `sts.amazonaws.com`. */
@@ -41,15 +44,16 @@ export class GithubOidcProvider extends iam.OidcProviderNative {
 export interface DeployPermission {
   readonly actions: readonly string[];
   /**
-   * `stack`, `roles`, `boundary`, `providers`, `buckets` (this stack's own) or `*` (no
-   * resource-level IAM).
+   * This stack's own: `stack`, `vercelRoles` (`<stack>-VercelRole*`), `roles` (those and
+   * `<stack>-GithubDeployRole*`), `boundaries` (both), `providers`, `buckets` (the app bucket and
+   * its log bucket); or `*` (no resource-level IAM, or a Deny meant for every resource).
    */
-  readonly scope: "stack" | "roles" | "boundary" | "providers" | "buckets" | "*";
+  readonly scope: "stack" | "vercelRoles" | "roles" | "boundaries" | "providers" | "buckets" | "*";
   /**
-   * Only with `iam:PermissionsBoundary` = the deploy boundary: the role acted on carries it
-   * (CreateRole, PutRolePermissionsBoundary: the request sets it).
+   * Only with `iam:PermissionsBoundary` = the app boundary: the role acted on carries it
+   * (CreateRole: the request sets it).
    */
-  readonly withBoundary?: true;
+  readonly withAppBoundary?: true;
   readonly why: string;
 }
 
@@ -61,12 +65,18 @@ export interface DeployPermission {
  * AWS::S3::BucketPolicy, AWS::IAM::ManagedPolicy), and the reads `pnpm verify` makes. Each scoped
  * to this stack's own resources where IAM allows it. No delete of buckets: they are retained.
  *
- * Role writes carry the boundary condition wherever IAM's Service Authorization Reference lists
- * the `iam:PermissionsBoundary` key for the action (for CreateRole and PutRolePermissionsBoundary
- * it is the boundary being set; for the others, the boundary the role already has). AWS added the
- * key to DeleteRole, UpdateRole, UpdateRoleDescription and UpdateAssumeRolePolicy in late 2025;
- * were it missing from a request, StringEquals fails and the call is refused (fails closed).
- * TagRole, UntagRole and the reads do not take the key: they are scoped to `role/<stack>-*` only.
+ * Role writes carry the app-boundary condition wherever IAM's Service Authorization Reference
+ * lists the `iam:PermissionsBoundary` key for the action (for CreateRole it is the boundary being
+ * set; for the others, the boundary the role already has). AWS added the key to DeleteRole,
+ * UpdateRole, UpdateRoleDescription and UpdateAssumeRolePolicy in late 2025; were it missing from
+ * a request, StringEquals fails and the call is refused (fails closed). TagRole, UntagRole and the
+ * reads do not take the key: they are scoped to the stack's role names only.
+ *
+ * Not here, so an administrator deploys them (DEPLOY_DENIALS): a role's boundary (its key is the
+ * boundary being set, so the role could adopt any unbounded role), a bucket's policy, public access
+ * block and ownership controls (resource policies, which no boundary caps), and bucket creation
+ * (it sets the public access block). Neither is the deploy role's own policy or trust: it carries
+ * the deploy boundary, not the app boundary its role writes require.
  */
 export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
   {
@@ -91,11 +101,10 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
       "iam:UpdateAssumeRolePolicy",
       "iam:PutRolePolicy",
       "iam:DeleteRolePolicy",
-      "iam:PutRolePermissionsBoundary",
     ],
-    scope: "roles",
-    withBoundary: true,
-    why: "AWS::IAM::Role and AWS::IAM::Policy (inline policies) of this stack, only on roles that carry the deploy boundary and only creating roles with it (CloudFormation sets it with CreateRole, or PutRolePermissionsBoundary on an existing role): no role this role makes or edits can exceed the boundary",
+    scope: "vercelRoles",
+    withAppBoundary: true,
+    why: "AWS::IAM::Role and AWS::IAM::Policy (inline policies) of the Vercel roles, only on roles that carry the app boundary and only creating roles with it: no role this role makes or edits can do more than the app bucket's objects, and it cannot edit itself",
   },
   {
     actions: [
@@ -112,8 +121,8 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
   },
   {
     actions: ["iam:GetPolicy", "iam:GetPolicyVersion"],
-    scope: "boundary",
-    why: "AWS::IAM::ManagedPolicy, the deploy boundary: read only, so a run can show the ceiling it works under. A deploy that leaves the boundary alone makes no call on it; one that changes it fails here (no policy-editing action is granted): change it with an administrator profile",
+    scope: "boundaries",
+    why: "AWS::IAM::ManagedPolicy, the two boundaries: read only, so a run can show the ceilings it works under. A deploy that leaves them alone makes no call on them; one that changes them fails here (no policy-editing action is granted): change them with an administrator profile",
   },
   {
     actions: [
@@ -137,12 +146,8 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
   },
   {
     actions: [
-      "s3:CreateBucket",
       "s3:GetBucketLocation",
-      "s3:PutBucketPolicy",
       "s3:GetBucketPolicy",
-      "s3:DeleteBucketPolicy",
-      "s3:PutBucketPublicAccessBlock",
       "s3:GetBucketPublicAccessBlock",
       "s3:PutEncryptionConfiguration",
       "s3:GetEncryptionConfiguration",
@@ -156,11 +161,10 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
       "s3:GetBucketCORS",
       "s3:PutBucketTagging",
       "s3:GetBucketTagging",
-      "s3:PutBucketOwnershipControls",
       "s3:GetBucketOwnershipControls",
     ],
     scope: "buckets",
-    why: "AWS::S3::Bucket (public access block, encryption, versioning, lifecycle, access logging, CORS, tags) and AWS::S3::BucketPolicy (TLS only, log delivery) of the app and log buckets; no DeleteBucket: both are retained",
+    why: "AWS::S3::Bucket (encryption, versioning, lifecycle, access logging, CORS, tags) of the app and log buckets, and reads of their AWS::S3::BucketPolicy (TLS only, log delivery), public access block and ownership; no CreateBucket or DeleteBucket: creating one sets its public access block (an administrator deploy), and both are retained",
   },
   {
     actions: ["cloudtrail:LookupEvents"],
@@ -169,55 +173,92 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
   },
 ];
 
+/** The policy edits denied on both boundaries. */
+export const BOUNDARY_POLICY_EDITS = [
+  "iam:CreatePolicy",
+  "iam:CreatePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:DeletePolicy",
+  "iam:DeletePolicyVersion",
+] as const;
+
 /**
- * Explicit denials, in the deploy role's policy and in the boundary. The boundary grants none of
- * these anyway; the Deny says so where a reader looks and still holds if an Allow is ever widened.
+ * Explicit denials, in the deploy role's policy and in the deploy boundary. Neither grants these
+ * anyway; the Deny says so where a reader looks and still holds if an Allow is ever widened.
  */
 export const DEPLOY_DENIALS: readonly DeployPermission[] = [
   {
-    actions: ["iam:DeleteRolePermissionsBoundary"],
-    scope: "roles",
-    why: "a role of this stack never loses the boundary: without it the role's own policy would be its only limit",
+    actions: ["iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"],
+    scope: "*",
+    why: "no role's boundary is set, changed or removed by a run: setting one would adopt a role made by hand (the condition key is the boundary being set), removing one would leave the role's own policy as its only limit. CloudFormation calls these only when a role's boundary changes: an administrator deploy",
+  },
+  {
+    actions: [...BOUNDARY_POLICY_EDITS],
+    scope: "boundaries",
+    why: "neither boundary can be rewritten, rolled to another version, or deleted and recreated by a run: only an administrator deploy changes them",
   },
   {
     actions: [
-      "iam:CreatePolicy",
-      "iam:CreatePolicyVersion",
-      "iam:SetDefaultPolicyVersion",
-      "iam:DeletePolicy",
-      "iam:DeletePolicyVersion",
+      "s3:PutBucketPolicy",
+      "s3:DeleteBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketOwnershipControls",
     ],
-    scope: "boundary",
-    why: "the boundary cannot be rewritten, rolled to another version, or deleted and recreated by a run: only an administrator deploy changes it",
+    scope: "*",
+    why: "a bucket policy grants access no boundary caps (to another account, or anyone), and the public access block and ownership controls guard against it: a run changes none of them, an administrator deploy does",
   },
 ];
 
-export interface GithubDeployBoundaryProps {
-  /** The stack whose roles it caps: its permissions are scoped to it. */
+/** A managed policy whose name and description are create-only (see the constructor). */
+abstract class FixedNamePolicy extends iam.ManagedPolicy {
+  constructor(scope: Construct, id: string, props: iam.ManagedPolicyProps) {
+    // Name and description are create-only: changing either makes CloudFormation replace the
+    // policy (delete, then create: one name cannot exist twice) under roles that all name it
+    // as their boundary. Keep both fixed; the document may change (administrator deploy).
+    super(scope, id, props);
+  }
+}
+
+export interface AppBoundaryProps {
+  /** The stack whose Vercel roles it caps. */
   readonly stackName: string;
-  /** The Vercel issuer's host path, for the provider the stack reads or manages. */
-  readonly vercelIssuerHostPath: string;
-  /** What the stack's other roles are granted (e.g. the app bucket's objects): the ceiling holds it. */
-  readonly appStatements: readonly iam.PolicyStatement[];
+  /** What the Vercel roles may ever be granted (the app bucket's objects). */
+  readonly statements: readonly iam.PolicyStatement[];
 }
 
 /**
- * The deploy boundary: the most any role of the stack may ever do — the app roles' grants and
- * the deploy permissions with their conditions and denials, which is what makes it a ceiling the
- * deploy role cannot lift. Apply it to every role of the stack (`iam.PermissionsBoundary.of`).
+ * The app boundary: the most a Vercel role may ever do, and the boundary every role the deploy
+ * role creates or edits must carry. Apply it to the stack's roles (`iam.PermissionsBoundary.of`);
+ * the deploy role overrides it with the deploy boundary.
  */
-export class GithubDeployBoundary extends iam.ManagedPolicy {
+export class AppBoundary extends FixedNamePolicy {
+  constructor(scope: Construct, id: string, props: AppBoundaryProps) {
+    super(scope, id, {
+      managedPolicyName: githubAppBoundaryName(props.stackName),
+      description: `App boundary of ${props.stackName}: the most its Vercel roles may do`,
+      statements: [...props.statements],
+    });
+  }
+}
+
+export interface GithubDeployBoundaryProps {
+  /** The stack the deploy role deploys: its permissions are scoped to it. */
+  readonly stackName: string;
+  /** The Vercel issuer's host path, for the provider the stack reads or manages. */
+  readonly vercelIssuerHostPath: string;
+}
+
+/**
+ * The deploy boundary: the most the deploy role may ever do — the deploy permissions with their
+ * conditions and denials, so they hold even if the role's own policy is ever widened.
+ */
+export class GithubDeployBoundary extends FixedNamePolicy {
   constructor(scope: Construct, id: string, props: GithubDeployBoundaryProps) {
     super(scope, id, {
-      // Name and description are create-only: changing either makes CloudFormation replace the
-      // policy (delete, then create: one name cannot exist twice) under roles that all name it
-      // as their boundary. Keep both fixed; the document may change (administrator deploy).
       managedPolicyName: githubDeployBoundaryName(props.stackName),
+      // Written when the boundary capped every role of the stack; kept, being create-only.
       description: `Deploy boundary of ${props.stackName}: the most any of its roles may do`,
-      statements: [
-        ...props.appStatements,
-        ...deployStatements(Stack.of(scope), props.stackName, props.vercelIssuerHostPath),
-      ],
+      statements: deployStatements(Stack.of(scope), props.stackName, props.vercelIssuerHostPath),
     });
     acknowledgeDeployWildcards(this, props.stackName);
   }
@@ -232,7 +273,7 @@ export interface GithubDeployRoleProps
   readonly stackName: string;
   /** The Vercel issuer's host path, for the provider the stack reads or manages. */
   readonly vercelIssuerHostPath: string;
-  /** Its own permissions boundary, and the one every role it creates or edits must carry. */
+  /** Its own permissions boundary. */
   readonly boundary: GithubDeployBoundary;
 }
 
@@ -253,7 +294,6 @@ export class GithubDeployRole extends iam.Role {
       ...roleProps,
       description: roleProps.description ?? `GitHub Actions deploy of ${stackName}: ${subject}`,
       maxSessionDuration: roleProps.maxSessionDuration ?? Duration.hours(1),
-      permissionsBoundary: boundary,
       assumedBy: new iam.OpenIdConnectPrincipal(provider, {
         StringEquals: {
           [`${GITHUB_OIDC_HOST_PATH}:aud`]: GITHUB_OIDC_AUDIENCE,
@@ -261,6 +301,9 @@ export class GithubDeployRole extends iam.Role {
         },
       }),
     });
+    // An aspect, not the `permissionsBoundary` prop: a boundary applied to the whole stack (the
+    // app boundary) is an aspect too, and the one applied nearer the role wins.
+    iam.PermissionsBoundary.of(this).apply(boundary);
     this.subject = subject;
     for (const statement of deployStatements(Stack.of(this), stackName, vercelIssuerHostPath)) {
       this.addToPrincipalPolicy(statement);
@@ -271,8 +314,7 @@ export class GithubDeployRole extends iam.Role {
 
 const iamArn = (resource: string) => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${resource}`;
 
-const deployBoundaryArn = (stackName: string) =>
-  iamArn(`policy/${githubDeployBoundaryName(stackName)}`);
+const policyArn = (name: string) => iamArn(`policy/${name}`);
 
 /** DEPLOY_PERMISSIONS and DEPLOY_DENIALS as statements on this stack's resources. */
 function deployStatements(
@@ -281,8 +323,8 @@ function deployStatements(
   vercelIssuerHostPath: string,
 ): iam.PolicyStatement[] {
   const resources = deployResources(stack, stackName, vercelIssuerHostPath);
-  const withBoundary = {
-    StringEquals: { "iam:PermissionsBoundary": deployBoundaryArn(stackName) },
+  const withAppBoundary = {
+    StringEquals: { "iam:PermissionsBoundary": policyArn(githubAppBoundaryName(stackName)) },
   };
   return [
     ...DEPLOY_PERMISSIONS.map(
@@ -290,7 +332,7 @@ function deployStatements(
         new iam.PolicyStatement({
           actions: [...permission.actions],
           resources: resources[permission.scope],
-          conditions: permission.withBoundary ? withBoundary : undefined,
+          conditions: permission.withAppBoundary ? withAppBoundary : undefined,
         }),
     ),
     ...DEPLOY_DENIALS.map(
@@ -304,23 +346,42 @@ function deployStatements(
   ];
 }
 
+/**
+ * The prefixes of the names CloudFormation generates for this stack's roles and buckets
+ * (`<stack>-<logical id>-<random>`, buckets in lower case): the narrowest ARNs IAM can match them
+ * by. githubStackNameMax keeps the stack name short enough that no generated name is cut.
+ */
+function namePrefixes(stackName: string) {
+  const bucketIdStart = APP_BUCKET_LOGICAL_IDS[0].toLowerCase();
+  return {
+    vercelRoles: `role/${stackName}-${VERCEL_ROLE_LOGICAL_ID_PREFIX}*`,
+    deployRole: `role/${stackName}-${GITHUB_DEPLOY_ROLE_LOGICAL_ID}*`,
+    // Both bucket ids start with AppBucket (AppBucket…, AppBucketAccessLogs…).
+    buckets: `${stackName.toLowerCase()}-${bucketIdStart}*`,
+  };
+}
+
 function deployResources(
   stack: Stack,
   stackName: string,
   vercelIssuerHostPath: string,
 ): Record<DeployPermission["scope"], string[]> {
+  const prefixes = namePrefixes(stackName);
   return {
     stack: [
       `arn:${Aws.PARTITION}:cloudformation:${stack.region}:${Aws.ACCOUNT_ID}:stack/${stackName}/*`,
     ],
-    roles: [iamArn(`role/${stackName}-*`)],
-    boundary: [deployBoundaryArn(stackName)],
+    vercelRoles: [iamArn(prefixes.vercelRoles)],
+    roles: [iamArn(prefixes.vercelRoles), iamArn(prefixes.deployRole)],
+    boundaries: [
+      policyArn(githubDeployBoundaryName(stackName)),
+      policyArn(githubAppBoundaryName(stackName)),
+    ],
     providers: [
       iamArn(`oidc-provider/${vercelIssuerHostPath}`),
       iamArn(`oidc-provider/${GITHUB_OIDC_HOST_PATH}`),
     ],
-    // CloudFormation names buckets <stack name in lower case>-<logical id>-<random>.
-    buckets: [`arn:${Aws.PARTITION}:s3:::${stackName.toLowerCase()}-*`],
+    buckets: [`arn:${Aws.PARTITION}:s3:::${prefixes.buckets}`],
     "*": ["*"],
   };
 }
@@ -328,16 +389,18 @@ function deployResources(
 /** cdk-nag's AwsSolutions-IAM5 for the deploy statements' prefixes and list-only `*`. */
 function acknowledgeDeployWildcards(scope: Construct, stackName: string): void {
   const region = Stack.of(scope).region;
+  const prefixes = namePrefixes(stackName);
   Validations.of(scope).acknowledge(
     ...[
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${region}:<AWS::AccountId>:stack/${stackName}/*]`,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/${stackName}-*]`,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${stackName.toLowerCase()}-*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:${prefixes.vercelRoles}]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:${prefixes.deployRole}]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${prefixes.buckets}]`,
       "AwsSolutions-IAM5[Resource::*]",
     ].map((id) => ({
       id,
       reason:
-        "Scoped to this stack's own resources: CloudFormation names them <stack>-<id>-<random>, so a prefix is the narrowest ARN; list-only calls (ListOpenIDConnectProviders, LookupEvents) have no resource-level permission.",
+        "Scoped to this stack's own resources: CloudFormation names them <stack>-<logical id>-<random>, so a prefix is the narrowest ARN; list-only calls (ListOpenIDConnectProviders, LookupEvents) have no resource-level permission, and the Denies on * are meant for every resource.",
     })),
   );
 }

@@ -7,8 +7,19 @@ import type { CfnBucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { Construct } from "constructs";
 import type { GithubDeployConfig } from "./config";
-import { GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID, GITHUB_DEPLOY_ROLE_LOGICAL_ID } from "./github-naming";
-import { GithubDeployBoundary, GithubDeployRole, GithubOidcProvider } from "./github-oidc";
+import {
+  APP_BOUNDARY_LOGICAL_ID,
+  APP_BUCKET_LOGICAL_IDS,
+  GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID,
+  GITHUB_DEPLOY_ROLE_LOGICAL_ID,
+  VERCEL_ROLE_LOGICAL_ID_PREFIX,
+} from "./github-naming";
+import {
+  AppBoundary,
+  GithubDeployBoundary,
+  GithubDeployRole,
+  GithubOidcProvider,
+} from "./github-oidc";
 import { NoBootstrapSynthesizer } from "./no-bootstrap-synthesizer";
 import {
   environmentDataPrefix,
@@ -38,8 +49,9 @@ export interface KeylessStackProps extends StackProps {
   /** Production's domains for the bucket's CORS. @default [`<project>.vercel.app`] */
   readonly productionDomains?: readonly string[];
   /**
-   * A deploy role for GitHub Actions (opt-in). With it, every role of the stack carries the deploy
-   * boundary; without it nothing changes (no boundary: only an administrator deploys the stack).
+   * A deploy role for GitHub Actions (opt-in). With it, the deploy role carries the deploy boundary
+   * and every other role of the stack the app boundary; without it nothing changes (no boundary:
+   * only an administrator deploys the stack).
    */
   readonly github?: Pick<GithubDeployConfig, "subject" | "existingProviderArn">;
 }
@@ -48,9 +60,9 @@ export { environmentSuffix };
 
 /** Stable, readable logical ids: trust:check and the sandbox name roles by them. */
 export function roleLogicalId(environment: VercelEnvironment): string {
-  return `VercelRole${environmentSuffix(environment)}`;
+  return `${VERCEL_ROLE_LOGICAL_ID_PREFIX}${environmentSuffix(environment)}`;
 }
-export const BUCKET_LOGICAL_ID = "AppBucket";
+export const BUCKET_LOGICAL_ID = APP_BUCKET_LOGICAL_IDS[0];
 export const PROVIDER_LOGICAL_ID = "VercelOidcProvider";
 export const GITHUB_PROVIDER_LOGICAL_ID = "GithubOidcProvider";
 export const GITHUB_DEPLOY_ROLE_OUTPUT = "GithubDeployRoleArn";
@@ -61,6 +73,7 @@ export class KeylessStack extends Stack {
   readonly bucket: VercelAppBucket;
   readonly githubDeployRole?: GithubDeployRole;
   readonly githubDeployBoundary?: GithubDeployBoundary;
+  readonly appBoundary?: AppBoundary;
 
   constructor(scope: Construct, id: string, props: KeylessStackProps) {
     super(scope, id, { synthesizer: new NoBootstrapSynthesizer(), ...props });
@@ -125,21 +138,27 @@ export class KeylessStack extends Stack {
     }
     this.roles = roles;
     if (props.github) {
-      this.githubDeployBoundary = this.addGithubDeployBoundary();
+      this.appBoundary = this.addAppBoundary();
+      this.githubDeployBoundary = new GithubDeployBoundary(
+        this,
+        GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID,
+        { stackName: this.stackName, vercelIssuerHostPath: this.provider.issuerHostPath },
+      );
+      fixLogicalId(this.githubDeployBoundary);
       this.githubDeployRole = this.addGithubDeployRole(props.github, this.githubDeployBoundary);
     }
   }
 
-  /** The boundary, put on every role of the stack (and any role a construct adds later). */
-  private addGithubDeployBoundary(): GithubDeployBoundary {
-    const boundary = new GithubDeployBoundary(this, GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID, {
+  /**
+   * The app boundary, put on every role of the stack (and any role a construct adds later); the
+   * deploy role replaces it with the deploy boundary.
+   */
+  private addAppBoundary(): AppBoundary {
+    const boundary = new AppBoundary(this, APP_BOUNDARY_LOGICAL_ID, {
       stackName: this.stackName,
-      vercelIssuerHostPath: this.provider.issuerHostPath,
-      appStatements: appDataCeiling(this.bucket),
+      statements: appDataCeiling(this.bucket),
     });
-    (boundary.node.defaultChild as iam.CfnManagedPolicy).overrideLogicalId(
-      GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID,
-    );
+    fixLogicalId(boundary);
     const bucketId = this.getLogicalId(this.bucket.node.defaultChild as CfnBucket);
     Validations.of(boundary).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
@@ -172,14 +191,19 @@ export class KeylessStack extends Stack {
     new CfnOutput(this, GITHUB_DEPLOY_ROLE_OUTPUT, {
       value: role.roleArn,
       description:
-        "AWS_DEPLOY_ROLE_ARN: the GitHub repository variable the deploy workflow assumes",
+        "AWS_DEPLOY_ROLE_ARN: the GitHub repository variable the deploy workflow assumes (with separate accounts, AWS_DEPLOY_ROLE_ARNS: a JSON list, one ARN per account)",
     });
     return role;
   }
 }
 
+/** Readable, stable logical ids for the boundaries: the roles and the tests name them. */
+function fixLogicalId(policy: iam.ManagedPolicy): void {
+  (policy.node.defaultChild as iam.CfnManagedPolicy).overrideLogicalId(policy.node.id);
+}
+
 /**
- * The most a Vercel role may hold, in the deploy boundary: list the app bucket, get and put its
+ * The most a Vercel role may hold, the app boundary: list the app bucket, get and put its
  * objects. The whole bucket, not each environment's prefix: the deploy role may edit any Vercel
  * role's policy within the boundary anyway, so per-prefix entries would add no protection, and
  * leaving environments out means adding one does not change the boundary (which needs an

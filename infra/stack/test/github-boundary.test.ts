@@ -1,19 +1,31 @@
-// The deploy boundary (src/github-oidc.ts, applied in src/keyless-stack.ts), asserted on the
-// synthesized template: which roles carry it, which statements carry its condition, what it
-// denies — and, through a small evaluator, what the deploy role can and cannot do with it.
+// The two permissions boundaries (src/github-oidc.ts, applied in src/keyless-stack.ts), asserted
+// on the synthesized template: which roles carry which, which statements carry the app-boundary
+// condition, what the deploy role is denied — and, through a small evaluator, what the deploy role
+// and the roles it may create can and cannot do.
 
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID } from "../src/github-naming";
-import { DEPLOY_DENIALS } from "../src/github-oidc";
+import {
+  APP_BOUNDARY_LOGICAL_ID,
+  GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID,
+  GITHUB_DEPLOY_ROLE_LOGICAL_ID,
+  githubStackNameMax,
+} from "../src/github-naming";
+import { BOUNDARY_POLICY_EDITS } from "../src/github-oidc";
 import { conditionHolds, wildcardMatches } from "../src/trust/evaluate";
 import { githubSynthesizer } from "./helpers/github-synth";
 
 const ACCOUNT = "111122223333";
 const STACK = "KeylessVercelOidc";
-const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/${STACK}-deploy-boundary`;
-const APP_BUCKET = "keylessverceloidc-appbucket-1a2b3c";
+const STACK_LC = STACK.toLowerCase();
+const DEPLOY_BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/${STACK}-deploy-boundary`;
+const APP_BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/${STACK}-app-boundary`;
 const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${STACK}-${name}`;
+const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
+/** CloudFormation's names: `<stack>-<logical id>-<random>`, buckets in lower case (13 = the longest random part). */
+const generatedRoleName = (stack: string, id: string) => `${stack}-${id}-A1B2C3D4E5F6G`;
+const generatedBucketName = (stack: string, id: string) =>
+  `${stack}-${id}-1a2b3c4d5e6f7`.toLowerCase();
 /**
  * Every role write IAM's Service Authorization Reference lists `iam:PermissionsBoundary` for, in
  * its (alphabetical) order — written out here, not taken from the source, so a write the source
@@ -31,7 +43,14 @@ const BOUNDED_ROLE_WRITES = [
   "iam:UpdateRole",
   "iam:UpdateRoleDescription",
 ];
-const POLICY_EDITS = DEPLOY_DENIALS.find((d) => d.scope === "boundary")?.actions ?? [];
+const ROLE_WRITES = [...BOUNDED_ROLE_WRITES, "iam:DeleteRolePermissionsBoundary", "iam:TagRole"];
+/** Resource-policy changes no boundary caps: denied to the deploy role (written out, as above). */
+const BUCKET_POLICY_CHANGES = [
+  "s3:PutBucketPolicy",
+  "s3:DeleteBucketPolicy",
+  "s3:PutBucketPublicAccessBlock",
+  "s3:PutBucketOwnershipControls",
+];
 
 interface Statement {
   Effect: "Allow" | "Deny";
@@ -47,13 +66,30 @@ const { synth, cleanup } = githubSynthesizer();
 afterAll(cleanup);
 
 let resources: Resources;
-let boundary: Statement[];
+let deployBoundary: Statement[];
+let appBoundary: Statement[];
 let deployRole: Statement[];
+/** The ARNs CloudFormation would give this template's roles and buckets. */
+let roleArns: Record<string, string>;
+let bucketArns: Record<string, string>;
 beforeAll(() => {
   resources = synth({ VERCEL_ENVIRONMENTS: "production,preview" }).raw.Resources;
-  boundary = statementsOf(resources[GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID]);
-  deployRole = statementsOf(policyOfRole("GithubDeployRole"));
+  deployBoundary = statementsOf(resources[GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID]);
+  appBoundary = statementsOf(resources[APP_BOUNDARY_LOGICAL_ID]);
+  deployRole = statementsOf(policyOfRole(GITHUB_DEPLOY_ROLE_LOGICAL_ID));
+  const arnsOf = (type: string, arn: (id: string) => string) =>
+    Object.fromEntries(idsOfType(resources, type).map((id) => [id, arn(id)]));
+  roleArns = arnsOf(
+    "AWS::IAM::Role",
+    (id) => `arn:aws:iam::${ACCOUNT}:role/${generatedRoleName(STACK, id)}`,
+  );
+  bucketArns = arnsOf("AWS::S3::Bucket", (id) => bucketArn(generatedBucketName(STACK, id)));
 });
+
+const idsOfType = (template: Resources, type: string) =>
+  Object.entries(template)
+    .filter(([, r]) => r.Type === type)
+    .map(([id]) => id);
 
 function statementsOf(resource: Resources[string] | undefined): Statement[] {
   const document = resource?.Properties.PolicyDocument as { Statement: Statement[] } | undefined;
@@ -71,75 +107,107 @@ function policyOfRole(roleId: string): Resources[string] | undefined {
   );
 }
 
-const actionsOf = (s: Statement) => [s.Action].flat();
+/** The ARN of the bucket whose logical id is `id` + CDK's 8-digit hash. */
+function bucketArnOf(id: string): string {
+  const found = Object.entries(bucketArns).find(([logicalId]) =>
+    new RegExp(`^${id}[0-9A-F]{8}$`).test(logicalId),
+  );
+  if (!found) throw new Error(`no bucket ${id}`);
+  return found[1];
+}
 
-describe("the deploy boundary", { timeout: 60_000 }, () => {
-  it("is a managed policy of this stack, and every role of the stack carries it", () => {
-    const policy = resources[GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID];
-    expect(policy?.Type).toBe("AWS::IAM::ManagedPolicy");
-    expect(policy?.Properties.ManagedPolicyName).toBe(`${STACK}-deploy-boundary`);
-    const roles = Object.entries(resources).filter(([, r]) => r.Type === "AWS::IAM::Role");
-    expect(roles.map(([id]) => id).sort()).toEqual([
-      "GithubDeployRole",
-      "VercelRolePreview",
-      "VercelRoleProduction",
-    ]);
-    for (const [, role] of roles) {
-      expect(role.Properties.PermissionsBoundary).toEqual({
-        Ref: GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID,
-      });
-    }
+const actionsOf = (s: Statement) => [s.Action].flat();
+const allowedActions = (statements: Statement[]) =>
+  statements.filter((s) => s.Effect === "Allow").flatMap(actionsOf);
+
+describe("the boundaries", { timeout: 60_000 }, () => {
+  it("are managed policies of this stack: the deploy role carries the deploy boundary, every other role the app boundary", () => {
+    expect(resources[GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID]?.Type).toBe("AWS::IAM::ManagedPolicy");
+    expect(resources[GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID]?.Properties.ManagedPolicyName).toBe(
+      `${STACK}-deploy-boundary`,
+    );
+    expect(resources[APP_BOUNDARY_LOGICAL_ID]?.Type).toBe("AWS::IAM::ManagedPolicy");
+    expect(resources[APP_BOUNDARY_LOGICAL_ID]?.Properties.ManagedPolicyName).toBe(
+      `${STACK}-app-boundary`,
+    );
+    const boundaries = Object.fromEntries(
+      idsOfType(resources, "AWS::IAM::Role").map((id) => [
+        id,
+        resources[id]?.Properties.PermissionsBoundary,
+      ]),
+    );
+    expect(boundaries).toEqual({
+      GithubDeployRole: { Ref: GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID },
+      VercelRolePreview: { Ref: APP_BOUNDARY_LOGICAL_ID },
+      VercelRoleProduction: { Ref: APP_BOUNDARY_LOGICAL_ID },
+    });
     const types = new Set(Object.values(resources).map((r) => r.Type));
     expect([...types].filter((t) => /IAM::(User|Group)$/.test(t))).toEqual([]);
   });
 
   it.each([
     ["the deploy role's policy", () => deployRole],
-    ["the boundary", () => boundary],
-  ])("%s: every role write that takes iam:PermissionsBoundary requires it", (_label, get) => {
-    const statements = get();
-    const writes = statements.filter(
-      (s) => s.Effect === "Allow" && actionsOf(s).some((a) => BOUNDED_ROLE_WRITES.includes(a)),
-    );
-    expect(writes.length).toBeGreaterThan(0);
-    for (const statement of writes) {
-      expect(resolve(statement.Condition)).toEqual({
-        StringEquals: { "iam:PermissionsBoundary": BOUNDARY_ARN },
-      });
-    }
-    // No other statement grants them, by name or by a wildcard.
-    const everyAction = statements.filter((s) => s.Effect === "Allow").flatMap(actionsOf);
-    expect(everyAction.filter((a) => a.includes("*"))).toEqual([]);
-  });
+    ["the deploy boundary", () => deployBoundary],
+  ])(
+    "%s: every role write that takes iam:PermissionsBoundary requires the app boundary",
+    (_label, get) => {
+      const statements = get();
+      const writes = statements.filter(
+        (s) => s.Effect === "Allow" && actionsOf(s).some((a) => BOUNDED_ROLE_WRITES.includes(a)),
+      );
+      expect(writes.length).toBeGreaterThan(0);
+      for (const statement of writes) {
+        expect(resolve(statement.Condition)).toEqual({
+          StringEquals: { "iam:PermissionsBoundary": APP_BOUNDARY_ARN },
+        });
+        // Only the Vercel roles' names: not the deploy role's, not another stack's.
+        expect(resolve(statement.Resource)).toBe(roleArn("VercelRole*"));
+      }
+      // No other statement grants them, by name or by a wildcard.
+      expect(allowedActions(statements).filter((a) => a.includes("*"))).toEqual([]);
+    },
+  );
 
   it.each([
     ["the deploy role's policy", () => deployRole],
-    ["the boundary", () => boundary],
-  ])("%s: denies removing a boundary and editing the boundary policy", (_label, get) => {
-    const denials = get()
-      .filter((s) => s.Effect === "Deny")
-      .map((s) => ({ actions: actionsOf(s).sort(), resource: resolve(s.Resource) }));
-    expect(denials).toEqual(
-      expect.arrayContaining([
-        { actions: ["iam:DeleteRolePermissionsBoundary"], resource: roleArn("*") },
-        { actions: [...POLICY_EDITS].sort(), resource: BOUNDARY_ARN },
-      ]),
-    );
-    expect(POLICY_EDITS).toEqual(
-      expect.arrayContaining([
-        "iam:CreatePolicy",
-        "iam:CreatePolicyVersion",
-        "iam:SetDefaultPolicyVersion",
-        "iam:DeletePolicy",
-        "iam:DeletePolicyVersion",
-      ]),
-    );
-  });
+    ["the deploy boundary", () => deployBoundary],
+  ])(
+    "%s: denies boundary changes on any role, editing either boundary, and bucket-policy changes on any bucket",
+    (_label, get) => {
+      const denials = get()
+        .filter((s) => s.Effect === "Deny")
+        .map((s) => ({ actions: actionsOf(s).sort(), resource: resolve(s.Resource) }));
+      expect(denials).toEqual(
+        expect.arrayContaining([
+          {
+            actions: ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"],
+            resource: "*",
+          },
+          {
+            actions: [...BOUNDARY_POLICY_EDITS].sort(),
+            resource: [DEPLOY_BOUNDARY_ARN, APP_BOUNDARY_ARN],
+          },
+          { actions: [...BUCKET_POLICY_CHANGES].sort(), resource: "*" },
+        ]),
+      );
+      expect(BOUNDARY_POLICY_EDITS).toEqual(
+        expect.arrayContaining([
+          "iam:CreatePolicy",
+          "iam:CreatePolicyVersion",
+          "iam:SetDefaultPolicyVersion",
+          "iam:DeletePolicy",
+          "iam:DeletePolicyVersion",
+        ]),
+      );
+    },
+  );
 
-  it("allows no managed-policy edit, no boundary removal, no PassRole, no users", () => {
-    const allowed = boundary.filter((s) => s.Effect === "Allow").flatMap(actionsOf);
+  it("the deploy boundary allows no policy edit, boundary change, bucket-policy change, PassRole or user", () => {
+    const allowed = allowedActions(deployBoundary);
     for (const action of [
-      ...POLICY_EDITS,
+      ...BOUNDARY_POLICY_EDITS,
+      ...BUCKET_POLICY_CHANGES,
+      "iam:PutRolePermissionsBoundary",
       "iam:DeleteRolePermissionsBoundary",
       "iam:PassRole",
       "iam:CreateUser",
@@ -149,25 +217,64 @@ describe("the deploy boundary", { timeout: 60_000 }, () => {
       expect(allowed).not.toContain(action);
     }
     // The evaluator below handles Action/Resource only.
-    expect(boundary.some((s) => s.NotAction || s.NotResource)).toBe(false);
+    for (const policy of [deployBoundary, appBoundary, deployRole]) {
+      expect(policy.some((s) => s.NotAction || s.NotResource)).toBe(false);
+    }
   });
 
-  it("fits IAM's 6,144-character limit for a managed policy, even with a 112-character stack name", () => {
-    const longName = `K${"x".repeat(111)}`;
-    const long = synth({ KEYLESS_STACK_NAME: longName }).raw.Resources as Resources;
-    const document = resolve(long[GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID]?.Properties.PolicyDocument);
-    expect(JSON.stringify(document).length).toBeLessThan(6144);
-    expect(() => synth({ KEYLESS_STACK_NAME: `${longName}x` })).toThrow(
-      /longer than IAM's 128 characters: shorten KEYLESS_STACK_NAME to at most 112/,
-    );
+  it("the app boundary allows the app bucket's listing and objects, nothing else", () => {
+    const arn = bucketArnOf("AppBucket");
+    expect(appBoundary.map((s) => ({ ...s, Resource: resolve(s.Resource) }))).toEqual([
+      { Effect: "Allow", Action: "s3:ListBucket", Resource: arn },
+      { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${arn}/*` },
+    ]);
   });
 
-  it("is clean under cdk-nag; its wildcards are acknowledged with reasons", () => {
+  it("the stack-name limit keeps every generated role and bucket name whole (not cut), so the prefixes match", () => {
+    for (const environments of [
+      "production",
+      "production,preview,development",
+      "production,qa-eu-central-long-name",
+    ]) {
+      const max = githubStackNameMax(environments.split(","));
+      const name = `K${"x".repeat(max - 1)}`;
+      const long = synth({ KEYLESS_STACK_NAME: name, VERCEL_ENVIRONMENTS: environments }).raw
+        .Resources as Resources;
+      for (const id of idsOfType(long, "AWS::IAM::Role")) {
+        expect(generatedRoleName(name, id).length).toBeLessThanOrEqual(64);
+      }
+      const bucketIds = idsOfType(long, "AWS::S3::Bucket");
+      expect(bucketIds).toHaveLength(2);
+      for (const id of bucketIds) {
+        expect(generatedBucketName(name, id).length).toBeLessThanOrEqual(63);
+        expect(generatedBucketName(name, id)).toMatch(
+          new RegExp(`^${name.toLowerCase()}-appbucket`),
+        );
+      }
+      // IAM's 6,144-character limit for a managed policy, at the longest name.
+      const document = resolve(long[GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID]?.Properties.PolicyDocument);
+      expect(JSON.stringify(document).length).toBeLessThan(6144);
+      // One character more is one line naming KEYLESS_STACK_NAME, before synth.
+      expect(() =>
+        synth({ KEYLESS_STACK_NAME: `${name}x`, VERCEL_ENVIRONMENTS: environments }),
+      ).toThrow(
+        new RegExp(
+          `KEYLESS_STACK_NAME: "${name}x" is ${max + 1} characters; with KEYLESS_GITHUB_REPOSITORY it may have at most ${max}:.*Shorten KEYLESS_STACK_NAME`,
+        ),
+      );
+    }
+    // Without the deploy role the name is not limited by it.
+    expect(() =>
+      synth({ KEYLESS_GITHUB_REPOSITORY: "", KEYLESS_STACK_NAME: `K${"x".repeat(60)}` }),
+    ).not.toThrow();
+  });
+
+  it("are clean under cdk-nag; their wildcards are acknowledged with reasons", () => {
     const { app, stack } = synth();
     expect(new AwsSolutionsChecks(app).validateScope(stack).violations).toEqual([]);
   });
 
-  it("is absent without KEYLESS_GITHUB_REPOSITORY: no managed policy, no role carries a boundary", () => {
+  it("are absent without KEYLESS_GITHUB_REPOSITORY: no managed policy, no role carries a boundary", () => {
     const plain = synth({ KEYLESS_GITHUB_REPOSITORY: "" }).raw.Resources as Resources;
     const types = Object.values(plain).map((r) => r.Type);
     expect(types).not.toContain("AWS::IAM::ManagedPolicy");
@@ -176,7 +283,7 @@ describe("the deploy boundary", { timeout: 60_000 }, () => {
   });
 });
 
-// --- What the deploy role can do, with the boundary -------------------------------------------
+// --- What the roles can do, with their boundaries ---------------------------------------------
 //
 // IAM's rule for an identity policy with a permissions boundary (same account, no resource
 // policy, no SCP): an explicit Deny in either refuses; otherwise the request needs an Allow in
@@ -210,74 +317,181 @@ function applies(statement: Statement, request: Request): boolean {
   );
 }
 
-function allowed(identity: Statement[], request: Request): boolean {
+function allowed(identity: Statement[], boundary: Statement[], request: Request): boolean {
   const matching = (policy: Statement[], effect: string) =>
     policy.some((s) => s.Effect === effect && applies(s, request));
   if (matching(identity, "Deny") || matching(boundary, "Deny")) return false;
   return matching(identity, "Allow") && matching(boundary, "Allow");
 }
 
-/** What a compromised run could write into its own inline policy: everything. */
+/** The deploy role's request: under the deploy boundary. */
+const deployAllowed = (identity: Statement[], request: Request) =>
+  allowed(identity, deployBoundary, request);
+
+/** What a compromised run could wish into its own inline policy: everything. */
 const EVERYTHING: Statement[] = [{ Effect: "Allow", Action: "*", Resource: "*" }];
 
-describe("the deploy role under its boundary (evaluated)", () => {
+/** The boundary each of the template's roles carries, as its request's `iam:PermissionsBoundary`. */
+const boundaryOfRole = (id: string) =>
+  id === GITHUB_DEPLOY_ROLE_LOGICAL_ID ? DEPLOY_BOUNDARY_ARN : APP_BOUNDARY_ARN;
+
+describe("the deploy role under the deploy boundary (evaluated)", () => {
   it.each([
     ["the deploy role's own policy", () => deployRole],
-    ["`*` on `*`, written into its own inline policy", () => EVERYTHING],
-  ])("with %s, it cannot escape the boundary", (_label, get) => {
+    ["`*` on `*` as its own policy", () => EVERYTHING],
+  ])("with %s, it cannot escape the boundaries", (_label, get) => {
     const identity = get();
+    const ownRole = roleArns[GITHUB_DEPLOY_ROLE_LOGICAL_ID] ?? "";
+    const handMade = roleArn("VercelRoleHandMade");
+    const realBuckets = Object.values(bucketArns);
     const refused: Request[] = [
-      { action: "iam:CreateRole", resource: roleArn("Admin") },
+      // Roles without a boundary, another one, or the deploy boundary itself (D).
+      { action: "iam:CreateRole", resource: roleArn("VercelRoleAdmin") },
       {
         action: "iam:CreateRole",
-        resource: roleArn("Admin"),
+        resource: roleArn("VercelRoleAdmin"),
         boundary: `arn:aws:iam::${ACCOUNT}:policy/other`,
       },
-      { action: "iam:PutRolePolicy", resource: roleArn("NotBounded") },
-      { action: "iam:UpdateAssumeRolePolicy", resource: roleArn("NotBounded") },
       {
-        action: "iam:DeleteRolePermissionsBoundary",
-        resource: roleArn("Deploy"),
-        boundary: BOUNDARY_ARN,
+        action: "iam:CreateRole",
+        resource: roleArn("VercelRoleAdmin"),
+        boundary: DEPLOY_BOUNDARY_ARN,
       },
+      { action: "iam:PutRolePolicy", resource: roleArn("VercelRoleNotBounded") },
+      { action: "iam:UpdateAssumeRolePolicy", resource: roleArn("VercelRoleNotBounded") },
+      // Itself: its policy and trust are an administrator's (D).
+      ...[
+        "iam:PutRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:DeleteRole",
+      ].map((action) => ({ action, resource: ownRole, boundary: DEPLOY_BOUNDARY_ARN })),
+      // Adopting a hand-made role by giving it a boundary, then editing it (A).
+      ...[APP_BOUNDARY_ARN, DEPLOY_BOUNDARY_ARN].map((boundary) => ({
+        action: "iam:PutRolePermissionsBoundary",
+        resource: handMade,
+        boundary,
+      })),
       {
         action: "iam:PutRolePermissionsBoundary",
-        resource: roleArn("Deploy"),
-        boundary: `arn:aws:iam::aws:policy/AdministratorAccess`,
+        resource: ownRole,
+        boundary: "arn:aws:iam::aws:policy/AdministratorAccess",
       },
-      ...POLICY_EDITS.map((action) => ({ action, resource: BOUNDARY_ARN })),
+      {
+        action: "iam:DeleteRolePermissionsBoundary",
+        resource: roleArns.VercelRoleProduction ?? "",
+        boundary: APP_BOUNDARY_ARN,
+      },
+      // Another stack whose name starts with this one's (C).
+      ...ROLE_WRITES.map((action) => ({
+        action,
+        resource: roleArn("staging-x"),
+        boundary: APP_BOUNDARY_ARN,
+      })),
+      ...BOUNDARY_POLICY_EDITS.flatMap((action) => [
+        { action, resource: DEPLOY_BOUNDARY_ARN },
+        { action, resource: APP_BOUNDARY_ARN },
+      ]),
       { action: "iam:CreatePolicy", resource: `arn:aws:iam::${ACCOUNT}:policy/anything` },
-      { action: "iam:AttachRolePolicy", resource: roleArn("Deploy"), boundary: BOUNDARY_ARN },
-      { action: "iam:PassRole", resource: roleArn("Deploy") },
+      {
+        action: "iam:AttachRolePolicy",
+        resource: roleArns.VercelRoleProduction ?? "",
+        boundary: APP_BOUNDARY_ARN,
+      },
+      { action: "iam:PassRole", resource: ownRole },
       { action: "iam:CreateUser", resource: `arn:aws:iam::${ACCOUNT}:user/mallory` },
       { action: "iam:PutRolePolicy", resource: `arn:aws:iam::${ACCOUNT}:role/OrgAdmin` },
       { action: "sts:AssumeRole", resource: `arn:aws:iam::${ACCOUNT}:role/OrgAdmin` },
+      // The stack's buckets opened by a resource policy, which no boundary caps (B).
+      ...BUCKET_POLICY_CHANGES.flatMap((action) =>
+        realBuckets.map((resource) => ({ action, resource })),
+      ),
+      // Buckets that only share the stack's lower-case prefix (B).
+      {
+        action: "s3:PutLifecycleConfiguration",
+        resource: bucketArn(`${STACK_LC}-otherbucket-1a2b3c`),
+      },
+      { action: "s3:PutBucketCORS", resource: bucketArn(`${STACK_LC}-backups`) },
+      { action: "s3:CreateBucket", resource: bucketArn(`${STACK_LC}-appbucketevil`) },
       { action: "s3:GetObject", resource: "arn:aws:s3:::another-bucket/secret" },
-      { action: "s3:DeleteObject", resource: `arn:aws:s3:::${APP_BUCKET}/production/a` },
+      ...realBuckets.map((bucket) => ({
+        action: "s3:GetObject",
+        resource: `${bucket}/production/a`,
+      })),
       { action: "ec2:RunInstances", resource: "*" },
     ];
-    expect(refused.filter((request) => allowed(identity, request))).toEqual([]);
+    expect(refused.filter((request) => deployAllowed(identity, request))).toEqual([]);
   });
 
-  it("keeps every permission a deploy needs, on roles that carry the boundary", () => {
+  it("keeps every permission a deploy needs, on the names CloudFormation gives this stack's resources", () => {
+    const realResources = [
+      ...Object.entries(roleArns).map(([id, resource]) => ({
+        resource,
+        boundary: boundaryOfRole(id),
+      })),
+      ...Object.values(bucketArns).map((resource) => ({ resource, boundary: undefined })),
+      `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/${STACK}/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab`,
+      DEPLOY_BOUNDARY_ARN,
+      APP_BOUNDARY_ARN,
+      `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.vercel.com/acme`,
+      `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+      "*",
+    ].map((r) => (typeof r === "string" ? { resource: r, boundary: undefined } : r));
+    const checked: string[] = [];
     for (const statement of deployRole.filter((s) => s.Effect === "Allow")) {
-      for (const action of actionsOf(statement)) {
-        for (const resource of [resolve(statement.Resource)].flat()) {
-          const request = { action, resource: example(String(resource)), boundary: BOUNDARY_ARN };
-          expect({ ...request, allowed: allowed(deployRole, request) }).toMatchObject({
-            allowed: true,
-          });
+      for (const pattern of [resolve(statement.Resource)].flat().map(String)) {
+        const targets = realResources.filter((r) => wildcardMatches(pattern, r.resource));
+        // Every pattern names a real resource of the stack (a `*` pattern matches them all).
+        expect({ pattern, targets: targets.length }).not.toMatchObject({ targets: 0 });
+        for (const target of pattern === "*" ? [{ resource: "*" }] : targets) {
+          for (const action of actionsOf(statement)) {
+            const request = { action, ...target };
+            expect({ ...request, allowed: deployAllowed(deployRole, request) }).toMatchObject({
+              allowed: true,
+            });
+            checked.push(`${action} ${target.resource}`);
+          }
         }
       }
     }
-    // It may rewrite its own inline policy and the Vercel roles' — the boundary still caps them.
+    // The bucket permissions reach both of the stack's buckets; the role writes both Vercel roles.
+    for (const bucket of Object.values(bucketArns)) {
+      expect(checked).toContain(`s3:PutLifecycleConfiguration ${bucket}`);
+    }
+    for (const id of ["VercelRoleProduction", "VercelRolePreview"]) {
+      expect(checked).toContain(`iam:CreateRole ${roleArns[id]}`);
+      expect(checked).toContain(`iam:PutRolePolicy ${roleArns[id]}`);
+    }
+    expect(checked).toContain(`iam:GetRole ${roleArns[GITHUB_DEPLOY_ROLE_LOGICAL_ID]}`);
+  });
+});
+
+describe("the roles under the app boundary (evaluated)", () => {
+  it("a role the deploy role creates (with the app boundary) gets at most the app bucket's objects, even with `*` on `*`", () => {
+    const appBucket = bucketArnOf("AppBucket");
+    const logBucket = bucketArnOf("AppBucketAccessLogs");
+    const role = roleArn("VercelRoleNew");
     expect(
-      allowed(deployRole, {
-        action: "iam:PutRolePolicy",
-        resource: roleArn("GithubDeployRole-AB12"),
-        boundary: BOUNDARY_ARN,
+      deployAllowed(deployRole, {
+        action: "iam:CreateRole",
+        resource: role,
+        boundary: APP_BOUNDARY_ARN,
       }),
     ).toBe(true);
+    const capped = (request: Request) => allowed(EVERYTHING, appBoundary, request);
+    expect(capped({ action: "s3:GetObject", resource: `${appBucket}/production/a` })).toBe(true);
+    expect(capped({ action: "s3:ListBucket", resource: appBucket })).toBe(true);
+    const refused: Request[] = [
+      { action: "s3:DeleteObject", resource: `${appBucket}/production/a` },
+      { action: "s3:GetObject", resource: `${logBucket}/s3-access/x` },
+      { action: "s3:PutBucketPolicy", resource: appBucket },
+      { action: "s3:GetObject", resource: "arn:aws:s3:::another-bucket/secret" },
+      { action: "iam:CreateRole", resource: role, boundary: APP_BOUNDARY_ARN },
+      { action: "iam:PutRolePolicy", resource: role, boundary: APP_BOUNDARY_ARN },
+      { action: "sts:AssumeRole", resource: `arn:aws:iam::${ACCOUNT}:role/OrgAdmin` },
+      { action: "cloudformation:ExecuteChangeSet", resource: "*" },
+    ];
+    expect(refused.filter(capped)).toEqual([]);
   });
 
   it("leaves each Vercel role every permission its own policy grants", () => {
@@ -299,9 +513,9 @@ describe("the deploy role under its boundary (evaluated)", () => {
             resource: example(String(resolve(statement.Resource))),
             context,
           };
-          expect({ roleId, ...request, allowed: allowed(own, request) }).toMatchObject({
-            allowed: true,
-          });
+          expect({ roleId, ...request, allowed: allowed(own, appBoundary, request) }).toMatchObject(
+            { allowed: true },
+          );
         }
       }
     }
@@ -313,8 +527,8 @@ const example = (pattern: string) => pattern.replaceAll("*", "x");
 
 /**
  * The CloudFormation intrinsics these templates use, resolved for one account: pseudo
- * parameters, Fn::Join, and the app bucket's ARN. Anything else throws, so the test cannot
- * silently compare an unresolved token.
+ * parameters, Fn::Join, and the buckets' ARNs (as CloudFormation would name them). Anything else
+ * throws, so the test cannot silently compare an unresolved token.
  */
 function resolve(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(resolve);
@@ -331,9 +545,8 @@ function resolve(value: unknown): unknown {
   }
   if ("Fn::GetAtt" in object) {
     const [id, attribute] = object["Fn::GetAtt"] as [string, string];
-    // The app bucket (its access-log bucket's id starts with AppBucket too: AppBucketAccessLogs…).
-    if (/^AppBucket[0-9A-F]{8}$/.test(id) && attribute === "Arn")
-      return `arn:aws:s3:::${APP_BUCKET}`;
+    const bucket = bucketArns[id];
+    if (bucket && attribute === "Arn") return bucket;
     throw new Error(`unresolved Fn::GetAtt ${id}.${attribute}`);
   }
   return Object.fromEntries(Object.entries(object).map(([key, v]) => [key, resolve(v)]));

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  githubAppBoundaryName,
   githubBranchProblem,
   githubDeployBoundaryName,
   githubEnvironmentProblem,
   githubProviderArnProblem,
   githubRepositoryProblem,
+  githubStackNameMax,
+  githubStackNameProblem,
   githubSubject,
 } from "../src/github-naming";
 
@@ -78,6 +81,24 @@ describe("GitHub naming rules", () => {
     expect(githubDeployBoundaryName("K".repeat(112))).toHaveLength(128);
     expect(() => githubDeployBoundaryName("K".repeat(113))).toThrow(
       /KEYLESS_STACK_NAME to at most 112/,
+    );
+  });
+
+  it("names the app boundary after the stack", () => {
+    expect(githubAppBoundaryName("KeylessVercelOidc")).toBe("KeylessVercelOidc-app-boundary");
+    expect(() => githubAppBoundaryName("K".repeat(113))).toThrow(/at most 112/);
+  });
+
+  it("limits the stack name so that no generated role or bucket name is cut", () => {
+    // The access-log bucket: 63 − "-" − AppBucketAccessLogs + 8-digit hash − "-" − 13 = 21.
+    expect(githubStackNameMax(["production"])).toBe(21);
+    expect(githubStackNameMax(["production", "preview", "development"])).toBe(21);
+    // A long custom environment makes its role's logical id the longest: 64 − 2 − 29 − 13.
+    expect(githubStackNameMax(["production", "qa-eu-central-long-name"])).toBe(20);
+    expect(githubStackNameProblem("KeylessVercelOidc", ["production"])).toBeUndefined();
+    expect(githubStackNameProblem("K".repeat(21), ["production"])).toBeUndefined();
+    expect(githubStackNameProblem("K".repeat(22), ["production"])).toMatch(
+      /^"K{22}" is 22 characters; with KEYLESS_GITHUB_REPOSITORY it may have at most 21: .*Shorten KEYLESS_STACK_NAME$/,
     );
   });
 });

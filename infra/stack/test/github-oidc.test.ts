@@ -78,13 +78,25 @@ describe("the GitHub Actions deploy role", { timeout: 60_000 }, () => {
     expect(actions.sort()).toEqual(DEPLOY_PERMISSIONS.flatMap((p) => p.actions).sort());
     expect(actionsOf("Deny").sort()).toEqual(DEPLOY_DENIALS.flatMap((p) => p.actions).sort());
     expect(actions.some((a) => a.includes("*"))).toBe(false);
-    const wildcard = statements.filter((s) => s.Resource === "*").flatMap((s) => [s.Action].flat());
+    const wildcard = statements
+      .filter((s) => s.Effect === "Allow" && s.Resource === "*")
+      .flatMap((s) => [s.Action].flat());
     expect(wildcard.sort()).toEqual(["cloudtrail:LookupEvents", "iam:ListOpenIDConnectProviders"]);
     const text = JSON.stringify(statements);
     expect(text).toContain(":stack/KeylessVercelOidc/*");
-    expect(text).toContain(":role/KeylessVercelOidc-*");
-    expect(text).toContain(":s3:::keylessverceloidc-*");
-    expect(text).not.toMatch(/s3:DeleteBucket"|iam:PassRole|iam:CreateUser|AttachRolePolicy/);
+    // This stack's generated names only: not another stack's `KeylessVercelOidc-staging-…`, not
+    // a bucket that merely starts `keylessverceloidc-`.
+    expect(text).toContain(':role/KeylessVercelOidc-VercelRole*"');
+    expect(text).toContain(':role/KeylessVercelOidc-GithubDeployRole*"');
+    expect(text).toContain(':s3:::keylessverceloidc-appbucket*"');
+    expect(text).not.toMatch(/:role\/KeylessVercelOidc-\*|:s3:::keylessverceloidc-\*/);
+    expect(actions).not.toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^s3:(Put|Delete)Bucket(Policy|PublicAccessBlock|OwnershipControls)$|^s3:(Create|Delete)Bucket$|^iam:(PassRole|CreateUser|AttachRolePolicy|PutRolePermissionsBoundary)$/,
+        ),
+      ]),
+    );
   });
 
   it("covers every resource type the template holds", () => {
