@@ -172,8 +172,14 @@ export async function fetchStack(
   }
 }
 
+/**
+ * The account's OIDC providers, each with its URL (from its ARN, which ends in the host path) and
+ * the client ids of the one for `issuerHostPath` only: a caller may read just that provider (the
+ * GitHub deploy role can), and the account may hold others (EKS, another team) it may not read.
+ */
 export async function fetchProviders(
   clients: VerifyClients,
+  issuerHostPath: string,
   endpoint?: string,
 ): Promise<ProvidersFacts> {
   let action = "iam:ListOpenIDConnectProviders";
@@ -184,10 +190,12 @@ export async function fetchProviders(
     action = "iam:GetOpenIDConnectProvider";
     const providers = await Promise.all(
       OpenIDConnectProviderList.flatMap(({ Arn }) => (Arn ? [Arn] : [])).map(async (arn) => {
+        const hostPath = arn.slice(arn.indexOf(":oidc-provider/") + ":oidc-provider/".length);
+        if (hostPath !== issuerHostPath) return { arn, url: hostPath, clientIds: [] };
         const provider = await clients.iam.send(
           new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }),
         );
-        return { arn, url: provider.Url ?? "", clientIds: provider.ClientIDList ?? [] };
+        return { arn, url: provider.Url ?? hostPath, clientIds: provider.ClientIDList ?? [] };
       }),
     );
     return { ok: true, providers };

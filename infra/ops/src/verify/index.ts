@@ -143,7 +143,7 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
 
     const [stackFacts, providerFacts] = await Promise.all([
       fetchStack(clients, config.stackName, endpoint),
-      fetchProviders(clients, endpoint),
+      fetchProviders(clients, config.issuerHostPath, endpoint),
     ]);
     const stack = checkStack(stackFacts, config, identity.account);
     const provider = checkProvider(providerFacts, config);
