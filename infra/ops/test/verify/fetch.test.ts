@@ -49,6 +49,15 @@ function iamReadingOnly(readable: string) {
   return { clients: { iam } as unknown as VerifyClients, got };
 }
 
+/** The provider check for the team (or global) issuer of team acme. */
+const checkFor = (facts: Awaited<ReturnType<typeof fetchProviders>>, issuerHostPath: string) =>
+  checkProvider(facts, {
+    issuerUrl: `https://${issuerHostPath}`,
+    issuerHostPath,
+    issuerMode: issuerHostPath === "oidc.vercel.com" ? "global" : "team",
+    audience: "https://vercel.com/acme",
+  });
+
 describe("fetchProviders", () => {
   it("reads only the provider of the issuer it checks; the others by their ARN", async () => {
     const { clients, got } = iamReadingOnly(VERCEL);
@@ -67,12 +76,7 @@ describe("fetchProviders", () => {
         { arn: VERCEL, url: "oidc.vercel.com/acme", clientIds: ["https://vercel.com/acme"] },
       ],
     });
-    const check = checkProvider(facts, {
-      issuerUrl: "https://oidc.vercel.com/acme",
-      issuerHostPath: "oidc.vercel.com/acme",
-      issuerMode: "team",
-      audience: "https://vercel.com/acme",
-    });
+    const check = checkFor(facts, "oidc.vercel.com/acme");
     expect(check.result.ok).toBe(true);
     expect(check.providerArn).toBe(VERCEL);
   });
@@ -81,12 +85,7 @@ describe("fetchProviders", () => {
     const { clients, got } = iamReadingOnly(VERCEL);
     const facts = await fetchProviders(clients, "oidc.vercel.com");
     expect(got).toEqual([]);
-    const check = checkProvider(facts, {
-      issuerUrl: "https://oidc.vercel.com",
-      issuerHostPath: "oidc.vercel.com",
-      issuerMode: "global",
-      audience: "https://vercel.com/acme",
-    });
+    const check = checkFor(facts, "oidc.vercel.com");
     expect(check.result.ok).toBe(false);
     expect(check.result.detail).toContain(
       "The account has https://oidc.vercel.com/other-team, https://oidc.vercel.com/acme instead",
