@@ -40,6 +40,33 @@ const fakeStaticKey = () => ({
   secret: randomBytes(30).toString("base64"),
 });
 
+/** vercel:env against the fake Vercel with the .env in `dir`; the token never reaches the output. */
+async function runWithEnvFile(
+  dir: string,
+  vercel: FakeVercel,
+  token: string,
+  argv: string[],
+  environment: Record<string, string>,
+  cloudFormation: Parameters<typeof runVercelEnv>[0]["cloudFormation"],
+) {
+  const out = collector();
+  const err = collector();
+  const code = await runVercelEnv({
+    argv,
+    environment: {
+      KEYLESS_ENV_FILE: join(dir, ".env"),
+      VERCEL_TOKEN: token,
+      VERCEL_API_URL: vercel.url,
+      ...environment,
+    },
+    stdout: out.stream,
+    stderr: err.stream,
+    cloudFormation,
+  });
+  expect(out.text() + err.text()).not.toContain(token);
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
 describe("pnpm vercel:env", () => {
   let dir: string;
   let token: string;
@@ -100,26 +127,12 @@ describe("pnpm vercel:env", () => {
     environment: Record<string, string> = {},
     cfn?: CloudFormationClient,
   ) => {
-    const out = collector();
-    const err = collector();
-    const code = await runVercelEnv({
-      argv,
-      environment: {
-        KEYLESS_ENV_FILE: join(dir, ".env"),
-        VERCEL_TOKEN: token,
-        VERCEL_API_URL: vercel.url,
-        ...environment,
-      },
-      stdout: out.stream,
-      stderr: err.stream,
-      cloudFormation: cfn,
-    });
-    const all = out.text() + err.text();
+    const result = await runWithEnvFile(dir, vercel, token, argv, environment, cfn);
     // Whatever happened, the token and the old secret never reach the terminal.
-    expect(all).not.toContain(token);
+    const all = result.stdout + result.stderr;
     expect(all).not.toContain(leaked.secret);
     expect(all).not.toContain(leaked.id);
-    return { code, stdout: out.text(), stderr: err.text() };
+    return result;
   };
 
   const mutations = () => vercel.requests.filter((r) => r.method !== "GET");
@@ -499,28 +512,12 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
         .join("\n")}${extra}`,
     );
   /** vercel:env against the fake Vercel, with the .env of `dir`. */
-  const runAgainst = async (
+  const runAgainst = (
     vercel: FakeVercel,
     token: string,
     argv: string[],
     cloudFormation: Parameters<typeof runVercelEnv>[0]["cloudFormation"],
-  ) => {
-    const out = collector();
-    const err = collector();
-    const code = await runVercelEnv({
-      argv,
-      environment: {
-        KEYLESS_ENV_FILE: join(dir, ".env"),
-        VERCEL_TOKEN: token,
-        VERCEL_API_URL: vercel.url,
-      },
-      stdout: out.stream,
-      stderr: err.stream,
-      cloudFormation,
-    });
-    expect(out.text() + err.text()).not.toContain(token);
-    return { code, stdout: out.text(), stderr: err.text() };
-  };
+  ) => runWithEnvFile(dir, vercel, token, argv, {}, cloudFormation);
   /** `KEY:environment,…` → value of each variable the fake Vercel holds (custom ones by slug). */
   const variablesByTarget = (vercel: FakeVercel) =>
     Object.fromEntries(
