@@ -151,23 +151,49 @@ const BUCKET_NAME_MAX = 63;
 const GENERATED_SUFFIX_MAX = 13;
 const CDK_HASH_LENGTH = 8;
 
+/** The longest stack name the deploy role allows, and the name part that sets it. */
+export interface GithubStackNameLimit {
+  readonly max: number;
+  /** The logical id (or the policy-name suffix) whose generated name leaves the least room. */
+  readonly setBy: string;
+  /** The custom environment whose role's logical id sets the limit (a shorter name raises it). */
+  readonly environment?: VercelEnvironment;
+}
+
 /**
  * The longest stack name whose generated role and bucket names are not cut, so they still start
  * with the `<stack>-<logical id>` prefixes the deploy role's permissions name. How CloudFormation
  * cuts a long name is not documented, so no cut at all is the only safe rule.
  */
-export function githubStackNameMax(environments: readonly VercelEnvironment[]): number {
-  const roleIds = [
-    GITHUB_DEPLOY_ROLE_LOGICAL_ID,
-    ...environments.map((e) => `${VERCEL_ROLE_LOGICAL_ID_PREFIX}${environmentSuffix(e)}`),
-  ];
-  const bucketIds = APP_BUCKET_LOGICAL_IDS.map((id) => id.length + CDK_HASH_LENGTH);
+export function githubStackNameLimit(
+  environments: readonly VercelEnvironment[],
+): GithubStackNameLimit {
   const room = (max: number, idLength: number) => max - 2 - idLength - GENERATED_SUFFIX_MAX;
-  return Math.min(
-    ...roleIds.map((id) => room(ROLE_NAME_MAX, id.length)),
-    ...bucketIds.map((length) => room(BUCKET_NAME_MAX, length)),
-    POLICY_NAME_MAX - DEPLOY_BOUNDARY_SUFFIX.length,
-  );
+  // The bucket and policy limits first: on a tie the environment is not what to shorten.
+  const candidates: GithubStackNameLimit[] = [
+    ...APP_BUCKET_LOGICAL_IDS.map((id) => ({
+      max: room(BUCKET_NAME_MAX, id.length + CDK_HASH_LENGTH),
+      setBy: id,
+    })),
+    {
+      max: POLICY_NAME_MAX - DEPLOY_BOUNDARY_SUFFIX.length,
+      setBy: GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID,
+    },
+    {
+      max: room(ROLE_NAME_MAX, GITHUB_DEPLOY_ROLE_LOGICAL_ID.length),
+      setBy: GITHUB_DEPLOY_ROLE_LOGICAL_ID,
+    },
+    ...environments.map((environment) => {
+      const id = `${VERCEL_ROLE_LOGICAL_ID_PREFIX}${environmentSuffix(environment)}`;
+      return { max: room(ROLE_NAME_MAX, id.length), setBy: id, environment };
+    }),
+  ];
+  return candidates.reduce((least, next) => (next.max < least.max ? next : least));
+}
+
+/** The longest stack name whose generated names are not cut (githubStackNameLimit). */
+export function githubStackNameMax(environments: readonly VercelEnvironment[]): number {
+  return githubStackNameLimit(environments).max;
 }
 
 /** Why `stackName` is too long for the deploy role's name prefixes, or undefined. */
@@ -175,7 +201,10 @@ export function githubStackNameProblem(
   stackName: string,
   environments: readonly VercelEnvironment[],
 ): string | undefined {
-  const max = githubStackNameMax(environments);
+  const { max, setBy, environment } = githubStackNameLimit(environments);
   if (stackName.length <= max) return undefined;
-  return `"${stackName}" is ${stackName.length} characters; with KEYLESS_GITHUB_REPOSITORY it may have at most ${max}: the deploy role is scoped to the names CloudFormation generates for this stack's roles and buckets (<stack>-<logical id>-<random>, cut to 64 and 63 characters), and a longer stack name would be cut out of them. Shorten KEYLESS_STACK_NAME`;
+  const shorterEnvironment = environment
+    ? ` (or a shorter custom environment name than "${environment}")`
+    : "";
+  return `"${stackName}" is ${stackName.length} characters; with KEYLESS_GITHUB_REPOSITORY it may have at most ${max}: the deploy role is scoped to the names CloudFormation generates for this stack's roles and buckets (<stack>-<logical id>-<random>, cut to 64 and 63 characters), and a longer stack name would be cut out of the name generated for ${setBy}. Shorten KEYLESS_STACK_NAME${shorterEnvironment}`;
 }

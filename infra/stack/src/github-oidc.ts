@@ -8,8 +8,10 @@
 // role that may write roles' policies could otherwise write one (or itself) `*:*`. So the Vercel
 // roles carry the app boundary (the app bucket's objects, nothing else), every role write of the
 // deploy role requires `iam:PermissionsBoundary` = the app boundary, and the deploy role itself
-// carries the deploy boundary: it cannot edit itself (it lacks the app boundary), cannot hand
-// anything it creates more than the app boundary, and cannot change or remove either boundary.
+// carries the deploy boundary: it cannot edit itself (it lacks the app boundary), cannot give a
+// Vercel role more than the app boundary, and cannot change or remove either boundary. It creates
+// no role and changes no role's trust or provider at all: a role it made, or a trust it rewrote,
+// could hand the app bucket to anyone for good (administrator deploys).
 
 import { Aws, Duration, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -49,10 +51,7 @@ export interface DeployPermission {
    * its log bucket); or `*` (no resource-level IAM, or a Deny meant for every resource).
    */
   readonly scope: "stack" | "vercelRoles" | "roles" | "boundaries" | "providers" | "buckets" | "*";
-  /**
-   * Only with `iam:PermissionsBoundary` = the app boundary: the role acted on carries it
-   * (CreateRole: the request sets it).
-   */
+  /** Only with `iam:PermissionsBoundary` = the app boundary: the role acted on carries it. */
   readonly withAppBoundary?: true;
   readonly why: string;
 }
@@ -65,18 +64,21 @@ export interface DeployPermission {
  * AWS::S3::BucketPolicy, AWS::IAM::ManagedPolicy), and the reads `pnpm verify` makes. Each scoped
  * to this stack's own resources where IAM allows it. No delete of buckets: they are retained.
  *
- * Role writes carry the app-boundary condition wherever IAM's Service Authorization Reference
- * lists the `iam:PermissionsBoundary` key for the action (for CreateRole it is the boundary being
- * set; for the others, the boundary the role already has). AWS added the key to DeleteRole,
- * UpdateRole, UpdateRoleDescription and UpdateAssumeRolePolicy in late 2025; were it missing from
- * a request, StringEquals fails and the call is refused (fails closed). TagRole, UntagRole and the
- * reads do not take the key: they are scoped to the stack's role names only.
+ * The only role writes are a Vercel role's inline policies (PutRolePolicy, DeleteRolePolicy: IAM
+ * documents the `iam:PermissionsBoundary` key for both), on roles that carry the app boundary.
+ * TagRole, UntagRole and the reads do not take the key: scoped to the stack's role names only
+ * (tags to the Vercel roles, so the deploy role cannot set its own principal tags).
  *
- * Not here, so an administrator deploys them (DEPLOY_DENIALS): a role's boundary (its key is the
- * boundary being set, so the role could adopt any unbounded role), a bucket's policy, public access
- * block and ownership controls (resource policies, which no boundary caps), and bucket creation
- * (it sets the public access block). Neither is the deploy role's own policy or trust: it carries
- * the deploy boundary, not the app boundary its role writes require.
+ * Not here, so an administrator deploys them (DEPLOY_DENIALS): creating, deleting or updating a
+ * role and its trust (a new `<stack>-VercelRole…` trusting anyone would keep the app bucket's data
+ * open after the run, unseen by verify, which checks the stack's outputs), any provider write
+ * (deleting the account's GitHub provider breaks every GitHub→AWS role of the account; a provider
+ * may be shared), a role's boundary (its key is the boundary being set, so the role could adopt
+ * any unbounded role), a bucket's policy, public access block and ownership controls (resource
+ * policies, which no boundary caps), its lifecycle, versioning, logging and encryption (a run
+ * could expire every object and version, or switch protections off), and bucket creation (it sets
+ * the public access block). Nor is the deploy role's own policy or trust: it carries the deploy
+ * boundary, not the app boundary its role writes require.
  */
 export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
   {
@@ -93,31 +95,26 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
     why: "cdk deploy: read the stack and its template, deploy through a change set, follow its events (verify: DescribeStacks for status and outputs)",
   },
   {
-    actions: [
-      "iam:CreateRole",
-      "iam:DeleteRole",
-      "iam:UpdateRole",
-      "iam:UpdateRoleDescription",
-      "iam:UpdateAssumeRolePolicy",
-      "iam:PutRolePolicy",
-      "iam:DeleteRolePolicy",
-    ],
+    actions: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
     scope: "vercelRoles",
     withAppBoundary: true,
-    why: "AWS::IAM::Role and AWS::IAM::Policy (inline policies) of the Vercel roles, only on roles that carry the app boundary and only creating roles with it: no role this role makes or edits can do more than the app bucket's objects, and it cannot edit itself",
+    why: "AWS::IAM::Policy, the Vercel roles' inline policies, only on roles that carry the app boundary: no role this role edits can do more than the app bucket's objects, and it cannot edit itself",
+  },
+  {
+    actions: ["iam:TagRole", "iam:UntagRole"],
+    scope: "vercelRoles",
+    why: "AWS::IAM::Role tags of the Vercel roles (no policy here tests a tag, so tags grant nothing); not the deploy role's, so it cannot set its own principal tags",
   },
   {
     actions: [
       "iam:GetRole",
-      "iam:TagRole",
-      "iam:UntagRole",
       "iam:ListRoleTags",
       "iam:GetRolePolicy",
       "iam:ListRolePolicies",
       "iam:ListAttachedRolePolicies",
     ],
     scope: "roles",
-    why: "reads and tags of this stack's roles (no policy here tests a tag, so tags grant nothing); verify reads each role's trust and policies",
+    why: "AWS::IAM::Role reads of this stack's roles; verify reads each role's trust and policies",
   },
   {
     actions: ["iam:GetPolicy", "iam:GetPolicyVersion"],
@@ -125,19 +122,9 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
     why: "AWS::IAM::ManagedPolicy, the two boundaries: read only, so a run can show the ceilings it works under. A deploy that leaves them alone makes no call on them; one that changes them fails here (no policy-editing action is granted): change them with an administrator profile",
   },
   {
-    actions: [
-      "iam:CreateOpenIDConnectProvider",
-      "iam:DeleteOpenIDConnectProvider",
-      "iam:GetOpenIDConnectProvider",
-      "iam:AddClientIDToOpenIDConnectProvider",
-      "iam:RemoveClientIDFromOpenIDConnectProvider",
-      "iam:UpdateOpenIDConnectProviderThumbprint",
-      "iam:TagOpenIDConnectProvider",
-      "iam:UntagOpenIDConnectProvider",
-      "iam:ListOpenIDConnectProviderTags",
-    ],
+    actions: ["iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags"],
     scope: "providers",
-    why: "AWS::IAM::OIDCProvider for Vercel's and GitHub's issuers (only GetOpenIDConnectProvider when both already exist); verify reads the provider's client ids",
+    why: "AWS::IAM::OIDCProvider of Vercel's and GitHub's issuers, read only: their URL and client ids are constants of the stack, so a deploy changes neither (every provider write is denied); verify reads the provider's client ids",
   },
   {
     actions: ["iam:ListOpenIDConnectProviders"],
@@ -149,13 +136,9 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
       "s3:GetBucketLocation",
       "s3:GetBucketPolicy",
       "s3:GetBucketPublicAccessBlock",
-      "s3:PutEncryptionConfiguration",
       "s3:GetEncryptionConfiguration",
-      "s3:PutBucketVersioning",
       "s3:GetBucketVersioning",
-      "s3:PutLifecycleConfiguration",
       "s3:GetLifecycleConfiguration",
-      "s3:PutBucketLogging",
       "s3:GetBucketLogging",
       "s3:PutBucketCORS",
       "s3:GetBucketCORS",
@@ -164,7 +147,7 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
       "s3:GetBucketOwnershipControls",
     ],
     scope: "buckets",
-    why: "AWS::S3::Bucket (encryption, versioning, lifecycle, access logging, CORS, tags) of the app and log buckets, and reads of their AWS::S3::BucketPolicy (TLS only, log delivery), public access block and ownership; no CreateBucket or DeleteBucket: creating one sets its public access block (an administrator deploy), and both are retained",
+    why: "AWS::S3::Bucket CORS and tags of the app and log buckets, reads of their other settings and of their AWS::S3::BucketPolicy (TLS only, log delivery), public access block and ownership; encryption, versioning, lifecycle and logging are constants of the stack (denied: administrator deploys); no CreateBucket or DeleteBucket: creating one sets its public access block (an administrator deploy), and both are retained",
   },
   {
     actions: ["cloudtrail:LookupEvents"],
@@ -181,6 +164,28 @@ export const BOUNDARY_POLICY_EDITS = [
   "iam:DeletePolicy",
   "iam:DeletePolicyVersion",
 ] as const;
+
+/** Bucket settings that protect the data: constants of the stack, denied to a run. */
+export const BUCKET_PROTECTION_CHANGES = [
+  "s3:PutLifecycleConfiguration",
+  "s3:PutBucketVersioning",
+  "s3:PutBucketLogging",
+  "s3:PutEncryptionConfiguration",
+] as const;
+
+/** Every OIDC provider write: denied to a run on every provider. */
+export const PROVIDER_WRITES = [
+  "iam:CreateOpenIDConnectProvider",
+  "iam:DeleteOpenIDConnectProvider",
+  "iam:AddClientIDToOpenIDConnectProvider",
+  "iam:RemoveClientIDFromOpenIDConnectProvider",
+  "iam:UpdateOpenIDConnectProviderThumbprint",
+  "iam:TagOpenIDConnectProvider",
+  "iam:UntagOpenIDConnectProvider",
+] as const;
+
+/** A new role, or a role's trust rewritten: denied to a run on every role. */
+export const ROLE_TRUST_WRITES = ["iam:CreateRole", "iam:UpdateAssumeRolePolicy"] as const;
 
 /**
  * Explicit denials, in the deploy role's policy and in the deploy boundary. Neither grants these
@@ -206,6 +211,21 @@ export const DEPLOY_DENIALS: readonly DeployPermission[] = [
     ],
     scope: "*",
     why: "a bucket policy grants access no boundary caps (to another account, or anyone), and the public access block and ownership controls guard against it: a run changes none of them, an administrator deploy does",
+  },
+  {
+    actions: [...BUCKET_PROTECTION_CHANGES],
+    scope: "*",
+    why: "a lifecycle rule could expire every object and version (the access logs too), and versioning, logging and encryption are the buckets' protections: all constants of the stack, so a run changes none of them, an administrator deploy does",
+  },
+  {
+    actions: [...PROVIDER_WRITES],
+    scope: "*",
+    why: "a provider's URL and client ids are constants of the stack, so a deploy never changes one; a run could otherwise delete the account's GitHub provider (every GitHub→AWS role of the account stops working) or a provider another stack shares. A new client id (VERCEL_OIDC_AUDIENCE) or provider is an administrator deploy",
+  },
+  {
+    actions: [...ROLE_TRUST_WRITES],
+    scope: "*",
+    why: "a new role (even under the app boundary) or a rewritten trust could let any principal, or another repository through GitHub's provider, use the app bucket after the run, unseen by verify (which checks the stack's outputs): adding or removing a Vercel environment and any trust change are administrator deploys",
   },
 ];
 

@@ -12,6 +12,7 @@ import {
   APP_BUCKET_LOGICAL_IDS,
   GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID,
   GITHUB_DEPLOY_ROLE_LOGICAL_ID,
+  githubStackNameProblem,
   VERCEL_ROLE_LOGICAL_ID_PREFIX,
 } from "./github-naming";
 import {
@@ -138,6 +139,9 @@ export class KeylessStack extends Stack {
     }
     this.roles = roles;
     if (props.github) {
+      // The deploy role's scopes are name prefixes: a cut generated name would fall outside them.
+      const stackNameProblem = githubStackNameProblem(this.stackName, environments);
+      if (stackNameProblem) throw new Error(`KeylessStack stackName: ${stackNameProblem}`);
       this.appBoundary = this.addAppBoundary();
       this.githubDeployBoundary = new GithubDeployBoundary(
         this,

@@ -51,6 +51,35 @@ const BUCKET_POLICY_CHANGES = [
   "s3:PutBucketPublicAccessBlock",
   "s3:PutBucketOwnershipControls",
 ];
+/** The buckets' protections, constants of the stack: denied (written out, as above). */
+const BUCKET_PROTECTION_CHANGES = [
+  "s3:PutLifecycleConfiguration",
+  "s3:PutBucketVersioning",
+  "s3:PutBucketLogging",
+  "s3:PutEncryptionConfiguration",
+];
+/** Every OIDC provider write IAM has: denied on every provider (written out, as above). */
+const PROVIDER_WRITES = [
+  "iam:CreateOpenIDConnectProvider",
+  "iam:DeleteOpenIDConnectProvider",
+  "iam:AddClientIDToOpenIDConnectProvider",
+  "iam:RemoveClientIDFromOpenIDConnectProvider",
+  "iam:UpdateOpenIDConnectProviderThumbprint",
+  "iam:TagOpenIDConnectProvider",
+  "iam:UntagOpenIDConnectProvider",
+];
+/** A new role, or a trust or role setting changed: never from a run (administrator deploys). */
+const ROLE_LIFECYCLE_WRITES = [
+  "iam:CreateRole",
+  "iam:DeleteRole",
+  "iam:UpdateRole",
+  "iam:UpdateRoleDescription",
+  "iam:UpdateAssumeRolePolicy",
+];
+const PROVIDER_ARNS = [
+  `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.vercel.com/acme`,
+  `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+];
 
 interface Statement {
   Effect: "Allow" | "Deny";
@@ -172,7 +201,7 @@ describe("the boundaries", { timeout: 60_000 }, () => {
     ["the deploy role's policy", () => deployRole],
     ["the deploy boundary", () => deployBoundary],
   ])(
-    "%s: denies boundary changes on any role, editing either boundary, and bucket-policy changes on any bucket",
+    "%s: denies boundary changes, new roles and trust changes on any role, editing either boundary, provider writes, and bucket-policy and bucket-protection changes on any bucket",
     (_label, get) => {
       const denials = get()
         .filter((s) => s.Effect === "Deny")
@@ -188,6 +217,9 @@ describe("the boundaries", { timeout: 60_000 }, () => {
             resource: [DEPLOY_BOUNDARY_ARN, APP_BOUNDARY_ARN],
           },
           { actions: [...BUCKET_POLICY_CHANGES].sort(), resource: "*" },
+          { actions: [...BUCKET_PROTECTION_CHANGES].sort(), resource: "*" },
+          { actions: [...PROVIDER_WRITES].sort(), resource: "*" },
+          { actions: ["iam:CreateRole", "iam:UpdateAssumeRolePolicy"], resource: "*" },
         ]),
       );
       expect(BOUNDARY_POLICY_EDITS).toEqual(
@@ -202,11 +234,14 @@ describe("the boundaries", { timeout: 60_000 }, () => {
     },
   );
 
-  it("the deploy boundary allows no policy edit, boundary change, bucket-policy change, PassRole or user", () => {
+  it("the deploy boundary allows no policy edit, boundary change, role or trust change, provider write, bucket-policy or bucket-protection change, PassRole or user", () => {
     const allowed = allowedActions(deployBoundary);
     for (const action of [
       ...BOUNDARY_POLICY_EDITS,
       ...BUCKET_POLICY_CHANGES,
+      ...BUCKET_PROTECTION_CHANGES,
+      ...PROVIDER_WRITES,
+      ...ROLE_LIFECYCLE_WRITES,
       "iam:PutRolePermissionsBoundary",
       "iam:DeleteRolePermissionsBoundary",
       "iam:PassRole",
@@ -344,7 +379,34 @@ describe("the deploy role under the deploy boundary (evaluated)", () => {
     const ownRole = roleArns[GITHUB_DEPLOY_ROLE_LOGICAL_ID] ?? "";
     const handMade = roleArn("VercelRoleHandMade");
     const realBuckets = Object.values(bucketArns);
+    const vercelRoles = ["VercelRoleProduction", "VercelRolePreview"].map(
+      (id) => roleArns[id] ?? "",
+    );
     const refused: Request[] = [
+      // A new role, even with the app boundary: it could trust anyone, or the attacker's own
+      // repository through GitHub's provider, and keep the app bucket open after the run (3).
+      ...["VercelRoleX", "VercelRoleProduction2"].map((name) => ({
+        action: "iam:CreateRole",
+        resource: roleArn(name),
+        boundary: APP_BOUNDARY_ARN,
+      })),
+      // The Vercel roles' trust, settings or existence: administrator deploys (3).
+      ...ROLE_LIFECYCLE_WRITES.flatMap((action) =>
+        vercelRoles.map((resource) => ({ action, resource, boundary: APP_BOUNDARY_ARN })),
+      ),
+      // Its own principal tags (4).
+      ...["iam:TagRole", "iam:UntagRole"].map((action) => ({ action, resource: ownRole })),
+      // Any provider write, on the stack's providers or another (1).
+      ...PROVIDER_WRITES.flatMap((action) =>
+        [...PROVIDER_ARNS, `arn:aws:iam::${ACCOUNT}:oidc-provider/example.com`].map((resource) => ({
+          action,
+          resource,
+        })),
+      ),
+      // Expiring every object and version, switching versioning, logging or encryption off (2).
+      ...BUCKET_PROTECTION_CHANGES.flatMap((action) =>
+        realBuckets.map((resource) => ({ action, resource })),
+      ),
       // Roles without a boundary, another one, or the deploy boundary itself (D).
       { action: "iam:CreateRole", resource: roleArn("VercelRoleAdmin") },
       {
@@ -433,8 +495,7 @@ describe("the deploy role under the deploy boundary (evaluated)", () => {
       `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/${STACK}/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab`,
       DEPLOY_BOUNDARY_ARN,
       APP_BOUNDARY_ARN,
-      `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.vercel.com/acme`,
-      `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+      ...PROVIDER_ARNS,
       "*",
     ].map((r) => (typeof r === "string" ? { resource: r, boundary: undefined } : r));
     const checked: string[] = [];
@@ -454,26 +515,30 @@ describe("the deploy role under the deploy boundary (evaluated)", () => {
         }
       }
     }
-    // The bucket permissions reach both of the stack's buckets; the role writes both Vercel roles.
+    // The bucket permissions reach both of the stack's buckets; the role writes both Vercel roles'
+    // policies and tags; it reads both providers.
     for (const bucket of Object.values(bucketArns)) {
-      expect(checked).toContain(`s3:PutLifecycleConfiguration ${bucket}`);
+      expect(checked).toContain(`s3:PutBucketCORS ${bucket}`);
     }
     for (const id of ["VercelRoleProduction", "VercelRolePreview"]) {
-      expect(checked).toContain(`iam:CreateRole ${roleArns[id]}`);
       expect(checked).toContain(`iam:PutRolePolicy ${roleArns[id]}`);
+      expect(checked).toContain(`iam:TagRole ${roleArns[id]}`);
+    }
+    for (const provider of PROVIDER_ARNS) {
+      expect(checked).toContain(`iam:GetOpenIDConnectProvider ${provider}`);
     }
     expect(checked).toContain(`iam:GetRole ${roleArns[GITHUB_DEPLOY_ROLE_LOGICAL_ID]}`);
   });
 });
 
 describe("the roles under the app boundary (evaluated)", () => {
-  it("a role the deploy role creates (with the app boundary) gets at most the app bucket's objects, even with `*` on `*`", () => {
+  it("a Vercel role whose policy the deploy role rewrites gets at most the app bucket's objects, even with `*` on `*`", () => {
     const appBucket = bucketArnOf("AppBucket");
     const logBucket = bucketArnOf("AppBucketAccessLogs");
-    const role = roleArn("VercelRoleNew");
+    const role = roleArns.VercelRolePreview ?? "";
     expect(
       deployAllowed(deployRole, {
-        action: "iam:CreateRole",
+        action: "iam:PutRolePolicy",
         resource: role,
         boundary: APP_BOUNDARY_ARN,
       }),

@@ -6,6 +6,7 @@ import {
   githubEnvironmentProblem,
   githubProviderArnProblem,
   githubRepositoryProblem,
+  githubStackNameLimit,
   githubStackNameMax,
   githubStackNameProblem,
   githubSubject,
@@ -98,7 +99,29 @@ describe("GitHub naming rules", () => {
     expect(githubStackNameProblem("KeylessVercelOidc", ["production"])).toBeUndefined();
     expect(githubStackNameProblem("K".repeat(21), ["production"])).toBeUndefined();
     expect(githubStackNameProblem("K".repeat(22), ["production"])).toMatch(
-      /^"K{22}" is 22 characters; with KEYLESS_GITHUB_REPOSITORY it may have at most 21: .*Shorten KEYLESS_STACK_NAME$/,
+      /^"K{22}" is 22 characters; with KEYLESS_GITHUB_REPOSITORY it may have at most 21: .* the name generated for AppBucketAccessLogs\. Shorten KEYLESS_STACK_NAME$/,
+    );
+  });
+
+  it("names the custom environment whose role sets the limit, and offers a shorter name for it", () => {
+    expect(githubStackNameLimit(["production", "qa-eu-central-long-name"])).toEqual({
+      max: 20,
+      setBy: "VercelRoleQaEuCentralLongName",
+      environment: "qa-eu-central-long-name",
+    });
+    expect(
+      githubStackNameProblem("K".repeat(21), ["production", "qa-eu-central-long-name"]),
+    ).toMatch(
+      /at most 20: .* the name generated for VercelRoleQaEuCentralLongName\. Shorten KEYLESS_STACK_NAME \(or a shorter custom environment name than "qa-eu-central-long-name"\)$/,
+    );
+    // On a tie with the log bucket a shorter environment name would not help: not offered.
+    const tie = "e".repeat(18); // VercelRole + 18 = 28, as long as AppBucketAccessLogs + hash − 1
+    expect(githubStackNameLimit(["production", tie])).toEqual({
+      max: 21,
+      setBy: "AppBucketAccessLogs",
+    });
+    expect(githubStackNameProblem("K".repeat(22), ["production", tie])).not.toMatch(
+      /custom environment/,
     );
   });
 });

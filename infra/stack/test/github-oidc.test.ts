@@ -1,7 +1,9 @@
+import { App } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEPLOY_DENIALS, DEPLOY_PERMISSIONS } from "../src/github-oidc";
+import { KeylessStack } from "../src/keyless-stack";
 import { githubSynthesizer } from "./helpers/github-synth";
 
 const GITHUB_ARN = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
@@ -93,10 +95,52 @@ describe("the GitHub Actions deploy role", { timeout: 60_000 }, () => {
     expect(actions).not.toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          /^s3:(Put|Delete)Bucket(Policy|PublicAccessBlock|OwnershipControls)$|^s3:(Create|Delete)Bucket$|^iam:(PassRole|CreateUser|AttachRolePolicy|PutRolePermissionsBoundary)$/,
+          /^s3:(Put|Delete)Bucket(Policy|PublicAccessBlock|OwnershipControls|Versioning|Logging)$|^s3:Put(LifecycleConfiguration|EncryptionConfiguration)$|^s3:(Create|Delete)Bucket$|^iam:(PassRole|CreateUser|AttachRolePolicy|PutRolePermissionsBoundary|CreateRole|DeleteRole|UpdateRole|UpdateRoleDescription|UpdateAssumeRolePolicy)$|^iam:(Create|Delete|Tag|Untag)OpenIDConnectProvider$|ClientID|Thumbprint/,
         ),
       ]),
     );
+  });
+
+  it("tags only the Vercel roles: the deploy role cannot set its own principal tags", () => {
+    const { raw } = synth();
+    const statements = Object.entries(raw.Resources)
+      .filter(([id]) => id.startsWith("GithubDeployRoleDefaultPolicy"))
+      .flatMap(
+        ([, r]) =>
+          (r as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties
+            .PolicyDocument.Statement,
+      ) as { Effect: string; Action: unknown; Resource: unknown }[];
+    const tagging = statements.filter(
+      (s) =>
+        s.Effect === "Allow" &&
+        [s.Action].flat().some((a) => /^iam:(Un)?tagRole$/i.test(String(a))),
+    );
+    expect(tagging).toHaveLength(1);
+    const resources = JSON.stringify(tagging[0]?.Resource);
+    expect(resources).toContain(':role/KeylessVercelOidc-VercelRole*"');
+    expect(resources).not.toContain("GithubDeployRole");
+  });
+
+  it("the KeylessStack construct itself refuses a stack name that would cut generated names", () => {
+    const props = {
+      teamSlug: "acme",
+      projectName: "web",
+      environments: ["production", "qa-eu-central-long-name"],
+      github: { subject: "repo:acme/keyless:ref:refs/heads/main" },
+    };
+    expect(
+      () => new KeylessStack(new App(), "Direct", { ...props, stackName: "K".repeat(21) }),
+    ).toThrow(
+      /^KeylessStack stackName: "K{21}" is 21 characters; .*at most 20: .*VercelRoleQaEuCentralLongName.*shorter custom environment name/,
+    );
+    expect(
+      () => new KeylessStack(new App(), "Direct", { ...props, stackName: "K".repeat(20) }),
+    ).not.toThrow();
+    // Without the deploy role the name is not limited by it.
+    const { github: _github, ...plain } = props;
+    expect(
+      () => new KeylessStack(new App(), "Direct", { ...plain, stackName: "K".repeat(40) }),
+    ).not.toThrow();
   });
 
   it("covers every resource type the template holds", () => {
