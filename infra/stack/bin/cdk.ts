@@ -51,19 +51,8 @@ runCli(() => {
       ]);
     }
   }
-  if (env.GITHUB_ACTIONS === "true" && config.accounts) checkWorkflowAccounts(env, config);
   const targets = accountConfigs(config);
-  // In the workflow each job has its account's credentials from its role: a profile named by
-  // KEYLESS_ACCOUNTS does not exist there, and the CDK CLI would stop on it.
-  const profiled = targets.find((target) => target.account && target.profile);
-  if (env.GITHUB_ACTIONS === "true" && config.accounts && profiled) {
-    throw new InfraConfigError([
-      {
-        variable: "KEYLESS_ACCOUNTS",
-        message: `names profile "${profiled.profile}" (account ${profiled.account}), which a GitHub Actions job does not have. Leave the profiles out of the repository variable: ${withoutProfiles(env.KEYLESS_ACCOUNTS ?? "")}`,
-      },
-    ]);
-  }
+  if (env.GITHUB_ACTIONS === "true" && config.accounts) checkWorkflowAccounts(env, config, targets);
   for (const target of targets) {
     if (config.accounts) {
       console.log(
@@ -81,10 +70,10 @@ runCli(() => {
 
 /**
  * With separate accounts the deploy workflow runs one job per deploy role, each narrowed to its
- * role's account: every account of KEYLESS_ACCOUNTS needs a role in AWS_DEPLOY_ROLE_ARNS, or it
- * would silently never be deployed.
+ * role's account: every account of KEYLESS_ACCOUNTS needs a role in AWS_DEPLOY_ROLE_ARNS (or it
+ * would silently never be deployed), the job must name its account, and no profile is named.
  */
-function checkWorkflowAccounts(env: InfraEnv, config: InfraConfig): void {
+function checkWorkflowAccounts(env: InfraEnv, config: InfraConfig, targets: InfraConfig[]): void {
   const all = parseAccounts(env.KEYLESS_ACCOUNTS ?? "", config.environments);
   const accounts = "targets" in all ? all.targets.map((target) => target.account) : [];
   let roles: unknown;
@@ -105,6 +94,17 @@ function checkWorkflowAccounts(env: InfraEnv, config: InfraConfig): void {
         ? "is set, but this job names no account: the deploy workflow's first step sets KEYLESS_ONLY_ACCOUNT from the job's role ARN; keep that step"
         : undefined;
   if (problem) throw new InfraConfigError([{ variable: "AWS_DEPLOY_ROLE_ARNS", message: problem }]);
+  // Each job has its account's credentials from its role: a profile named by KEYLESS_ACCOUNTS
+  // does not exist there, and the CDK CLI would stop on it.
+  const profiled = targets.find((target) => target.profile);
+  if (profiled) {
+    throw new InfraConfigError([
+      {
+        variable: "KEYLESS_ACCOUNTS",
+        message: `names profile "${profiled.profile}" (account ${profiled.account}), which a GitHub Actions job does not have. Leave the profiles out of the repository variable: ${withoutProfiles(env.KEYLESS_ACCOUNTS ?? "")}`,
+      },
+    ]);
+  }
 }
 
 /** KEYLESS_ACCOUNTS' entries as environment:account, for the workflow's repository variable. */
