@@ -16,6 +16,7 @@ import { parse as parseDotenv } from "dotenv";
 import pc from "picocolors";
 
 const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
+const NEXT_BIN = fileURLToPath(new URL("../node_modules/next/dist/bin/next", import.meta.url));
 
 /** Why the user's own AWS configuration applies, or undefined when they configured none. */
 export function configuredAws(
@@ -77,7 +78,10 @@ runCli(async () => {
   if (reason) console.log(pc.dim(`${reason}: running next dev with your AWS configuration.`));
 
   const nextArgs = args.filter((arg) => arg !== "--");
-  const child = spawn("pnpm", ["run", "next:dev", ...nextArgs], {
+  // next itself, not `pnpm run next:dev`: pnpm does not pass a signal sent to it alone on to its
+  // script, so a SIGTERM to this process (a process manager, an editor's stop button) stopped the
+  // sandbox and left next dev serving on its port.
+  const child = spawn(process.execPath, [NEXT_BIN, "dev", ...nextArgs], {
     cwd: APP_DIR,
     stdio: "inherit",
     env: { ...process.env, ...sandbox?.appEnv },

@@ -1,13 +1,15 @@
 // `pnpm dev` on a machine with no route to moto (no KEYLESS_MOTO, moto_server, python3 or Docker
 // on PATH): one line naming what is missing and how to install it, before anything is built or
-// served, and a failing exit.
+// served, and a failing exit. And stopped by a signal sent to it alone (a process manager, an
+// editor's stop button), it takes the sandbox and next dev down with it.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
+import { freePort } from "../helpers/moto";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const bin = mkdtempSync(join(tmpdir(), "keyless-dev-nomoto-"));
@@ -56,3 +58,50 @@ it("pnpm dev without moto: the one-line prerequisite message, before any build",
   // Nothing was started: no sandbox, no next dev, no build.
   expect(output).not.toMatch(/moto listening|Next\.js|next dev|Compiling|Creating an optimized/);
 }, 60_000);
+
+/** Processes of a process group still alive. */
+function groupMembers(pgid: number): number[] {
+  return execFileSync("ps", ["-eo", "pid=,pgid="], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([pid, group]) => group === pgid && pid !== undefined && !Number.isNaN(pid))
+    .map(([pid]) => pid as number);
+}
+
+it("SIGTERM to pnpm dev alone stops the sandbox and next dev too", async () => {
+  const port = await freePort();
+  // Its own process group (detached), so the test can see every process it started.
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "scripts/dev.ts", "--", "--port", String(port), "--hostname", "127.0.0.1"],
+    {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      detached: true,
+      env: { ...process.env, AWS_ROLE_ARN: "", AWS_PROFILE: "", NO_COLOR: "1" },
+    },
+  );
+  const pgid = child.pid as number;
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    await expect
+      .poll(() => (child.exitCode === null ? output : `exited: ${output}`), {
+        timeout: 90_000,
+        interval: 250,
+      })
+      .toMatch(/Ready in|^exited/);
+    expect(output).toMatch(/Ready in/);
+    // dev.ts, next dev and (unless a sandbox already ran) moto.
+    expect(groupMembers(pgid).length).toBeGreaterThanOrEqual(2);
+
+    child.kill("SIGTERM");
+    await expect.poll(() => groupMembers(pgid), { timeout: 30_000, interval: 250 }).toEqual([]);
+  } finally {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}, 150_000);
