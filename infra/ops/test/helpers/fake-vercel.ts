@@ -63,6 +63,18 @@ export type FakeEnvSeed = Omit<
   "id" | "configurationId" | "createdAt" | "updatedAt" | "customEnvironmentIds"
 > & { customEnvironmentIds?: string[] };
 
+/** A variable as Vercel stores it (the fields the API adds), from the fields a test cares about. */
+export function storedEnv(seed: FakeEnvSeed & { id?: string }, time = Date.now()): FakeEnvVar {
+  return {
+    customEnvironmentIds: [],
+    ...seed,
+    id: seed.id ?? newEnvId(),
+    configurationId: null,
+    createdAt: time,
+    updatedAt: time,
+  };
+}
+
 export async function startFakeVercel(options: {
   token: string;
   teamId: string;
@@ -73,14 +85,7 @@ export async function startFakeVercel(options: {
   customEnvironments?: string[];
 }): Promise<FakeVercel> {
   const now = Date.now();
-  const envs: FakeEnvVar[] = (options.envs ?? []).map((env) => ({
-    customEnvironmentIds: [],
-    ...env,
-    id: newEnvId(),
-    configurationId: null,
-    createdAt: now,
-    updatedAt: now,
-  }));
+  const envs: FakeEnvVar[] = (options.envs ?? []).map((env) => storedEnv(env, now));
   const customEnvironments: FakeCustomEnvironment[] = (options.customEnvironments ?? []).map(
     (slug) => ({
       id: `env_${randomBytes(12).toString("hex")}`,

@@ -17,7 +17,12 @@ import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runVercelEnv } from "../../src/setup/vercel-env-command";
 import { formatPlan, planVercelEnv } from "../../src/setup/vercel-env-plan";
-import { type FakeEnvSeed, type FakeVercel, startFakeVercel } from "../helpers/fake-vercel";
+import {
+  type FakeEnvSeed,
+  type FakeVercel,
+  startFakeVercel,
+  storedEnv,
+} from "../helpers/fake-vercel";
 import { collector } from "../helpers/streams";
 
 const TEAM_ID = "team_k3yl3ss";
@@ -277,28 +282,26 @@ describe("pnpm vercel:env", () => {
   it("updates a variable whose target already matches, in place (an encrypted value cannot be compared)", async () => {
     vercel.envs.length = 0;
     vercel.envs.push(
-      {
-        id: "env1",
-        key: "AWS_ROLE_ARN",
-        value: "arn:aws:iam::123456789012:role/previous",
-        type: "encrypted",
-        target: ["production"],
-        customEnvironmentIds: [],
-        configurationId: null,
-        createdAt: 1,
-        updatedAt: 1,
-      },
-      {
-        id: "env2",
-        key: "AWS_ROLE_ARN",
-        value: "arn:aws:iam::123456789012:role/previous-preview",
-        type: "plain",
-        target: ["preview"],
-        customEnvironmentIds: [],
-        configurationId: null,
-        createdAt: 1,
-        updatedAt: 1,
-      },
+      storedEnv(
+        {
+          id: "env1",
+          key: "AWS_ROLE_ARN",
+          value: "arn:aws:iam::123456789012:role/previous",
+          type: "encrypted",
+          target: ["production"],
+        },
+        1,
+      ),
+      storedEnv(
+        {
+          id: "env2",
+          key: "AWS_ROLE_ARN",
+          value: "arn:aws:iam::123456789012:role/previous-preview",
+          type: "plain",
+          target: ["preview"],
+        },
+        1,
+      ),
     );
     const { code, stdout } = await run([...VALUE_FLAGS, "--apply"]);
     expect(code).toBe(0);
@@ -315,18 +318,19 @@ describe("pnpm vercel:env", () => {
   });
 
   it("leaves a branch-specific variable alone and says so", async () => {
-    vercel.envs.push({
-      id: "br1",
-      key: "AWS_ROLE_ARN",
-      value: "arn:aws:iam::123456789012:role/branch",
-      type: "plain",
-      target: ["preview"],
-      gitBranch: "staging",
-      customEnvironmentIds: [],
-      configurationId: null,
-      createdAt: 1,
-      updatedAt: 1,
-    });
+    vercel.envs.push(
+      storedEnv(
+        {
+          id: "br1",
+          key: "AWS_ROLE_ARN",
+          value: "arn:aws:iam::123456789012:role/branch",
+          type: "plain",
+          target: ["preview"],
+          gitBranch: "staging",
+        },
+        1,
+      ),
+    );
     const { code, stdout } = await run([...VALUE_FLAGS, "--apply"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/! skip\s+AWS_ROLE_ARN\s+\[preview\]\s+only for git branch staging/);
@@ -356,17 +360,18 @@ describe("pnpm vercel:env", () => {
     // Back to the team audience: the roles accept only that, so the variable leaves the configured
     // environments; an environment Keyless does not manage (development) keeps its own.
     writeConfig();
-    vercel.envs.push({
-      id: "aud-dev",
-      key: "VERCEL_OIDC_AUDIENCE",
-      value: "api://elsewhere",
-      type: "plain",
-      target: ["development"],
-      customEnvironmentIds: [],
-      configurationId: null,
-      createdAt: 1,
-      updatedAt: 1,
-    });
+    vercel.envs.push(
+      storedEnv(
+        {
+          id: "aud-dev",
+          key: "VERCEL_OIDC_AUDIENCE",
+          value: "api://elsewhere",
+          type: "plain",
+          target: ["development"],
+        },
+        1,
+      ),
+    );
     const removed = await run([...VALUE_FLAGS, "--apply"]);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toMatch(
@@ -388,17 +393,19 @@ describe("pnpm vercel:env", () => {
       customEnvironments: ["qa"],
     });
     const qa = vercel.customEnvironments[0]?.id ?? "";
-    vercel.envs.push({
-      id: "shared",
-      key: "AWS_REGION",
-      value: "eu-west-1",
-      type: "plain",
-      target: ["production", "preview"],
-      customEnvironmentIds: [qa],
-      configurationId: null,
-      createdAt: 1,
-      updatedAt: 1,
-    });
+    vercel.envs.push(
+      storedEnv(
+        {
+          id: "shared",
+          key: "AWS_REGION",
+          value: "eu-west-1",
+          type: "plain",
+          target: ["production", "preview"],
+          customEnvironmentIds: [qa],
+        },
+        1,
+      ),
+    );
     const { code, stdout } = await run([...VALUE_FLAGS, "--apply"]);
     expect(code).toBe(0);
     // A variable that carries a custom environment is shown by the environment's name.
