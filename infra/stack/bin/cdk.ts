@@ -74,8 +74,10 @@ runCli(() => {
  * would silently never be deployed), the job must name its account, and no profile is named.
  */
 function checkWorkflowAccounts(env: InfraEnv, config: InfraConfig, targets: InfraConfig[]): void {
-  const all = parseAccounts(env.KEYLESS_ACCOUNTS ?? "", config.environments);
-  const accounts = "targets" in all ? all.targets.map((target) => target.account) : [];
+  // The whole KEYLESS_ACCOUNTS (config.accounts is narrowed to this job's account).
+  const parsed = parseAccounts(env.KEYLESS_ACCOUNTS ?? "", config.environments);
+  const all = "targets" in parsed ? parsed.targets : [];
+  const accounts = all.map((target) => target.account);
   let roles: unknown;
   try {
     roles = JSON.parse(env.AWS_DEPLOY_ROLE_ARNS ?? "");
@@ -101,18 +103,10 @@ function checkWorkflowAccounts(env: InfraEnv, config: InfraConfig, targets: Infr
     throw new InfraConfigError([
       {
         variable: "KEYLESS_ACCOUNTS",
-        message: `names profile "${profiled.profile}" (account ${profiled.account}), which a GitHub Actions job does not have. Leave the profiles out of the repository variable: ${withoutProfiles(env.KEYLESS_ACCOUNTS ?? "")}`,
+        message: `names profile "${profiled.profile}" (account ${profiled.account}), which a GitHub Actions job does not have. Leave the profiles out of the repository variable: ${all.flatMap((target) => target.environments.map((environment) => `${environment}:${target.account}`)).join(",")}`,
       },
     ]);
   }
-}
-
-/** KEYLESS_ACCOUNTS' entries as environment:account, for the workflow's repository variable. */
-function withoutProfiles(accounts: string): string {
-  return accounts
-    .split(",")
-    .map((entry) => entry.trim().split(":").slice(0, 2).join(":"))
-    .join(",");
 }
 
 function destroyNotice(config: InfraConfig): string {
