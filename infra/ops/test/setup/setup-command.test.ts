@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ENV_EXAMPLE_FILE, runSetup } from "../../src/setup/setup-command";
 import { collector } from "../helpers/streams";
 
@@ -290,6 +290,14 @@ function scriptedTerminal(steps: [waitFor: string, keys: string][]) {
 }
 
 describe("pnpm configure in a terminal", () => {
+  // A person's terminal, whatever runs the tests: under TERM=dumb (CI logs, some editors) Node's
+  // readline has no line editing, so the backspaces below would be typed as text.
+  beforeAll(() => {
+    vi.stubEnv("TERM", "xterm-256color");
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
   const wizard = async (terminal: ReturnType<typeof scriptedTerminal>, argv: string[] = []) => {
     const err = collector();
     const code = await runSetup({

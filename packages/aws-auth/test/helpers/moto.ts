@@ -30,7 +30,7 @@ export async function startMoto(): Promise<Moto> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new Error(
-        `moto exited (${child.exitCode}). Install it with: pip install "moto[server]"\n${output}`,
+        `moto exited (${child.exitCode}). Install it with: pipx install "moto[server]"\n${output}`,
       );
     }
     try {
