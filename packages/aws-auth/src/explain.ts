@@ -21,11 +21,18 @@ const SECRET_ASSIGNMENT = /((?:secret|session)[_ ]?(?:access)?[_ ]?(?:key|token)
 // A signed or presigned URL quoted in an error carries the session token and the key id.
 const SIGNED_URL_PART = /(X-Amz-(?:Security-Token|Credential|Signature)=)[^&\s"']+/gi;
 const ACCESS_KEY_ID = /\b(?:ASIA|AKIA)[A-Z0-9]{16}\b/g;
+// The same secrets as STS and the SDK serialize them: a JSON member ("SecretAccessKey": "…",
+// "sessionToken": "…") and an XML element (<SessionToken>…</SessionToken>).
+const SECRET_JSON_MEMBER =
+  /("\w*(?:secret[_-]?(?:access[_-]?)?key|session[_-]?token)"\s*:\s*")(?:[^"\\]|\\.)*"/gi;
+const SECRET_XML_ELEMENT = /(<((?:\w+:)?(?:SecretAccessKey|SessionToken))>)[^<]*(<\/\2>)/gi;
 
 /** Removes anything token-shaped or secret-shaped from a message before it is shown. */
 export function redact(message: string): string {
   return message
     .replace(JWT, "[token redacted]")
+    .replace(SECRET_JSON_MEMBER, '$1[redacted]"')
+    .replace(SECRET_XML_ELEMENT, "$1[redacted]$3")
     .replace(SECRET_ASSIGNMENT, "$1[redacted]")
     .replace(SIGNED_URL_PART, "$1[redacted]")
     .replace(ACCESS_KEY_ID, "[key id redacted]");

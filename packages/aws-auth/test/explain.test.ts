@@ -233,4 +233,35 @@ describe("explainAwsError on provider and runtime messages", () => {
     expect(shown).toContain("X-Amz-Security-Token=[redacted]");
     expect(shown).toContain("X-Amz-Algorithm=AWS4-HMAC-SHA256");
   });
+
+  // The secrets as the SDK and STS serialize them, each form seen passing through before.
+  const SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+  const SESSION = "IQoJb3JpZ2luX2VjEXAMPLE/session+token==";
+  it.each([
+    [
+      "JSON, as the SDK's credentials",
+      `{"AccessKeyId":"x","SecretAccessKey":"${SECRET}","SessionToken":"${SESSION}"}`,
+    ],
+    [
+      "JSON, camelCase and spaced",
+      `{ "secretAccessKey" : "${SECRET}", "sessionToken": "${SESSION}" }`,
+    ],
+    [
+      "JSON, with an escaped quote",
+      `{"SecretAccessKey":"${SECRET}\\"x","SessionToken":"${SESSION}"}`,
+    ],
+    [
+      "XML, as STS answers",
+      `<Credentials><SecretAccessKey>${SECRET}</SecretAccessKey><SessionToken>${SESSION}</SessionToken></Credentials>`,
+    ],
+    [
+      "XML, namespaced",
+      `<sts:SecretAccessKey>${SECRET}</sts:SecretAccessKey><sts:SessionToken>${SESSION}</sts:SessionToken>`,
+    ],
+  ])("redacts the secret key and session token in %s", (_form, message) => {
+    const shown = redact(message);
+    expect(shown).not.toContain(SECRET);
+    expect(shown).not.toContain(SESSION);
+    expect(shown.match(/\[redacted\]/g)).toHaveLength(2);
+  });
 });
