@@ -7,11 +7,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { expect, test } from "@playwright/test";
 import { buildForSandbox, type RunningDeployment } from "../src/deployment";
 import { type SandboxAccess, startOwnSandbox } from "../src/sandbox";
 import {
+  CASES_OVERLAY,
   E2E_STACK_ENV,
   freePort,
   JWT,
@@ -20,7 +20,6 @@ import {
   serveWithLogs,
 } from "./support";
 
-const OVERLAY = fileURLToPath(new URL("./cases-app", import.meta.url));
 const AUDIENCE = "sts.amazonaws.com";
 const REFUSAL = "token exchange refused by the test's stand-in";
 
@@ -57,7 +56,7 @@ test.beforeAll(async () => {
     environment: "production",
     label: "e2e-audience",
     host: "127.0.0.1",
-    overlay: OVERLAY,
+    overlay: CASES_OVERLAY,
     projectVariables: project,
     tokenExchangeStandIn: standIn,
     log: () => {},

@@ -1,14 +1,19 @@
-// What Vercel's users trip over with OIDC and AWS (issue #16), each on the Vercel path: a real
-// `vercel build` of the app plus the routes in e2e/cases-app (laid over the clone, never part of
-// the deployed app), served with Vercel's function environment and tokens whose lifetime the
-// test controls. One more build without the project's AWS_REGION covers Vercel's preset region.
-import { fileURLToPath } from "node:url";
+// What Vercel's users trip over with OIDC and AWS (issue #16), each on the Vercel path: the
+// shared production build (MAIN_BUILD: the app plus the routes in e2e/cases-app, laid over the
+// clone, never part of the deployed app), served with Vercel's function environment and tokens
+// whose lifetime the test controls. One more build without the project's AWS_REGION covers
+// Vercel's preset region: its build environment differs, so it cannot be shared.
 import { expect, test } from "@playwright/test";
 import { buildForSandbox, type RunningDeployment, type serveBuild } from "../src/deployment";
 import type { SandboxAccess } from "../src/sandbox";
-import { env, JWT, lookupAssumeRoleEvents, type Served, serveWithLogs } from "./support";
-
-const OVERLAY = fileURLToPath(new URL("./cases-app", import.meta.url));
+import {
+  env,
+  JWT,
+  lookupAssumeRoleEvents,
+  MAIN_BUILD,
+  type Served,
+  serveWithLogs,
+} from "./support";
 
 const running: RunningDeployment[] = [];
 let cases: Served;
@@ -44,16 +49,20 @@ test.beforeAll(async () => {
     return served;
   };
 
+  // The global setup built it; the same request finds it built (it fails if it had to build).
   const withCases = await buildForSandbox(access, {
-    environment: "production",
-    label: "e2e-cases",
-    host: "127.0.0.1",
-    overlay: OVERLAY,
+    ...MAIN_BUILD,
+    projectVariables: { ...MAIN_BUILD.projectVariables },
     log: () => {},
   });
-  cases = await serve(withCases, {});
-  expired = await serve(withCases, { tokens: { expired: true } });
+  expect(withCases.built, "MAIN_BUILD was built again: its sources or environment changed").toBe(
+    false,
+  );
+  const project = { projectVariables: { ...MAIN_BUILD.projectVariables } };
+  cases = await serve(withCases, project);
+  expired = await serve(withCases, { ...project, tokens: { expired: true } });
   noProxyHeader = await serve(withCases, {
+    ...project,
     withholdOidcHeader: (name) => name === "_middleware",
   });
 

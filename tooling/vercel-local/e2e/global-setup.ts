@@ -5,11 +5,11 @@ import { dirname, join } from "node:path";
 import { buildForSandbox, type RunningDeployment, serveBuild } from "../src/deployment";
 import { newDeploymentId } from "../src/environment";
 import { type SandboxAccess, startOwnSandbox } from "../src/sandbox";
-import { E2E_STACK_ENV, freePort, HARNESS_LOG } from "./support";
+import { E2E_STACK_ENV, freePort, HARNESS_LOG, MAIN_BUILD } from "./support";
 
 /**
- * One sandbox, one `vercel build --prod` (shared by every test: a build is the slow part), and
- * three deployments served from it: production with the demo switch on, production as the Deploy
+ * One sandbox, one `vercel build --prod` (MAIN_BUILD, shared by the tests: a build is the slow
+ * part), and three deployments served from it: production with the demo switch on, production as the Deploy
  * button leaves it (no KEYLESS_PUBLIC_DEMO: what an anonymous visitor meets), and a preview whose
  * stack trusts only production.
  */
@@ -31,12 +31,10 @@ export default async function globalSetup() {
       env: E2E_STACK_ENV,
       log,
     });
-    const demo = { KEYLESS_PUBLIC_DEMO: "on" };
+    const demo = MAIN_BUILD.projectVariables;
     const built = await buildForSandbox(sandbox, {
-      environment: "production",
-      label: "e2e",
-      host: "127.0.0.1",
-      projectVariables: demo,
+      ...MAIN_BUILD,
+      projectVariables: { ...MAIN_BUILD.projectVariables },
       log,
     });
     // The build's own log (Vercel's lines, the preflight's) joins the log the tests search.

@@ -13,6 +13,23 @@ import type { SandboxAccess } from "../src/sandbox";
 /** The stack the e2e sandboxes deploy: acme/web, production only, team issuer. */
 export const E2E_STACK_ENV = SAMPLE_CONFIG;
 
+/** Routes only the test builds have (see cases-app/README.md), never part of the deployed app. */
+export const CASES_OVERLAY = fileURLToPath(new URL("./cases-app", import.meta.url));
+
+/**
+ * The one production build most tests share: the app with the demo switch on, plus the case
+ * routes (they add functions of their own and change nothing the app's pages do). Built once by
+ * global-setup.ts; cases.spec.ts asks for the same build and gets it back unbuilt (same sources,
+ * same environment: see buildDeployment).
+ */
+export const MAIN_BUILD = {
+  environment: "production",
+  label: "e2e",
+  host: "127.0.0.1",
+  overlay: CASES_OVERLAY,
+  projectVariables: { KEYLESS_PUBLIC_DEMO: "on" },
+} as const;
+
 /** A deployment served as production with its own dpl_ id, and its function output. */
 export interface Served {
   deployment: RunningDeployment;
