@@ -19,6 +19,8 @@ export interface E2eEnvironment {
   preview: AppServer;
   /** The production role as a production deployment (VERCEL_ENV=production): what visitors see. */
   visitor: AppServer;
+  /** The production server again, started with --network: every interface. */
+  network: AppServer;
   stop(): Promise<void>;
 }
 
@@ -54,7 +56,7 @@ export async function startE2eEnvironment(
     });
     // Logs stay out of test-results/, which Playwright empties when the tests start.
     const logs = join(APP_DIR, E2E_DIST_DIR, "..", "keyless-e2e-logs");
-    const [production, preview, visitor] = await Promise.all([
+    const [production, preview, visitor, network] = await Promise.all([
       startApp(env, join(logs, "production.log")),
       startApp(
         { ...env, AWS_WEB_IDENTITY_TOKEN_FILE: previewTokenFile },
@@ -62,10 +64,11 @@ export async function startE2eEnvironment(
       ),
       // Production detection is VERCEL_ENV=production; the demo stays at its default (off).
       startApp({ ...env, VERCEL_ENV: "production" }, join(logs, "visitor.log")),
+      startApp(env, join(logs, "network.log"), ["--network"]),
     ]);
-    servers.push(production, preview, visitor);
+    servers.push(production, preview, visitor, network);
     phase("all servers answering");
-    return { sandbox, production, preview, visitor, stop };
+    return { sandbox, production, preview, visitor, network, stop };
   } catch (error) {
     await stop();
     throw error;

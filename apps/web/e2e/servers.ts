@@ -7,6 +7,7 @@ import { freePort } from "../test/helpers/moto";
 
 export const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 const NEXT_BIN = fileURLToPath(new URL("../node_modules/next/dist/bin/next", import.meta.url));
+const SERVE_SCRIPT = fileURLToPath(new URL("../scripts/serve.ts", import.meta.url));
 
 /**
  * A build of its own, so the CSP names this sandbox's endpoint, the normal build stays intact, and
@@ -57,18 +58,27 @@ export async function buildApp(env: NodeJS.ProcessEnv): Promise<void> {
 
 export interface AppServer {
   url: string;
+  /** The serve script's process (next start is its child). */
+  pid: number;
   stop(): Promise<void>;
 }
 
-/** `next start` on a free port, ready when it answers; its output goes to `logFile` as well. */
-export async function startApp(env: NodeJS.ProcessEnv, logFile: string): Promise<AppServer> {
+/**
+ * The app's own `serve` script (next start, on loopback unless `extraArgs` says --network) on a
+ * free port, ready when it answers; its output goes to `logFile` as well.
+ */
+export async function startApp(
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  extraArgs: string[] = [],
+): Promise<AppServer> {
   const port = await freePort();
   await mkdir(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile);
   const output: string[] = [];
   const child: ChildProcess = spawn(
     process.execPath,
-    [NEXT_BIN, "start", "--port", String(port), "--hostname", "127.0.0.1"],
+    ["--import", "tsx", SERVE_SCRIPT, "--port", String(port), ...extraArgs],
     { cwd: APP_DIR, env, stdio: "pipe" },
   );
   child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
@@ -87,7 +97,7 @@ export async function startApp(env: NodeJS.ProcessEnv, logFile: string): Promise
     if (child.exitCode !== null) throw new Error(`next start exited early:\n${tail(output)}`);
     try {
       await fetch(`${url}/icon.svg`);
-      return { url, stop };
+      return { url, pid: child.pid as number, stop };
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 150));
     }

@@ -4,9 +4,7 @@
 // AWS. Otherwise runs `next dev` with the user's own configuration. Without moto it stops before
 // anything starts, with one line naming the command that installs it on this OS.
 
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { runCli } from "@repo/infra/cli";
 import { readInfraEnv } from "@repo/infra/config";
 import { MotoUnavailableError, startSandbox } from "@repo/sandbox";
@@ -14,9 +12,8 @@ import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
 import { formatSandboxSummary } from "@repo/sandbox/summary";
 import { parse as parseDotenv } from "dotenv";
 import pc from "picocolors";
-
-const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
-const NEXT_BIN = fileURLToPath(new URL("../node_modules/next/dist/bin/next", import.meta.url));
+import { NETWORK_FLAG } from "./listen";
+import { runNext } from "./next-process";
 
 /** Why the user's own AWS configuration applies, or undefined when they configured none. */
 export function configuredAws(
@@ -53,11 +50,12 @@ async function sandboxForApp(): Promise<
   }
 }
 
-const USAGE = `usage: pnpm dev [-- next dev options]
+const USAGE = `usage: pnpm dev [-- next dev options] [-- ${NETWORK_FLAG}]
 
-Runs next dev for apps/web. With no AWS_ROLE_ARN and no AWS_PROFILE in the root .env or the
-environment it first starts the local sandbox (or uses the one \`pnpm sandbox\` runs), so the app
-takes the real OIDC path against local AWS. Options after -- go to next dev.`;
+Runs next dev for apps/web on 127.0.0.1. With no AWS_ROLE_ARN and no AWS_PROFILE in the root .env
+or the environment it first starts the local sandbox (or uses the one \`pnpm sandbox\` runs), so
+the app takes the real OIDC path against local AWS. Options after -- go to next dev;
+${NETWORK_FLAG} listens on every interface instead (anyone on your network reaches the app).`;
 
 runCli(async () => {
   const args = process.argv.slice(2);
@@ -77,32 +75,7 @@ runCli(async () => {
   }
   if (reason) console.log(pc.dim(`${reason}: running next dev with your AWS configuration.`));
 
-  const nextArgs = args.filter((arg) => arg !== "--");
-  // next itself, not `pnpm run next:dev`: pnpm does not pass a signal sent to it alone on to its
-  // script, so a SIGTERM to this process (a process manager, an editor's stop button) stopped the
-  // sandbox and left next dev serving on its port.
-  const child = spawn(process.execPath, [NEXT_BIN, "dev", ...nextArgs], {
-    cwd: APP_DIR,
-    stdio: "inherit",
-    env: { ...process.env, ...sandbox?.appEnv },
-  });
-
-  // Ctrl-C reaches next dev through the terminal's process group; SIGTERM must be passed on.
-  let stopping = false;
-  const forward = (signal: NodeJS.Signals) => {
-    stopping = true;
-    if (child.exitCode === null) child.kill(signal);
-  };
-  process.on("SIGINT", forward);
-  process.on("SIGTERM", forward);
-
-  const code = await new Promise<number>((resolve) => {
-    child.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 0 : 1)));
-    child.once("error", (error) => {
-      console.error(`Could not run next dev: ${error.message}`);
-      resolve(1);
-    });
-  });
+  const code = await runNext("dev", args, { ...process.env, ...sandbox?.appEnv });
   await sandbox?.stop();
-  return stopping ? 0 : code;
+  return code;
 });

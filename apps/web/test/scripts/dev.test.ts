@@ -1,7 +1,8 @@
 // `pnpm dev` on a machine with no route to moto (no KEYLESS_MOTO, moto_server, python3 or Docker
 // on PATH): one line naming what is missing and how to install it, before anything is built or
 // served, and a failing exit. And stopped by a signal sent to it alone (a process manager, an
-// editor's stop button), it takes the sandbox and next dev down with it.
+// editor's stop button), it takes the sandbox and next dev down with it. Started with no
+// --hostname, everything it runs listens on loopback only.
 
 import { execFileSync, spawn } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
 import { freePort } from "../helpers/moto";
+import { LOOPBACK, listeningAddresses } from "../helpers/sockets";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const bin = mkdtempSync(join(tmpdir(), "keyless-dev-nomoto-"));
@@ -73,7 +75,8 @@ it("SIGTERM to pnpm dev alone stops the sandbox and next dev too", async () => {
   // Its own process group (detached), so the test can see every process it started.
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "scripts/dev.ts", "--", "--port", String(port), "--hostname", "127.0.0.1"],
+    // No --hostname: the default address is what is tested below.
+    ["--import", "tsx", "scripts/dev.ts", "--", "--port", String(port)],
     {
       cwd: fileURLToPath(new URL("../..", import.meta.url)),
       detached: true,
@@ -94,6 +97,10 @@ it("SIGTERM to pnpm dev alone stops the sandbox and next dev too", async () => {
     expect(output).toMatch(/Ready in/);
     // dev.ts, next dev and (unless a sandbox already ran) moto.
     expect(groupMembers(pgid).length).toBeGreaterThanOrEqual(2);
+    // next dev and the sandbox's servers listen on loopback only (read from the kernel).
+    const addresses = listeningAddresses(pgid);
+    expect(addresses.length).toBeGreaterThan(0);
+    for (const address of addresses) expect(address).toMatch(LOOPBACK);
 
     child.kill("SIGTERM");
     await expect.poll(() => groupMembers(pgid), { timeout: 30_000, interval: 250 }).toEqual([]);
