@@ -1,4 +1,4 @@
-import { vercelEnvironmentName } from "@repo/aws-auth/mode";
+import { resolveCredentialMode, vercelEnvironmentName } from "@repo/aws-auth/mode";
 import { isProductionDeployment } from "./deployment";
 
 type Env = Record<string, string | undefined>;
@@ -27,15 +27,22 @@ export interface DemoScope {
   dataPrefix: string;
 }
 
+/** Profile mode with no S3_PREFIX (your own credentials on a laptop): development's folder. */
+export const LOCAL_PREFIX = "development/";
+
 /**
  * The environment's part of the bucket: S3_PREFIX when set (the sandbox, the stack outputs),
  * otherwise `<VERCEL_ENV>/` on Vercel. Each role may touch only its own prefix, so a wrong value
- * fails closed with AccessDenied. Off Vercel without S3_PREFIX (your own profile) it is empty.
+ * fails closed with AccessDenied. In profile mode without S3_PREFIX — your own credentials, which
+ * no Keyless role confines — the app confines itself to `development/`: a laptop never lists,
+ * presigns or uploads production's data unless S3_PREFIX says so. A role elsewhere (a token
+ * file) is confined by its own policy.
  */
 export function dataPrefix(env: Env): string {
   if (env.S3_PREFIX) return env.S3_PREFIX;
   const vercelEnvironment = vercelEnvironmentName(env);
-  return vercelEnvironment ? `${vercelEnvironment}/` : "";
+  if (vercelEnvironment) return `${vercelEnvironment}/`;
+  return resolveCredentialMode(env).mode === "profile" ? LOCAL_PREFIX : "";
 }
 
 export function demoScope(env: Env): DemoScope {

@@ -15,6 +15,18 @@ describe("demoScope: what visitors may do with the bucket", () => {
     expect(demoScope({}).access).toBe("full");
   });
 
+  it("off Vercel with no S3_PREFIX (a profile), stays in development/: never production's data", () => {
+    const profile = demoScope({ AWS_PROFILE: "dev-admin" });
+    expect(profile).toEqual({
+      access: "full",
+      keyPrefix: "development/",
+      dataPrefix: "development/",
+    });
+    expect(mayServeKey(profile, "development/notes.txt")).toBe(true);
+    expect(mayServeKey(profile, "production/data/sample.json")).toBe(false);
+    expect(mayServeKey(profile, "secret.txt")).toBe(false);
+  });
+
   it("turns production off unless KEYLESS_PUBLIC_DEMO is exactly on", () => {
     const production = { VERCEL: "1", VERCEL_ENV: "production" };
     expect(demoScope(production).access).toBe("off");
