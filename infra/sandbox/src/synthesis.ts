@@ -5,17 +5,10 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type InfraConfig, type InfraEnv, readInfraEnv } from "@repo/infra/config";
+import { sandboxInfraConfig } from "./sandbox-config";
 import { isAlive, writePrivateFile } from "./state";
 
-/** moto's default account: every ARN in the sandbox lives here. */
-export const SANDBOX_ACCOUNT = "123456789012";
-
-/** The sample Vercel team and project the sandbox stands for when the user configured none. */
-export const SANDBOX_DEFAULTS = {
-  VERCEL_TEAM_SLUG: "acme",
-  VERCEL_PROJECT_NAME: "web",
-  AWS_REGION: "us-east-1",
-} as const;
+export { SANDBOX_ACCOUNT, SANDBOX_DEFAULTS } from "./sandbox-config";
 
 /** The configuration the sandbox runs with and the template `cdk deploy` would deploy for it. */
 export interface SynthesizedSandbox {
@@ -47,18 +40,33 @@ const CACHE_DIR = join(SANDBOX_ROOT, "node_modules", ".cache", "keyless-sandbox"
 const STACK_SRC = dirname(createRequire(import.meta.url).resolve("@repo/infra/config"));
 
 /**
- * Everything the template depends on: the configuration variables, the sources that build the
- * stack, and the CDK packages installed. Same key, same template, so synthesis is skipped.
+ * What the template is made from: the configuration as resolved (the template depends on nothing
+ * else), so environments that spell the same configuration differently — a default written out,
+ * an endpoint or a token the stack never reads — share one synthesis. When the configuration does
+ * not resolve, the raw variables: the child then reports what is wrong.
+ */
+function configIdentity(env: InfraEnv): string {
+  try {
+    return JSON.stringify({ config: sandboxInfraConfig(env) });
+  } catch {
+    const variables = Object.keys(env)
+      .filter((name) => /^(VERCEL_|AWS_|KEYLESS_|OIDC_)/.test(name))
+      .sort();
+    return JSON.stringify({ env: variables.map((name) => [name, env[name]]) });
+  }
+}
+
+/**
+ * Everything the template depends on: the configuration, the sources that build the stack, and
+ * the CDK packages installed. Same key, same template, so synthesis is skipped.
  */
 async function templateCacheKey(env: InfraEnv): Promise<string> {
   const hash = createHash("sha256");
-  const variables = Object.keys(env)
-    .filter((name) => /^(VERCEL_|AWS_|KEYLESS_|OIDC_)/.test(name))
-    .sort();
-  hash.update(JSON.stringify(variables.map((name) => [name, env[name]])));
+  hash.update(configIdentity(env));
   const sources = [
     join(SANDBOX_ROOT, "src/synthesis.ts"),
     join(SANDBOX_ROOT, "src/synthesis-child.ts"),
+    join(SANDBOX_ROOT, "src/sandbox-config.ts"),
     ...(await readdir(STACK_SRC, { recursive: true }))
       .filter((file) => file.endsWith(".ts"))
       .map((file) => join(STACK_SRC, file)),

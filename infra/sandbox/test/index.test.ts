@@ -206,6 +206,24 @@ describe("failures and orphans", () => {
     expect(await synthesizeSandbox(env, tmpdir()).result).toEqual(first);
   }, 90_000);
 
+  it("keys the template cache on the configuration as resolved, not on how it is spelled", async () => {
+    const plain = isolatedInfraEnv({ VERCEL_PROJECT_NAME: "spelled" });
+    // The sandbox's defaults written out, and variables the stack never reads.
+    const spelledOut = isolatedInfraEnv({
+      VERCEL_PROJECT_NAME: "spelled",
+      VERCEL_TEAM_SLUG: "acme",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:1",
+      VERCEL_OIDC_TOKEN: "not-a-token",
+    });
+    expect(await templateCacheFile(spelledOut)).toBe(await templateCacheFile(plain));
+    const other = isolatedInfraEnv({
+      VERCEL_PROJECT_NAME: "spelled",
+      VERCEL_ENVIRONMENTS: "preview",
+    });
+    expect(await templateCacheFile(other)).not.toBe(await templateCacheFile(plain));
+  });
+
   it("synthesizes once when two sandboxes with the same configuration start at the same time", async () => {
     // A project name no earlier run used: nothing cached yet.
     const env = isolatedInfraEnv({ VERCEL_PROJECT_NAME: `twins-${process.pid}-${Date.now()}` });
