@@ -7,9 +7,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseCommandArgs, printWarnings, runCli, usageError } from "../src/cli";
 import { loadInfraConfig } from "../src/config";
-import { roleLogicalId } from "../src/keyless-stack";
 import type { CfnTemplate } from "../src/synth";
-import { synthesizeKeylessTemplate } from "../src/synth";
 import {
   type ClaimsDecision,
   decideClaimsAgainstTemplate,
@@ -44,7 +42,7 @@ function readTemplate(path: string): CfnTemplate {
   return template;
 }
 
-runCli(() => {
+runCli(async () => {
   const { values, help } = parseCommandArgs(process.argv.slice(2), {
     usage: USAGE,
     options: {
@@ -75,6 +73,11 @@ runCli(() => {
   }
   const config = loadInfraConfig();
   if (!values.json) printWarnings(config.warnings);
+  // aws-cdk-lib loads only here: a usage, claims-file or configuration error answers at once.
+  const [{ synthesizeKeylessTemplate }, { roleLogicalId }] = await Promise.all([
+    import("../src/synth"),
+    import("../src/keyless-stack"),
+  ]);
   const template = synthesizeKeylessTemplate(config);
 
   if (claimsList) {
