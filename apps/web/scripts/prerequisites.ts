@@ -1,11 +1,12 @@
 // `pnpm test` runs this first: one line per missing prerequisite (moto for the sandbox, Chromium
-// for the browser tests), naming the command that installs it on this OS, and exit 1 — before
-// any lint, build or test starts.
+// for the browser tests, Corepack for the Vercel path's builds), naming the command that installs
+// it, and exit 1 — before any lint, build or test starts.
 
 import { existsSync } from "node:fs";
 import { chromium } from "@playwright/test";
 import {
   chromiumMissingLine,
+  corepackMissingLine,
   findChromium,
   findMoto,
   motoMissingLine,
@@ -20,5 +21,7 @@ export function playwrightChromium(): string | undefined {
 const missing: string[] = [];
 if (!findMoto()) missing.push(motoMissingLine());
 if (!findChromium(process.env, playwrightChromium)) missing.push(chromiumMissingLine());
+const corepack = corepackMissingLine();
+if (corepack) missing.push(corepack);
 for (const line of missing) console.error(line);
 process.exitCode = missing.length > 0 ? 1 : 0;

@@ -189,3 +189,16 @@ export function chromiumInstallCommand(env: Env = process.env, platform = proces
 export function chromiumMissingLine(env: Env = process.env, platform = process.platform): string {
   return `Chromium (for the browser tests) was not found: install it with \`${chromiumInstallCommand(env, platform)}\` (or set CHROMIUM_PATH to a Chrome or Chromium binary)`;
 }
+
+/**
+ * The Vercel path (`pnpm vercel:local` and its tests) builds as Vercel does: \`vercel build\` runs
+ * \`corepack enable\` to install the pnpm that package.json pins. Node 24 ships Corepack; Node 25
+ * and later do not, nor does the Node the npm registry serves as the \`node\` package.
+ */
+export const COREPACK_INSTALL_COMMAND = "npm install -g corepack@0.36.0";
+
+/** The one line shown when Corepack is not on PATH, or undefined when it is. */
+export function corepackMissingLine(env: Env = process.env): string | undefined {
+  if (commandOnPath("corepack", env)) return undefined;
+  return `Corepack (Vercel's build installs the pinned pnpm through it) was not found on PATH: install it with \`${COREPACK_INSTALL_COMMAND}\` (Node 25 and later no longer ship it)`;
+}

@@ -7,8 +7,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startMoto } from "../src/moto";
 import {
+  COREPACK_INSTALL_COMMAND,
   chromiumMissingLine,
   commandOnPath,
+  corepackMissingLine,
   findChromium,
   findMoto,
   MOTO_IMAGE,
@@ -114,6 +116,17 @@ describe("the install command for this OS", () => {
     expect(chromiumMissingLine({ PATH: apt }, "linux")).toContain(
       "`sudo apt-get install -y chromium`",
     );
+  });
+});
+
+describe("Corepack, for the Vercel path's builds", () => {
+  it("is one line with the install command when it is not on PATH, and nothing when it is", () => {
+    const without = binFolder("no-corepack", { node: "exit 0" });
+    const line = corepackMissingLine({ PATH: without });
+    expect(line?.split("\n")).toHaveLength(1);
+    expect(line).toContain(`\`${COREPACK_INSTALL_COMMAND}\``);
+    const withIt = binFolder("with-corepack", { corepack: "exit 0" });
+    expect(corepackMissingLine({ PATH: withIt })).toBeUndefined();
   });
 });
 

@@ -8,6 +8,7 @@ import { BuildFailedError } from "../src/build";
 import { buildForSandbox, serveBuild } from "../src/deployment";
 import { VERCEL_REGIONS } from "../src/environment";
 import {
+  corepackMissingLine,
   findRunningSandbox,
   MotoUnavailableError,
   REPO_ROOT,
@@ -100,6 +101,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const log = (line: string) => console.log(`vercel:local ${line}`);
+  const corepack = corepackMissingLine();
+  if (corepack) {
+    console.error(`vercel:local: ${corepack}`);
+    return 1;
+  }
   if (!(await portIsFree(chosen.port))) {
     console.error(
       `vercel:local: port ${chosen.port} is already in use: stop what runs there or pass --port N.`,

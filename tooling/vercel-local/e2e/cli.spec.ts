@@ -1,16 +1,23 @@
 // `pnpm vercel:local` as a user runs it: a busy port, a failing build, Ctrl-C. No browser needed.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { BuildFailedError, buildDeployment } from "../src/build";
 import { hostBasics } from "../src/environment";
 import { REPO_ROOT } from "../src/sandbox";
 import { freePort, JWT } from "./support";
 
-function runCli(args: string[]): { child: ChildProcess; output: () => string } {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { child: ChildProcess; output: () => string } {
   // Its own process group, as a terminal gives it: Ctrl-C reaches the whole group.
   const child = spawn("pnpm", ["vercel:local", ...args], {
     cwd: REPO_ROOT,
+    env,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -23,6 +30,10 @@ function runCli(args: string[]): { child: ChildProcess; output: () => string } {
   });
   return { child, output: () => output };
 }
+
+/** The full path of a command on this process's PATH. */
+const commandPath = (name: string) =>
+  execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
 
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => {
@@ -55,6 +66,30 @@ test("a busy port is one clear line, before any build", async () => {
     ]);
   } finally {
     blocker.close();
+  }
+});
+
+test("without Corepack on PATH (Node 25+), one line with the install command, before any build", async () => {
+  // PATH holds node, pnpm and a shell for pnpm's scripts, and no corepack.
+  const bin = mkdtempSync(join(tmpdir(), "keyless-no-corepack-"));
+  try {
+    symlinkSync(process.execPath, join(bin, "node"));
+    symlinkSync(commandPath("pnpm"), join(bin, "pnpm"));
+    symlinkSync("/bin/sh", join(bin, "sh"));
+    const { child, output } = runCli(["--port", String(await freePort())], {
+      ...process.env,
+      PATH: bin,
+    });
+    expect(await exited(child)).toBe(1);
+    const lines = output()
+      .split("\n")
+      .filter((line) => line.startsWith("vercel:local"));
+    expect(lines).toEqual([
+      expect.stringMatching(/^vercel:local: Corepack .* `npm install -g corepack@[\d.]+`/),
+    ]);
+    expect(output()).not.toMatch(/sandbox|vercel build|\n\s+at /);
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
   }
 });
 

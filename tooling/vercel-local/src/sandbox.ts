@@ -8,6 +8,7 @@ import { runVerify, type VerifyReport } from "@repo/ops/verify";
 import { type SandboxOptions, startSandbox } from "@repo/sandbox";
 
 export { MotoUnavailableError, SandboxConfigError } from "@repo/sandbox";
+export { corepackMissingLine } from "@repo/sandbox/prerequisites";
 
 export type VercelEnvironment = "production" | "preview" | "development";
 
