@@ -16,10 +16,36 @@ export function scratchFolder(): string {
   return parent;
 }
 
+/** Registry requests fail within a minute or so instead of retrying for many (npm's default). */
+const BOUNDED_FETCHES = {
+  npm_config_fetch_timeout: "30000",
+  npm_config_fetch_retries: "1",
+  npm_config_fetch_retry_maxtimeout: "10000",
+};
+
+/** What a failed install tried to reach, and which CA/proxy settings it had (names only). */
+export function networkContext(env: NodeJS.ProcessEnv = process.env): string {
+  const names = [
+    "NODE_EXTRA_CA_CERTS",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "npm_config_cafile",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NO_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "no_proxy",
+  ].filter((name) => env[name]);
+  const registry = env.npm_config_registry ?? "https://registry.npmjs.org/";
+  return `registry ${registry}; CA/proxy variables set: ${names.length ? names.join(", ") : "none"}`;
+}
+
 export function run(command: string, args: string[], cwd: string) {
   return new Promise<{ code: number; output: string }>((resolve, reject) => {
     // CI=true keeps the package managers from prompting.
-    const child = spawn(command, args, { cwd, env: { ...process.env, CI: "true", INIT_CWD: cwd } });
+    const env = { ...BOUNDED_FETCHES, ...process.env, CI: "true", INIT_CWD: cwd };
+    const child = spawn(command, args, { cwd, env });
     let output = "";
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
@@ -51,7 +77,10 @@ export function testCopyInstalledWith(manager: "pnpm" | "npm") {
         manager === "pnpm"
           ? await run("pnpm", ["install", "--prefer-offline", "--no-frozen-lockfile"], dir)
           : await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
-      expect(install.code, install.output.slice(-2000)).toBe(0);
+      expect(
+        install.code,
+        `${manager} install of the copy failed (${networkContext()}):\n${install.output.slice(-2000)}`,
+      ).toBe(0);
     });
 
     it("depends on no workspace package and pins every version", () => {
