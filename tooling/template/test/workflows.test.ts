@@ -55,15 +55,26 @@ const CASES = {
 } as const;
 type CaseName = keyof typeof CASES;
 
-function contexts(name: CaseName, vars: Record<string, string> = CASES[name].vars) {
+function contexts(
+  name: CaseName,
+  vars: Record<string, string> = CASES[name].vars,
+  branch = "main",
+) {
   const c = CASES[name];
   const plain = {
     github: {
       repository: c.repository,
       event_name: "push",
-      ref: "refs/heads/main",
-      ref_name: "main",
-      event: { repository: { full_name: c.repository, is_template: c.isTemplate, fork: c.fork } },
+      ref: `refs/heads/${branch}`,
+      ref_name: branch,
+      event: {
+        repository: {
+          full_name: c.repository,
+          is_template: c.isTemplate,
+          fork: c.fork,
+          default_branch: "main",
+        },
+      },
     },
     vars,
   };
@@ -86,10 +97,15 @@ const STATUS = new Map<string, FunctionDefinition>(
   }).map(([name, fn]) => [name, { ...fn, name }]),
 );
 
-function runs(condition: string, name: CaseName, vars?: Record<string, string>): boolean {
+function runs(
+  condition: string,
+  name: CaseName,
+  vars?: Record<string, string>,
+  branch?: string,
+): boolean {
   const { tokens } = new Lexer(condition).lex();
   const tree = new Parser(tokens, ["github", "vars"], [...STATUS.values()]).parse();
-  return truthy(new Evaluator(tree, contexts(name, vars), STATUS).evaluate());
+  return truthy(new Evaluator(tree, contexts(name, vars, branch), STATUS).evaluate());
 }
 
 interface Parsed {
@@ -211,6 +227,17 @@ describe("the workflows, read by GitHub's own parser and expression evaluator", 
       fork: "skipped",
       deploying: "runs",
     });
+  });
+
+  it("template-first-run.yml: never on another branch, and its write token only in the push step", () => {
+    const condition = job("template-first-run.yml", "make-it-yours").if.expression;
+    expect(runs(condition, "created", undefined, "main")).toBe(true);
+    expect(runs(condition, "created", undefined, "feature")).toBe(false);
+    const text = readFileSync(join(WORKFLOWS, "template-first-run.yml"), "utf8");
+    expect(text).toContain("persist-credentials: false");
+    expect(text.match(/github\.token/g)).toHaveLength(1);
+    const push = text.slice(text.indexOf("- name: Push the commit"));
+    expect(push).toContain("github.token");
   });
 
   it("ci.yml's tests run everywhere", () => {
