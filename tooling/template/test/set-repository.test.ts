@@ -2,10 +2,9 @@
 // new, as they are now) in a temporary git repository with one "Initial commit", the way GitHub
 // creates one from a template; the script run there as the workflow runs it.
 
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   currentRepository,
@@ -14,31 +13,10 @@ import {
   ROOT,
   UsageError,
 } from "../bin/set-repository.mjs";
+import { cloneAsCreated, git } from "./helpers/clone";
 
 const SCRIPT = "tooling/template/bin/set-repository.mjs";
 const TEMPLATE = currentRepository(ROOT);
-
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], {
-    cwd,
-    encoding: "utf8",
-  });
-
-/** A repository holding this one's files as they are now, in one commit. */
-function cloneAsCreated(): string {
-  const dir = mkdtempSync(join(tmpdir(), "keyless-first-run-"));
-  const files = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    .split("\0")
-    .filter((file) => file && existsSync(join(ROOT, file)));
-  for (const file of files) {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    cpSync(join(ROOT, file), join(dir, file));
-  }
-  git(dir, "init", "--quiet", "--initial-branch=main");
-  git(dir, "add", "-A");
-  git(dir, "commit", "--quiet", "-m", "Initial commit");
-  return dir;
-}
 
 function runScript(cwd: string, ...args: string[]) {
   const result = spawnSync(process.execPath, [join(cwd, SCRIPT), ...args], {
