@@ -51,6 +51,18 @@ describe("bin/cdk.ts (infra:synth|deploy|diff|destroy)", { timeout: 240_000 }, (
     expect(result.stdout).not.toContain("will trust");
   });
 
+  it("without working credentials: one line naming the fix, exit 1, before the CDK CLI runs", () => {
+    const result = cdk(["deploy"]);
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^No working AWS credentials from the default credential chain/);
+    expect(lines[0]).toContain("AWS_PROFILE");
+    expect(lines[0]).toContain("aws sso login");
+    expect(result.stderr).not.toContain("Unable to resolve AWS account");
+    expect(result.stdout).not.toContain("will trust");
+  });
+
   describe("deploy into moto, never bootstrapped", () => {
     let moto: MotoServer;
     let outdir: string;
@@ -82,6 +94,13 @@ describe("bin/cdk.ts (infra:synth|deploy|diff|destroy)", { timeout: 240_000 }, (
         expect(result.status).toBe(0);
         expect(result.stdout).toContain(`existing OIDC provider ${providerArn}`);
         expect(result.stdout).toContain(`oidc.vercel.com/acme:sub = ${PROD_SUB}`);
+        // What the role may do, read from the template being deployed: its prefix, no delete.
+        expect(result.stdout).toMatch(
+          /s3:GetObject, s3:PutObject on <AppBucket\w*>\/production\/\*/,
+        );
+        const grants = result.stdout.split("\n").filter((line) => line.includes(" on <AppBucket"));
+        expect(grants.length).toBeGreaterThan(0);
+        for (const line of grants) expect(line).not.toMatch(/Delete/);
 
         const { Stacks = [] } = await cfn.send(
           new DescribeStacksCommand({ StackName: "KeylessVercelOidc" }),

@@ -14,6 +14,7 @@ import {
   loadInfraConfig,
   readInfraEnv,
 } from "../src/config";
+import { checkDeployCredentials } from "../src/deploy-credentials";
 import { describeTrust } from "../src/trust/describe";
 
 const COMMANDS = ["synth", "deploy", "diff", "destroy"] as const;
@@ -25,7 +26,7 @@ From the repo root: pnpm infra:synth | infra:deploy | infra:diff | infra:destroy
 configuration (the root .env under the environment), says what the command is about to do, then
 runs the aws-cdk CLI with that environment; options after the command go to the CDK CLI.`;
 
-runCli(() => {
+runCli(async () => {
   const [name, ...rest] = process.argv.slice(2);
   if (name === "--help" || name === "-h") {
     console.log(USAGE);
@@ -59,7 +60,15 @@ runCli(() => {
         `== Account ${target.account} (${target.environments.join(", ")}), profile ${target.profile ?? "from the environment"} ==`,
       );
     }
-    if (command === "deploy") console.log(`${describeTrust(target)}\n`);
+    if (command !== "synth") {
+      const credentials = await checkDeployCredentials({
+        region: target.region,
+        profile: target.profile ?? env.AWS_PROFILE,
+        endpoint: env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL,
+      });
+      if (!credentials.ok) throw new CommandFailure(credentials.line);
+    }
+    if (command === "deploy") console.log(`${await trustAndPermissions(target)}\n`);
     if (command === "destroy") console.log(destroyNotice(target));
     const status = runCdk(command, rest, env, target);
     // A failed account stops the run: the next one would deploy half a migration.
@@ -107,6 +116,16 @@ function checkWorkflowAccounts(env: InfraEnv, config: InfraConfig, targets: Infr
       },
     ]);
   }
+}
+
+/** What the deploy creates, with each role's permissions read from the template it deploys. */
+async function trustAndPermissions(config: InfraConfig): Promise<string> {
+  // aws-cdk-lib loads only for a deploy: the other commands and every error above answer at once.
+  const [{ synthesizeKeylessTemplate }, { roleLogicalId }] = await Promise.all([
+    import("../src/synth"),
+    import("../src/keyless-stack"),
+  ]);
+  return describeTrust(config, synthesizeKeylessTemplate(config), roleLogicalId);
 }
 
 function destroyNotice(config: InfraConfig): string {

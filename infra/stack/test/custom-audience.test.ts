@@ -111,7 +111,9 @@ describe("the stack with VERCEL_OIDC_AUDIENCE", { timeout: 120_000 }, () => {
     expect(teamRow?.claims.aud).toBe(TEAM_AUD);
     expect(teamRow?.decision.allowed).toBe(false);
     expect(teamRow?.decision.reason).toContain(":aud");
-    expect(describeTrust(config)).toContain("audience: sts.amazonaws.com (custom");
+    expect(describeTrust(config, template, roleLogicalId)).toContain(
+      "audience: sts.amazonaws.com (custom",
+    );
   });
 });
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadInfraConfig } from "../../src/config";
+import { type InfraConfig, loadInfraConfig } from "../../src/config";
 import { roleLogicalId } from "../../src/keyless-stack";
 import { type CfnTemplate, synthesizeKeylessTemplate } from "../../src/synth";
 import {
@@ -23,10 +23,19 @@ import { isolatedInfraEnv, SAMPLE_CONFIG } from "../helpers/sample-config";
 const INFRA = fileURLToPath(new URL("../..", import.meta.url));
 const SAMPLE = SAMPLE_CONFIG;
 const PROD = "owner:acme:project:web:environment:production";
+const EXISTING = "arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/acme";
 
+/** Each configuration synthesized once for this file: the template is a function of it. */
+const synthesized = new Map<string, { config: InfraConfig; template: CfnTemplate }>();
 function matrixFor(env: Record<string, string>) {
-  const config = loadInfraConfig({ ...SAMPLE, ...env });
-  const template = synthesizeKeylessTemplate(config);
+  const key = JSON.stringify(env);
+  let entry = synthesized.get(key);
+  if (!entry) {
+    const config = loadInfraConfig({ ...SAMPLE, ...env });
+    entry = { config, template: synthesizeKeylessTemplate(config) };
+    synthesized.set(key, entry);
+  }
+  const { config, template } = entry;
   return { config, template, rows: runTrustMatrix(config, template, roleLogicalId) };
 }
 
@@ -113,7 +122,7 @@ describe("the built-in trust matrix", { timeout: 120_000 }, () => {
 
   it("existing provider: the principal is that ARN, in its account", () => {
     const { rows } = matrixFor({
-      OIDC_PROVIDER_ARN: "arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/acme",
+      OIDC_PROVIDER_ARN: EXISTING,
     });
     expect(rows.every((r) => r.ok)).toBe(true);
     expect(allowedRows(rows)).toHaveLength(1);
@@ -147,18 +156,41 @@ describe("the built-in trust matrix", { timeout: 120_000 }, () => {
 });
 
 describe("describeTrust (printed before cdk deploy)", () => {
+  const trustText = (env: Record<string, string>) => {
+    const { config, template } = matrixFor(env);
+    return describeTrust(config, template, roleLogicalId);
+  };
+
   it("names the provider, issuer, audience and every role's exact sub", () => {
-    const text = describeTrust(
-      loadInfraConfig({ ...SAMPLE, VERCEL_ENVIRONMENTS: "production,preview" }),
-    );
+    const text = trustText({ VERCEL_ENVIRONMENTS: "production,preview" });
     expect(text).toContain("a new OIDC provider for https://oidc.vercel.com/acme");
     expect(text).toContain("audience: https://vercel.com/acme");
     expect(text).toContain(`oidc.vercel.com/acme:sub = ${PROD}`);
     expect(text).toContain("oidc.vercel.com/acme:sub = owner:acme:project:web:environment:preview");
-    const existing = "arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/acme";
-    expect(describeTrust(loadInfraConfig({ ...SAMPLE, OIDC_PROVIDER_ARN: existing }))).toContain(
-      `existing OIDC provider ${existing}`,
+    expect(trustText({ OIDC_PROVIDER_ARN: EXISTING })).toContain(
+      `existing OIDC provider ${EXISTING}`,
     );
+  });
+
+  it("says what each role may do, read from the synthesized policies: its own prefix, no delete", () => {
+    const text = trustText({ VERCEL_ENVIRONMENTS: "production,preview" });
+    expect(text).toContain("production role (VercelRoleProduction, sessions up to 1 h):");
+    expect(text).toMatch(/s3:ListBucket on <AppBucket\w*> where s3:prefix production\/\*/);
+    expect(text).toMatch(/s3:GetObject, s3:PutObject on <AppBucket\w*>\/preview\/\*/);
+    expect(text).not.toMatch(/delete/i);
+  });
+
+  it("a statement added to a role's policy shows up in the text (it is not written by hand)", () => {
+    const { config, template } = matrixFor({});
+    const widened = structuredClone(template);
+    for (const resource of Object.values(widened.Resources)) {
+      const document = (resource.Properties as { PolicyDocument?: { Statement: unknown[] } })
+        ?.PolicyDocument;
+      if (resource.Type === "AWS::IAM::Policy" && document) {
+        document.Statement.push({ Effect: "Allow", Action: "s3:DeleteObject", Resource: "*" });
+      }
+    }
+    expect(describeTrust(config, widened, roleLogicalId)).toContain("s3:DeleteObject on *");
   });
 });
 
