@@ -36,4 +36,6 @@ export function printer(output: Output) {
 }
 
 /** The flag both setup commands take besides their own (--help comes with parseCommandArgs). */
-export const ENV_FILE_OPTION = { "env-file": { type: "string" } } as const;
+// Not --env-file: Node reads that flag itself from anywhere on the command line (after the script
+// too) and exits "not found" before the command starts.
+export const ENV_FILE_OPTION = { "env-path": { type: "string" } } as const;

@@ -36,7 +36,7 @@ export const SETUP_USAGE = [
   "  --yes, -y          do not ask; fail if a required value is missing",
   "  --force            allow replacing values already in .env without asking",
   "  --dry-run          show the change to .env and write nothing",
-  "  --env-file PATH    another file than the repo-root .env (or KEYLESS_ENV_FILE)",
+  "  --env-path PATH    another file than the repo-root .env, new or existing (or KEYLESS_ENV_FILE)",
 ].join("\n");
 
 export interface SetupOptions extends Output {
@@ -85,7 +85,7 @@ async function setup(options: SetupOptions, print: ReturnType<typeof printer>): 
     print.line(SETUP_USAGE);
     return 0;
   }
-  const envFile = envFilePath(flags["env-file"] as string | undefined, options.environment);
+  const envFile = envFilePath(flags["env-path"] as string | undefined, options.environment);
   const exampleFile = options.exampleFile ?? ENV_EXAMPLE_FILE;
   const existingText = existsSync(envFile) ? readFileSync(envFile, "utf8") : undefined;
   const templateText =

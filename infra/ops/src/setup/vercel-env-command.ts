@@ -39,17 +39,19 @@ import {
 
 export const VERCEL_ENV_USAGE = `usage: pnpm vercel:env [--apply] [--json] [--bucket NAME] [--region REGION]
                        [--role-arn-production ARN] [--role-arn-preview ARN] [--role-arn-development ARN]
+                       [--env-path PATH]
 
 Sets AWS_REGION, AWS_ROLE_ARN (one per environment in VERCEL_ENVIRONMENTS) and S3_BUCKET on the
 Vercel project, and VERCEL_OIDC_AUDIENCE when .env sets a custom audience (removed otherwise);
-deletes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE and
-AWS_WEB_IDENTITY_TOKEN_FILE. A custom environment (e.g. staging) must exist in the project
+deletes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE,
+AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>. A custom environment (e.g. staging) must exist in the project
 (Settings → Environments); its variables are set by its id. Prints the plan and changes nothing
 without --apply. --json prints {"project","environments","applied","steps":[{"action","key",
 "target","value"?}]} instead (values only for the variables it manages; never a deleted key's value).
 
 Needs VERCEL_TOKEN (Vercel → Account Settings → Tokens) in the environment or .env, and the
-project from .env (VERCEL_PROJECT_ID or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or VERCEL_TEAM_SLUG).
+project from .env (VERCEL_PROJECT_ID or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or VERCEL_TEAM_SLUG;
+--env-path reads another file than the repo-root .env).
 Values not given as flags are read from the deployed stack's outputs (CloudFormation
 DescribeStacks, with AWS_PROFILE from .env).`;
 
@@ -105,7 +107,7 @@ async function vercelEnv(
     print.line(VERCEL_ENV_USAGE);
     return 0;
   }
-  const envFile = envFilePath(flags["env-file"], options.environment);
+  const envFile = envFilePath(flags["env-path"], options.environment);
   const env = layeredEnvironment(envFile, options.environment);
   const config = loadInfraConfig(env);
   // One Vercel project holds every environment's variables: planned from one account only, the

@@ -374,15 +374,23 @@ describe("pnpm configure in a terminal", () => {
 // Starting tsx and loading the validators (they live beside the CDK constructs) takes seconds
 // on a busy machine.
 describe("the setup command", { timeout: 90_000 }, () => {
-  it("runs without a terminal (piped stdin) as the non-interactive setup", () => {
+  it("runs without a terminal (piped stdin) as the non-interactive setup, into a new --env-path file", () => {
+    expect(existsSync(envFile)).toBe(false);
     const result = spawnSync(
       join(INFRA_DIR, "node_modules/.bin/tsx"),
-      [join(INFRA_DIR, "bin/setup.ts"), ...REQUIRED, "--region", "eu-central-1"],
+      [
+        join(INFRA_DIR, "bin/setup.ts"),
+        ...REQUIRED,
+        "--region",
+        "eu-central-1",
+        "--env-path",
+        envFile,
+      ],
       {
         cwd: dir,
         input: "",
         encoding: "utf8",
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, KEYLESS_ENV_FILE: envFile },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
       },
     );
     expect(result.stderr).not.toMatch(/Error/);
