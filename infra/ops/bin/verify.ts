@@ -6,6 +6,7 @@
 import { accountConfigs } from "@repo/infra/accounts";
 import { colorsFor, printWarnings, runCli } from "@repo/infra/cli";
 import { type InfraConfig, type InfraEnv, loadInfraConfig, readInfraEnv } from "@repo/infra/config";
+import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
 import { parseVerifyArgs, VERIFY_HELP } from "../src/verify/args";
 import { formatDuration } from "../src/verify/duration";
 import { runVerify } from "../src/verify/index";
@@ -63,6 +64,15 @@ runCli(async () => {
         : renderJson(only),
     );
   }
+  const credentialsFailed = reports.some((report) =>
+    report.checks.some((check) => check.name === "credentials" && !check.ok),
+  );
+  // Checking AWS with no credentials while a sandbox runs: most likely the sandbox was meant.
+  if (credentialsFailed && !args.sandbox && (await readRunningSandbox(DEFAULT_STATE_DIR))) {
+    console.error(
+      "A local sandbox is running (.sandbox/state.json): `pnpm verify --sandbox` checks it instead of your AWS account.",
+    );
+  }
   return reports.every((report) => report.ok) ? 0 : 1;
 });
 
@@ -86,6 +96,7 @@ async function verifyOne(
         waitMs: args.waitMs,
         url: args.url,
         waitOnlyIfHealthy: args.waitDefaulted,
+        eventsAtOnce: args.sandbox,
       },
       {
         config,

@@ -274,6 +274,8 @@ export function checkCloudTrail(
     region: string;
     since: Date;
     waitMs: number;
+    /** The local sandbox records an event the moment the exchange happens: waiting never helps. */
+    eventsAtOnce?: boolean;
     /** Why the lookup failed, in words (from the fetching layer). */
     describeError?: (error: unknown) => string;
   },
@@ -316,7 +318,9 @@ export function checkCloudTrail(
   // Unread pages may hold the event: a cut-off is "not known", never "no event".
   const detail = poll.truncated
     ? `CloudTrail has more events ${window} than verify reads (it stopped after its page limit, ${waited}; ${effort}), and none of those read is a successful AssumeRoleWithWebIdentity for the stack's roles: the event may be on a page not read. Run again with a later --since (e.g. --since 15m) so fewer events match.${failures}`
-    : `No successful AssumeRoleWithWebIdentity for the stack's roles ${window} (${waited}; ${effort}).${failures} CloudTrail delivers events about 5 minutes after the call, not guaranteed: run again with --wait 10m, or with --url to make the app exchange a token first. If the app did run: its AWS_REGION must be ${context.region} (events are logged in the STS region) and its AWS_ROLE_ARN one of the stack's roles.`;
+    : context.eventsAtOnce
+      ? `No successful AssumeRoleWithWebIdentity for the stack's roles ${window} (${waited}; ${effort}).${failures} The sandbox records an exchange the moment it happens, so waiting does not help: make one — open the app (\`pnpm dev\`, then http://localhost:3000) or run again with --url http://localhost:3000.`
+      : `No successful AssumeRoleWithWebIdentity for the stack's roles ${window} (${waited}; ${effort}).${failures} CloudTrail delivers events about 5 minutes after the call, not guaranteed: run again with --wait 10m, or with --url to make the app exchange a token first. If the app did run: its AWS_REGION must be ${context.region} (events are logged in the STS region) and its AWS_ROLE_ARN one of the stack's roles.`;
   return {
     events: poll.events,
     explanations,

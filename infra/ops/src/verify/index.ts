@@ -51,6 +51,8 @@ export interface VerifyOptions {
   waitOnlyIfHealthy?: boolean;
   /** The deployed app, for check 6. */
   url?: string;
+  /** CloudTrail shows events at once (the local sandbox): its advice says so. */
+  eventsAtOnce?: boolean;
 }
 
 export interface VerifyDeps {
@@ -196,6 +198,7 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
       region: context.cloudTrailRegion,
       since,
       waitMs,
+      eventsAtOnce: options.eventsAtOnce,
       describeError: (error) => describeAwsFailure(error, "cloudtrail:LookupEvents", endpoint),
     });
     checks.push(trail.result);

@@ -597,6 +597,28 @@ describe("the CloudTrail poller", () => {
     expect(check.explanations.get("e7")).toMatchObject({ code: "trust-denied" });
   });
 
+  it("on the sandbox (events at once), advises making an exchange, not waiting", () => {
+    const poll = {
+      events: [],
+      found: false,
+      lookups: 1,
+      throttled: 0,
+      elapsedMs: 0,
+      truncated: false,
+    };
+    const context = {
+      roles: [production],
+      config,
+      region: "us-east-1",
+      since: new Date(0),
+      waitMs: 0,
+    };
+    const sandbox = checkCloudTrail(poll, { ...context, eventsAtOnce: true }).result.detail;
+    expect(sandbox).toContain("--url http://localhost:3000");
+    expect(sandbox).not.toContain("--wait");
+    expect(checkCloudTrail(poll, context).result.detail).toContain("--wait 10m");
+  });
+
   it("reports a page cut-off as not known, never as no event", () => {
     const check = checkCloudTrail(
       { events: [], found: false, lookups: 20, throttled: 0, elapsedMs: 0, truncated: true },
