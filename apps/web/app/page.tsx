@@ -58,7 +58,9 @@ export default async function Home({ searchParams }: HomeProps) {
           {data.identity ? <IdentitySection identity={data.identity} /> : null}
         </div>
         {data.findings.length > 0 ? <FindingsSection findings={data.findings} /> : null}
-        {data.setup ? <SetupSection steps={data.setup} /> : null}
+        {data.setup ? (
+          <SetupSection steps={data.setup} onVercel={data.credentials.onVercel} />
+        ) : null}
         {data.connected && data.demo !== "off" ? <BucketSection data={data} /> : null}
         {data.connected && data.demo === "off" ? <DemoOffSection /> : null}
       </main>

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import type { DashboardData, SetupStep } from "../lib/dashboard";
 import type { CallerIdentity } from "../lib/identity";
 import type { PublicError } from "../lib/public-error";
+import { notConfiguredTitle } from "../lib/setup-steps";
 import { formatBytes } from "../lib/upload-policy";
 import { InlineCode } from "./inline-code";
 import styles from "./page.module.css";
@@ -235,12 +236,17 @@ export function ErrorPanel({ heading, error }: { heading: string; error: PublicE
   );
 }
 
-export function SetupSection({ steps }: { steps: SetupStep[] }) {
+export function SetupSection({ steps, onVercel }: { steps: SetupStep[]; onVercel: boolean }) {
   return (
     <section className={styles.card} aria-labelledby="setup-heading">
       <h2 id="setup-heading" className={styles.cardTitle}>
-        Connect AWS — pick one
+        {onVercel ? notConfiguredTitle(true) : "Connect AWS — pick one"}
       </h2>
+      {onVercel ? (
+        <p className={styles.muted}>
+          For the project&apos;s owner: five steps from a clone of your repository.
+        </p>
+      ) : null}
       <ol className={styles.steps}>
         {steps.map((step) => (
           <li key={step.title} className={styles.step}>
@@ -253,8 +259,17 @@ export function SetupSection({ steps }: { steps: SetupStep[] }) {
         ))}
       </ol>
       <p className={styles.muted}>
-        Then run <code>pnpm exec aws-auth doctor</code> in <code>apps/web</code> to see the decision
-        and reload this page.
+        {onVercel ? (
+          <>
+            Variables reach a deployment when it is built: reloading this page does not pick them
+            up, a redeploy does.
+          </>
+        ) : (
+          <>
+            <code>pnpm exec aws-auth doctor</code> (from the repository root) shows which mode the
+            app would pick and why.
+          </>
+        )}
       </p>
     </section>
   );

@@ -6,12 +6,9 @@ import { isProductionDeployment } from "./deployment";
 import { type CallerIdentity, getCallerIdentity } from "./identity";
 import { listObjectPage, type ObjectPage } from "./objects";
 import { forVisitors, type PublicError, toPublicError } from "./public-error";
+import { type SetupStep, setupStepsFor } from "./setup-steps";
 
-export interface SetupStep {
-  title: string;
-  text: string;
-  commands: string[];
-}
+export type { SetupStep } from "./setup-steps";
 
 export interface DashboardData {
   credentials: Pick<
@@ -44,29 +41,6 @@ export interface DashboardData {
   /** The credentials work but listing the bucket failed. */
   bucketError?: PublicError;
 }
-
-export const SETUP_STEPS: SetupStep[] = [
-  {
-    title: "Try it locally against the sandbox",
-    text: "Runs a local AWS emulator with the same stack and OIDC trust, and this app wired to it.",
-    commands: ["pnpm dev"],
-  },
-  {
-    title: "Use your AWS account from this machine",
-    text: "Name a profile from ~/.aws/config (SSO, assume-role and credential_process all work) in the repository-root .env, with the region and bucket from the stack outputs.",
-    commands: ["AWS_PROFILE=my-profile", "AWS_REGION=us-east-1", "S3_BUCKET=my-bucket"],
-  },
-  {
-    title: "Deploy to Vercel with OIDC",
-    text: "Deploy the stack, turn on OIDC federation (team issuer) in the Vercel project, and set these variables there. Never set AWS_WEB_IDENTITY_TOKEN_FILE or access keys on Vercel.",
-    commands: [
-      "pnpm infra:deploy",
-      "AWS_ROLE_ARN=arn:aws:iam::…:role/…",
-      "AWS_REGION",
-      "S3_BUCKET",
-    ],
-  },
-];
 
 export interface DashboardOptions {
   /** Continuation token of the bucket page to show. */
@@ -110,7 +84,7 @@ async function gatherDashboard(
     connected: false,
   };
   if (resolution.mode === "none") {
-    data.setup = SETUP_STEPS;
+    data.setup = setupStepsFor(resolution.onVercel);
     // The setup steps say the same as this finding, at length.
     data.findings = data.findings.filter((finding) => finding.code !== "no-aws-configured");
     return data;

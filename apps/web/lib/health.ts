@@ -4,6 +4,7 @@ import { type AwsClients, awsClients } from "./aws";
 import { isProductionDeployment } from "./deployment";
 import { type CallerIdentity, getCallerIdentity } from "./identity";
 import { forVisitors, type PublicError, toPublicError } from "./public-error";
+import { notConfiguredTitle, setupStepsFor } from "./setup-steps";
 
 /**
  * The body of GET /api/health in production: whether AWS answers, and the name of the role (which
@@ -48,11 +49,23 @@ export async function checkHealth(options: HealthOptions = {}): Promise<HealthRe
   let identity: CallerIdentity | undefined;
   let error: PublicError | undefined;
   let clients: AwsClients | undefined;
-  try {
-    clients = (options.clients ?? awsClients)();
-    identity = await getCallerIdentity(clients.sts);
-  } catch (caught) {
-    error = toPublicError(caught, resolution);
+  if (resolution.mode === "none") {
+    // Not an error to debug but a step not taken yet: the page's steps, in the same words.
+    error = {
+      code: "not-configured",
+      title: notConfiguredTitle(resolution.onVercel),
+      cause: resolution.because.join(" "),
+      fixes: setupStepsFor(resolution.onVercel).map(
+        (step) => `${step.title}: ${step.commands.join(" && ")}`,
+      ),
+    };
+  } else {
+    try {
+      clients = (options.clients ?? awsClients)();
+      identity = await getCallerIdentity(clients.sts);
+    } catch (caught) {
+      error = toPublicError(caught, resolution);
+    }
   }
 
   const ok = identity !== undefined;

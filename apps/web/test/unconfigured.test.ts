@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { GET as health } from "../app/api/health/route";
 import { POST as upload } from "../app/api/upload/route";
-import { loadDashboard, SETUP_STEPS } from "../lib/dashboard";
+import { loadDashboard } from "../lib/dashboard";
+import { DEPLOYMENT_SETUP_STEPS, LOCAL_SETUP_STEPS } from "../lib/setup-steps";
 import { forgetAwsState, stubEnv } from "./helpers/aws";
 
 const dir = mkdtempSync(join(tmpdir(), "keyless-unconfigured-"));
@@ -23,7 +24,7 @@ describe("with no AWS configured (mode none)", () => {
   it("the page shows the setup steps instead of an error", async () => {
     const data = await loadDashboard({ bucket: "any-bucket" });
     expect(data.credentials.mode).toBe("none");
-    expect(data.setup).toEqual(SETUP_STEPS);
+    expect(data.setup).toEqual(LOCAL_SETUP_STEPS);
     expect(data.setup?.flatMap((step) => step.commands)).toEqual(
       expect.arrayContaining(["pnpm dev", "AWS_PROFILE=my-profile", "pnpm infra:deploy"]),
     );
@@ -37,6 +38,33 @@ describe("with no AWS configured (mode none)", () => {
     const body = await response.json();
     expect(body).toMatchObject({ ok: false, mode: "none", error: { code: "not-configured" } });
     expect(body.error.fixes.join(" ")).toContain("pnpm dev");
+  });
+
+  it("a deployment speaks to its owner: clone, configure, deploy the stack, vercel:env, redeploy", async () => {
+    // What Vercel gives a function: VERCEL=1, its region, and (for new projects) no AWS_ROLE_ARN.
+    stubEnv({ VERCEL: "1", VERCEL_ENV: "preview" });
+    vi.stubEnv("VERCEL_REGION", "iad1");
+    const data = await loadDashboard({});
+    expect(data.setup).toEqual(DEPLOYMENT_SETUP_STEPS);
+    const commands = data.setup?.flatMap((step) => step.commands).join("\n") ?? "";
+    for (const step of [
+      "git clone",
+      "pnpm configure",
+      "pnpm infra:deploy",
+      "pnpm vercel:env --apply",
+      "vercel deploy --prod",
+    ]) {
+      expect(commands).toContain(step);
+    }
+    // Nothing only a laptop can do: no pnpm dev, no AWS_PROFILE.
+    expect(commands).not.toMatch(/pnpm dev|AWS_PROFILE/);
+    // /api/health agrees with the page: the same code, title and steps.
+    const body = await (await health()).json();
+    expect(body.error).toMatchObject({
+      code: "not-configured",
+      title: "This deployment is not connected to AWS yet",
+    });
+    expect(body.error.fixes.join("\n")).toContain("pnpm vercel:env --apply");
   });
 
   it("production health names the error by code and a sentence; the rest goes to the log", async () => {
