@@ -10,6 +10,7 @@ import {
   ErrorPanel,
   FindingsSection,
   IdentitySection,
+  SandboxSection,
   SetupSection,
 } from "./sections";
 
@@ -57,6 +58,7 @@ export default async function Home({ searchParams }: HomeProps) {
           <CredentialsSection credentials={data.credentials} production={data.production} />
           {data.identity ? <IdentitySection identity={data.identity} /> : null}
         </div>
+        {data.sandbox ? <SandboxSection environment={data.sandbox} /> : null}
         {data.findings.length > 0 ? <FindingsSection findings={data.findings} /> : null}
         {data.setup ? (
           <SetupSection steps={data.setup} onVercel={data.credentials.onVercel} />

@@ -275,6 +275,34 @@ export function SetupSection({ steps, onVercel }: { steps: SetupStep[]; onVercel
   );
 }
 
+export function SandboxSection({ environment }: { environment: string }) {
+  return (
+    <section className={styles.card} aria-labelledby="sandbox-heading">
+      <h2 id="sandbox-heading" className={styles.cardTitle}>
+        Local sandbox
+      </h2>
+      <p>
+        Nothing here reaches AWS. moto emulates AWS on this machine, in a sample account, with the
+        same stack your account would get; a local issuer signs Vercel-shaped tokens, and the
+        sandbox checks them and the trust policy the way STS does.
+      </p>
+      <p className={styles.muted}>
+        The app runs as your <code>{environment}</code> deployment would: that environment&apos;s
+        role and its <code>{environment}/</code> folder of the bucket
+        {environment === "production"
+          ? " (production is the first environment the stack trusts unless VERCEL_ENVIRONMENTS says otherwise)"
+          : ""}
+        . <code>pnpm sandbox token --environment preview</code> prints a token this role refuses.
+      </p>
+      <p className={styles.muted}>
+        Next: <code>pnpm configure</code> names your Vercel project and AWS region; then deploy the
+        stack to your account (<code>pnpm infra:deploy</code>) and give the project its outputs (
+        <code>pnpm vercel:env --apply</code>).
+      </p>
+    </section>
+  );
+}
+
 function formatTime(iso: string | undefined): string {
   return iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "—";
 }

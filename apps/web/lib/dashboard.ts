@@ -34,6 +34,8 @@ export interface DashboardData {
   connected: boolean;
   /** Mode `none`: how to configure AWS, instead of an error. */
   setup?: SetupStep[];
+  /** Started by `pnpm dev` on the local sandbox: the Vercel environment it runs as. */
+  sandbox?: string;
   identity?: CallerIdentity;
   objects?: ObjectPage;
   /** The credentials do not work: nothing else could be read. */
@@ -83,6 +85,8 @@ async function gatherDashboard(
     production: isProductionDeployment(env),
     connected: false,
   };
+  // Only off Vercel: a sandbox variable that slipped into a deployment means nothing there.
+  if (env.KEYLESS_SANDBOX && !resolution.onVercel) data.sandbox = env.KEYLESS_SANDBOX;
   if (resolution.mode === "none") {
     data.setup = setupStepsFor(resolution.onVercel);
     // The setup steps say the same as this finding, at length.
@@ -147,6 +151,7 @@ export function forProductionVisitors(data: DashboardData): DashboardData {
     connected: data.connected,
   };
   if (data.setup) view.setup = data.setup;
+  if (data.sandbox) view.sandbox = data.sandbox;
   if (data.objects) view.objects = data.objects;
   if (data.error) view.error = forVisitors(data.error, true);
   if (data.bucketError) view.bucketError = forVisitors(data.bucketError, true);

@@ -40,6 +40,15 @@ describe("with no AWS configured (mode none)", () => {
     expect(body.error.fixes.join(" ")).toContain("pnpm dev");
   });
 
+  it("the sandbox's marker shows the sandbox section off Vercel only", async () => {
+    stubEnv({});
+    vi.stubEnv("KEYLESS_SANDBOX", "production");
+    expect((await loadDashboard({})).sandbox).toBe("production");
+    stubEnv({ VERCEL: "1", VERCEL_ENV: "preview" });
+    vi.stubEnv("KEYLESS_SANDBOX", "production");
+    expect((await loadDashboard({})).sandbox).toBeUndefined();
+  });
+
   it("a deployment speaks to its owner: clone, configure, deploy the stack, vercel:env, redeploy", async () => {
     // What Vercel gives a function: VERCEL=1, its region, and (for new projects) no AWS_ROLE_ARN.
     stubEnv({ VERCEL: "1", VERCEL_ENV: "preview" });

@@ -243,6 +243,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // which would load aws-cdk-lib into the long-running process).
       S3_PREFIX: `${appEnvironment}/`,
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+      // Tells the app's page it runs on the sandbox, and as which Vercel environment.
+      KEYLESS_SANDBOX: appEnvironment,
     };
     await writePrivateFile(
       appEnvFile,

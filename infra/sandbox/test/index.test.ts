@@ -110,6 +110,7 @@ describe("pnpm sandbox (foreground) and pnpm sandbox token", () => {
       S3_BUCKET: state.bucket,
       S3_PREFIX: "production/",
       AWS_WEB_IDENTITY_TOKEN_FILE: state.tokenFile,
+      KEYLESS_SANDBOX: "production",
     });
     for (const file of [state.appEnvFile, state.tokenFile, join(stateDir, "state.json")]) {
       expect((await stat(file)).mode & 0o777).toBe(0o600);

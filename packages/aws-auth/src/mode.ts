@@ -367,7 +367,7 @@ export function resolveCredentialMode(
       code: "endpoint-override",
       severity: "info",
       message: `AWS_ENDPOINT_URL=${endpoint}: every AWS call goes to this endpoint instead of AWS.`,
-      fix: "Expected with the local sandbox. Remove AWS_ENDPOINT_URL to talk to real AWS.",
+      fix: "Nothing to change when an emulator is meant (the Keyless sandbox sets it for `pnpm dev`). For real AWS, start without it: with the sandbox, put AWS_PROFILE in the repository-root .env and restart `pnpm dev`.",
       variables: ["AWS_ENDPOINT_URL"],
     });
   }

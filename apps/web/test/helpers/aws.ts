@@ -104,6 +104,7 @@ export function stubEnv(vars: Record<string, string>): void {
 }
 
 const AWS_MODE_VARIABLES = [
+  "KEYLESS_SANDBOX",
   "AWS_ROLE_ARN",
   "AWS_PROFILE",
   "AWS_WEB_IDENTITY_TOKEN_FILE",
