@@ -290,7 +290,7 @@ export function SandboxSection({ environment }: { environment: string }) {
         The app runs as your <code>{environment}</code> deployment would: that environment&apos;s
         role and its <code>{environment}/</code> folder of the bucket
         {environment === "production"
-          ? " (production is the first environment the stack trusts unless VERCEL_ENVIRONMENTS says otherwise)"
+          ? " (the sandbox runs as production whenever the stack trusts it)"
           : ""}
         . <code>pnpm sandbox token --environment preview</code> prints a token this role refuses.
       </p>
