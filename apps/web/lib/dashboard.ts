@@ -89,8 +89,9 @@ async function gatherDashboard(
   if (env.KEYLESS_SANDBOX && !resolution.onVercel) data.sandbox = env.KEYLESS_SANDBOX;
   if (resolution.mode === "none") {
     data.setup = setupStepsFor(resolution.onVercel);
-    // The setup steps say the same as this finding, at length.
-    data.findings = data.findings.filter((finding) => finding.code !== "no-aws-configured");
+    // The setup steps say the same as these findings, at length.
+    const saidBySteps = new Set(["no-aws-configured", "role-missing-on-vercel"]);
+    data.findings = data.findings.filter((finding) => !saidBySteps.has(finding.code));
     return data;
   }
 

@@ -55,6 +55,8 @@ describe("with no AWS configured (mode none)", () => {
     vi.stubEnv("VERCEL_REGION", "iad1");
     const data = await loadDashboard({});
     expect(data.setup).toEqual(DEPLOYMENT_SETUP_STEPS);
+    // The steps say what the "no role on Vercel" finding would: no alarming error box beside them.
+    expect(data.findings.map((finding) => finding.code)).not.toContain("role-missing-on-vercel");
     const commands = data.setup?.flatMap((step) => step.commands).join("\n") ?? "";
     for (const step of [
       "git clone",
