@@ -231,7 +231,18 @@ async function handleIssuerRequest(
   }
   if (request.method === "POST" && path === "/~token") {
     // The stand-in for Vercel's token exchange (token-exchange.ts): a token is its credential.
-    const answer = await exchangeToken(issuer, await readJsonBody(request).catch(() => undefined));
+    const answer = await exchangeToken(
+      {
+        jwks: issuer.jwks,
+        teamIssuerUrl: (team) => vercelIssuerUrl("team", team),
+        acceptedIssuers: [
+          vercelIssuerUrl("team", issuer.identity.team),
+          vercelIssuerUrl("global", issuer.identity.team),
+        ],
+        mint: (options) => issuer.mint(options),
+      },
+      await readJsonBody(request).catch(() => undefined),
+    );
     sendJson(response, answer.status, answer.body);
     return;
   }

@@ -6,8 +6,28 @@
 // owner and exp, `iss` the TEAM issuer (even for a global-issuer project), `aud` the requested
 // one, a new `iat`, and `act` recording the original `aud` and `iat`. Failures answer
 // `{ error }`, which @vercel/oidc turns into "Failed to exchange token: <error>".
-import { createLocalJWKSet, errors as joseErrors, jwtVerify } from "jose";
-import { type LocalIssuer, vercelIssuerUrl } from "./issuer";
+import { createLocalJWKSet, type JSONWebKeySet, errors as joseErrors, jwtVerify } from "jose";
+
+/**
+ * What the exchange needs from the issuer that serves it (issuer.ts passes itself): its keys,
+ * its two issuer URLs, and a way to mint. Declared here so this module imports nothing back.
+ */
+export interface ExchangeIssuer {
+  jwks: JSONWebKeySet;
+  /** The team issuer URL for a team slug. */
+  teamIssuerUrl(team: string): string;
+  /** Every issuer URL a token to exchange may carry (this team's and the global one). */
+  acceptedIssuers: string[];
+  mint(options: {
+    team: string;
+    project: string;
+    environment: string;
+    issuer: string;
+    audience: string;
+    lifetimeSeconds: number;
+    extraClaims: Record<string, unknown>;
+  }): Promise<{ token: string }>;
+}
 
 export interface ExchangeAnswer {
   status: number;
@@ -17,7 +37,7 @@ export interface ExchangeAnswer {
 const text = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value : "");
 
 export async function exchangeToken(
-  issuer: LocalIssuer,
+  issuer: ExchangeIssuer,
   request: unknown,
 ): Promise<ExchangeAnswer> {
   const { token, aud } = (request ?? {}) as { token?: unknown; aud?: unknown };
@@ -29,10 +49,7 @@ export async function exchangeToken(
     // Only tokens this issuer signed, unexpired, from either of its issuer URLs.
     ({ payload: claims } = await jwtVerify(token as string, createLocalJWKSet(issuer.jwks), {
       algorithms: ["RS256"],
-      issuer: [
-        vercelIssuerUrl("team", issuer.identity.team),
-        vercelIssuerUrl("global", issuer.identity.team),
-      ],
+      issuer: issuer.acceptedIssuers,
     }));
   } catch (error) {
     const reason =
@@ -44,7 +61,7 @@ export async function exchangeToken(
     team: String(claims.owner),
     project: String(claims.project),
     environment: String(claims.environment),
-    issuer: vercelIssuerUrl("team", String(claims.owner)),
+    issuer: issuer.teamIssuerUrl(String(claims.owner)),
     audience: aud as string,
     lifetimeSeconds: exp - Math.floor(Date.now() / 1000),
     extraClaims: { act: { aud: claims.aud, iat: claims.iat } },

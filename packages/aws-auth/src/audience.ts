@@ -6,8 +6,8 @@
 // sub and exp; the stack must trust that audience (infra: the same variable).
 import { exchangeVercelOidcToken } from "@vercel/oidc";
 import type { ExplainedError } from "./explained-error";
-import type { CredentialMode, EnvLike, Finding } from "./mode";
 import { summarizeToken } from "./token";
+import type { CredentialMode, EnvLike, Finding } from "./types";
 
 const TOKEN_ENDPOINT = "https://oidc.vercel.com/~token";
 

@@ -1,5 +1,5 @@
 // Type-only: nothing of token.ts (Node-only) is loaded by this module.
-import type { TokenSummary } from "./token";
+import type { TokenSummary } from "./types";
 
 /** An AWS failure turned into something a person can act on. Never holds a secret. */
 export interface ExplainedError {

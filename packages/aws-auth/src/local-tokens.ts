@@ -6,16 +6,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { parse } from "dotenv";
 import { summarizeToken } from "./token";
+import type { TokenFile } from "./types";
 
-export interface TokenFile {
-  /** Path relative to the current directory. */
-  file: string;
-  expiresAt?: string;
-  expired: boolean;
-  notJwt?: boolean;
-  /** True when this file's value is the VERCEL_OIDC_TOKEN of the process environment. */
-  matchesEnv: boolean;
-}
+export type { TokenFile } from "./types";
 
 /** Next.js's order (first wins) for one folder; `.env.local` is skipped in test, as Next does. */
 function envFileNames(nodeEnv: string): string[] {

@@ -10,7 +10,7 @@
 // request by naming proxy/middleware alongside OIDC being off.
 import { getContext } from "@vercel/oidc";
 import type { ExplainedError } from "./explained-error";
-import type { EnvLike } from "./mode";
+import type { EnvLike } from "./types";
 
 declare const EdgeRuntime: string | undefined;
 

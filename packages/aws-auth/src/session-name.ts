@@ -1,4 +1,4 @@
-import type { EnvLike } from "./mode";
+import type { EnvLike } from "./types";
 
 // STS accepts 2–64 characters of [\w+=,.@-] as a role session name. CloudTrail shows it next to
 // every call the session makes, so it should say which deployment made the call.

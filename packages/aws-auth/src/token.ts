@@ -1,21 +1,12 @@
 import { readFileSync } from "node:fs";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import type { CredentialResolution, EnvLike } from "./mode";
+import type { CredentialResolution, EnvLike, TokenSummary } from "./types";
+
+export type { TokenSummary } from "./types";
+
 import { readVercelOidcToken } from "./oidc-context";
 
 /** What a token says about itself, without the token: safe to print, log and return. */
-export interface TokenSummary {
-  iss?: string;
-  aud?: string | string[];
-  sub?: string;
-  environment?: string;
-  project?: string;
-  owner?: string;
-  alg?: string;
-  issuedAt?: string;
-  expiresAt?: string;
-  expired: boolean;
-}
 
 export class TokenFormatError extends Error {
   override name = "TokenFormatError";

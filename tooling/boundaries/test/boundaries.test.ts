@@ -33,10 +33,21 @@ const PLANTS = {
   "apps/web/scripts/planted.ts": { from: "@repo/sandbox", refused: false },
 } as const;
 
+/** Modules that import each other (type-only counts: a cycle of types is still a tangle), and one that imports them one way. */
+const CYCLE = {
+  "packages/aws-auth/src/cycle-a.ts":
+    'import type { B } from "./cycle-b";\n\nexport type A = { b?: B };\n',
+  "packages/aws-auth/src/cycle-b.ts":
+    'import type { A } from "./cycle-a";\n\nexport type B = { a?: A };\n',
+  "packages/aws-auth/src/one-way.ts":
+    'import type { A } from "./cycle-a";\n\nexport type C = { a?: A };\n',
+} as const;
+
 type Diagnostic = { category: string; location: { path: string } };
 
 let scratch: string;
 let refusedPaths: string[];
+let cyclePaths: string[];
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "keyless-boundaries-"));
@@ -48,6 +59,7 @@ beforeAll(() => {
       `import * as planted from "${plant.from}";\n\nexport { planted };\n`,
     );
   }
+  for (const [path, source] of Object.entries(CYCLE)) writeFileSync(join(scratch, path), source);
   const result = spawnSync(
     BIOME_BIN,
     ["lint", "--vcs-enabled=false", "--reporter=json", "--max-diagnostics=none", "."],
@@ -56,6 +68,9 @@ beforeAll(() => {
   const report = JSON.parse(result.stdout) as { diagnostics: Diagnostic[] };
   refusedPaths = report.diagnostics
     .filter((d) => d.category === "lint/style/noRestrictedImports")
+    .map((d) => d.location.path);
+  cyclePaths = report.diagnostics
+    .filter((d) => d.category === "lint/suspicious/noImportCycles")
     .map((d) => d.location.path);
   expect(result.status, "biome lint exits non-zero when a boundary is crossed").not.toBe(0);
 }, 60_000);
@@ -67,4 +82,13 @@ describe("workspace boundaries (boundaries.json noRestrictedImports)", () => {
       expect(refusedPaths.includes(path)).toBe(plant.refused);
     });
   }
+});
+
+describe("no import cycles, type-only imports included (boundaries.json noImportCycles)", () => {
+  it("refuses the two modules of a planted cycle, and not the one importing them one way", () => {
+    expect([...new Set(cyclePaths)].sort()).toEqual([
+      "packages/aws-auth/src/cycle-a.ts",
+      "packages/aws-auth/src/cycle-b.ts",
+    ]);
+  });
 });

@@ -20,7 +20,7 @@ import {
   oidcProviderArn,
   type PolicyDocument,
 } from "./evaluate";
-import { githubMatrixCases } from "./github-cases";
+import { githubMatrixCases, type MatrixCase } from "./github-cases";
 
 /** Account used for providers the stack creates (their ARN is only known after deploy). */
 export const SYNTH_ACCOUNT = "123456789012";
@@ -201,12 +201,7 @@ export function decideClaimsAgainstTemplate(
 
 // --- The built-in matrix ----------------------------------------------------------------------
 
-export interface MatrixCase {
-  readonly label: string;
-  readonly claims: Readonly<Record<string, string>>;
-  /** The role the configuration means to allow, or null: anything else is a contradiction. */
-  readonly expectedRole: string | null;
-}
+export type { MatrixCase } from "./github-cases";
 
 export interface MatrixRow extends MatrixCase {
   readonly decision: ClaimsDecision;

@@ -4,7 +4,14 @@
 
 import type { GithubDeployConfig } from "../config";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_ISSUER, githubSubject } from "../github-naming";
-import type { MatrixCase } from "./check";
+
+/** One row of the trust matrix: claims, and the role the configuration means to allow. */
+export interface MatrixCase {
+  readonly label: string;
+  readonly claims: Readonly<Record<string, string>>;
+  /** The role the configuration means to allow, or null: anything else is a contradiction. */
+  readonly expectedRole: string | null;
+}
 
 export function githubMatrixCases(github: GithubDeployConfig, roleId: string): MatrixCase[] {
   const [ownerPart = "", repoPart = ""] = github.repository.split("/");
