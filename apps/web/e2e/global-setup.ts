@@ -8,6 +8,7 @@ export default async function globalSetup() {
   process.env.E2E_VISITOR_URL = environment.visitor.url;
   process.env.E2E_ROLE_ARN = environment.sandbox.appEnv.AWS_ROLE_ARN;
   process.env.E2E_BUCKET = environment.sandbox.bucket;
+  process.env.E2E_SANDBOX_ENDPOINT = environment.sandbox.endpoint;
   process.env.E2E_SERVER_PIDS = JSON.stringify({
     production: environment.production.pid,
     preview: environment.preview.pid,

@@ -3,7 +3,7 @@ import { type CredentialResolution, diagnose, type Finding } from "@repo/aws-aut
 import { type AwsClients, awsClients } from "./aws";
 import { type DemoAccess, demoScope } from "./demo";
 import { isProductionDeployment } from "./deployment";
-import { type CallerIdentity, getCallerIdentity } from "./identity";
+import { type CallerIdentity, rememberedCallerIdentity } from "./identity";
 import { listObjectPage, type ObjectPage } from "./objects";
 import { forVisitors, type PublicError, toPublicError } from "./public-error";
 import { type SetupStep, setupStepsFor } from "./setup-steps";
@@ -107,7 +107,7 @@ async function gatherDashboard(
   const bucket = scope.access === "off" ? undefined : options.bucket;
   // Both calls wait on the same first STS exchange; run them together.
   const [identity, objects] = await Promise.allSettled([
-    getCallerIdentity(clients.sts),
+    rememberedCallerIdentity(clients),
     bucket
       ? listObjectPage(clients.s3, bucket, options.after, undefined, scope.keyPrefix)
       : Promise.resolve(undefined),

@@ -2,7 +2,7 @@ import "server-only";
 import { type CredentialMode, diagnose } from "@repo/aws-auth/mode";
 import { type AwsClients, awsClients } from "./aws";
 import { isProductionDeployment } from "./deployment";
-import { type CallerIdentity, getCallerIdentity } from "./identity";
+import { type CallerIdentity, rememberedCallerIdentity, STS_CHECK_INTERVAL_MS } from "./identity";
 import { forVisitors, type PublicError, toPublicError } from "./public-error";
 import { notConfiguredTitle, setupStepsFor } from "./setup-steps";
 
@@ -62,7 +62,7 @@ export async function checkHealth(options: HealthOptions = {}): Promise<HealthRe
   } else {
     try {
       clients = (options.clients ?? awsClients)();
-      identity = await getCallerIdentity(clients.sts);
+      identity = await rememberedCallerIdentity(clients, { maxAgeMs: STS_CHECK_INTERVAL_MS });
     } catch (caught) {
       error = toPublicError(caught, resolution);
     }

@@ -1,5 +1,6 @@
 import "server-only";
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
+import { STS_CHECK_INTERVAL_MS } from "./limits";
 
 export interface CallerIdentity {
   account: string;
@@ -40,4 +41,47 @@ export function describeCallerArn(arn: string, account: string): CallerIdentity 
 export async function getCallerIdentity(sts: STSClient): Promise<CallerIdentity> {
   const answer = await sts.send(new GetCallerIdentityCommand({}));
   return describeCallerArn(answer.Arn ?? "", answer.Account ?? "");
+}
+
+export { STS_CHECK_INTERVAL_MS };
+
+interface Remembered {
+  accessKeyId: string;
+  at: number;
+  answer: Promise<CallerIdentity>;
+  failed: boolean;
+}
+
+// One entry per STS client (the process has one; tests build their own).
+const remembered = new WeakMap<STSClient, Remembered>();
+
+/**
+ * GetCallerIdentity, remembered per instance. For the same credentials the answer cannot change,
+ * so the page asks once per credential set (a refresh brings a new access key id, and a new
+ * question); /api/health passes `maxAgeMs` to ask again at most that often. A failure is reused
+ * for STS_CHECK_INTERVAL_MS, so a broken configuration is not a lever for unlimited STS calls.
+ */
+export async function rememberedCallerIdentity(
+  clients: { sts: STSClient; credentials: () => Promise<{ accessKeyId: string }> },
+  options: { maxAgeMs?: number; now?: number } = {},
+): Promise<CallerIdentity> {
+  const now = options.now ?? Date.now();
+  // The process's credentials, from the shared provider's cache (no STS call while they last).
+  const { accessKeyId } = await clients.credentials();
+  const previous = remembered.get(clients.sts);
+  const maxAge = previous?.failed ? STS_CHECK_INTERVAL_MS : (options.maxAgeMs ?? Infinity);
+  if (previous && previous.accessKeyId === accessKeyId && now - previous.at < maxAge) {
+    return previous.answer;
+  }
+  const entry: Remembered = {
+    accessKeyId,
+    at: now,
+    answer: getCallerIdentity(clients.sts),
+    failed: false,
+  };
+  entry.answer.catch(() => {
+    entry.failed = true;
+  });
+  remembered.set(clients.sts, entry);
+  return entry.answer;
 }
