@@ -8,6 +8,7 @@ import {
   type PolicyDocument,
   parsePolicyDocument,
   permissionProblems,
+  scopeProblems,
 } from "./policy";
 import type { CheckResult, StackRole } from "./types";
 
@@ -218,7 +219,11 @@ export interface RolePermissionFacts {
   error?: string;
 }
 
-export function checkPermissions(facts: readonly RolePermissionFacts[]): CheckResult {
+export function checkPermissions(
+  facts: readonly RolePermissionFacts[],
+  /** The stack's bucket: each role's grants must stay inside its environment's part of it. */
+  bucket?: string,
+): CheckResult {
   const name = "permissions";
   if (facts.length === 0) {
     return {
@@ -247,13 +252,19 @@ export function checkPermissions(facts: readonly RolePermissionFacts[]): CheckRe
       for (const problem of permissionProblems(document)) {
         problems.push(`${problem} in ${policy.kind} policy ${policy.name}`);
       }
+      if (bucket) {
+        for (const problem of scopeProblems(document, role.environment, bucket)) {
+          problems.push(`${problem} (${policy.kind} policy ${policy.name})`);
+        }
+      }
     }
     if (problems.length > 0) {
       ok = false;
       return `${role.environment} role ${role.name}: ${problems.join("; ")}.`;
     }
     const distinct = [...new Set(actions)];
-    return `${role.environment}: ${distinct.length > 0 ? `${distinct.join(", ")} on named resources only` : "no permissions"}.`;
+    const where = bucket ? `${bucket}/${role.environment}/ only` : "named resources only";
+    return `${role.environment}: ${distinct.length > 0 ? `${distinct.join(", ")} on ${where}` : "no permissions"}.`;
   });
   if (!ok) {
     lines.push(

@@ -169,7 +169,7 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
     ]);
     checks.push(
       checkTrust(trustFacts, config, expectedProvider),
-      checkPermissions(permissionFacts),
+      checkPermissions(permissionFacts, stack.bucket),
     );
     let waitMs = options.waitMs;
     if (health) {

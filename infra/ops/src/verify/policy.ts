@@ -76,3 +76,44 @@ export function allowedActions(document: PolicyDocument): string[] {
     .filter((statement) => statement.Effect === "Allow")
     .flatMap((statement) => listOf(statement.Action));
 }
+
+/**
+ * Grants in one permissions policy of `environment`'s role that reach past that environment's
+ * part of the stack's bucket: an object resource other than `<bucket>/<environment>/*`, the
+ * bucket itself without an `s3:prefix` condition inside `<environment>/`, or any other resource.
+ * Each problem quotes the statement, so the widening is named, not only its actions.
+ */
+export function scopeProblems(
+  document: PolicyDocument,
+  environment: string,
+  bucket: string,
+): string[] {
+  const problems: string[] = [];
+  const own = `${environment}/`;
+  for (const statement of statementsOf(document) as PermissionStatement[]) {
+    if (statement.Effect !== "Allow") continue;
+    const quoted = JSON.stringify(statement);
+    for (const resource of listOf(statement.Resource)) {
+      const [, , service, , , rest = ""] = resource.split(":");
+      if (service !== "s3" || (rest !== bucket && !rest.startsWith(`${bucket}/`))) {
+        problems.push(`${quoted} reaches ${resource}, outside the stack's bucket ${bucket}`);
+        continue;
+      }
+      if (rest === bucket) {
+        const prefixes = Object.values(statement.Condition ?? {}).flatMap((byKey) =>
+          listOf((byKey as Record<string, Values>)["s3:prefix"]),
+        );
+        if (prefixes.length === 0 || prefixes.some((prefix) => !prefix.startsWith(own))) {
+          problems.push(
+            `${quoted} lists ${bucket} beyond ${own} (its s3:prefix condition must keep to ${own}*)`,
+          );
+        }
+        continue;
+      }
+      if (!rest.startsWith(`${bucket}/${own}`)) {
+        problems.push(`${quoted} reaches ${rest}, outside ${bucket}/${own}`);
+      }
+    }
+  }
+  return problems;
+}

@@ -386,6 +386,66 @@ describe("checks on fetched data", () => {
     expect(result.detail).toMatch(/NotAction allows every action except iam:\*/);
   });
 
+  it("permissions: each role's grants keep to its own prefix of the stack's bucket", () => {
+    const exact = (environment: string) =>
+      JSON.stringify({
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: "arn:aws:s3:::bucket",
+            Condition: { StringLike: { "s3:prefix": [`${environment}/*`] } },
+          },
+          {
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:PutObject"],
+            Resource: `arn:aws:s3:::bucket/${environment}/*`,
+          },
+        ],
+      });
+    const facts = (previewPolicy: string) => [
+      {
+        role: production,
+        policies: [{ name: "Default", kind: "inline" as const, document: exact("production") }],
+      },
+      {
+        role: preview,
+        policies: [{ name: "Default", kind: "inline" as const, document: previewPolicy }],
+      },
+    ];
+    const passing = checkPermissions(facts(exact("preview")), "bucket");
+    expect(passing.ok, passing.detail).toBe(true);
+    expect(passing.detail).toContain(
+      "preview: s3:ListBucket, s3:GetObject, s3:PutObject on bucket/preview/ only",
+    );
+
+    const widened = [
+      // Preview reaching production's objects, every object, another bucket, and the whole listing.
+      [
+        "arn:aws:s3:::bucket/production/*",
+        /reaches bucket\/production\/\*, outside bucket\/preview\//,
+      ],
+      ["arn:aws:s3:::bucket/*", /reaches bucket\/\*, outside bucket\/preview\//],
+      ["arn:aws:s3:::other-bucket/preview/*", /outside the stack's bucket bucket/],
+    ] as const;
+    for (const [resource, message] of widened) {
+      const document = JSON.stringify({
+        Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resource }],
+      });
+      const result = checkPermissions(facts(document), "bucket");
+      expect(result.ok, resource).toBe(false);
+      expect(result.detail).toMatch(message);
+      // The offending statement is quoted, not only its actions.
+      expect(result.detail).toContain(`"Resource":"${resource}"`);
+    }
+    const listing = JSON.stringify({
+      Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::bucket" }],
+    });
+    expect(checkPermissions(facts(listing), "bucket").detail).toMatch(
+      /lists bucket beyond preview\/ \(its s3:prefix condition must keep to preview\/\*\)/,
+    );
+  });
+
   it("health: ok with a role of the stack passes; 503, another role, or not JSON fail", () => {
     const url = "https://app.example/api/health";
     expect(

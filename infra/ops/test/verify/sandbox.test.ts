@@ -220,6 +220,32 @@ describe("pnpm verify against the sandbox", { timeout: 90_000 }, () => {
     }
   });
 
+  it("a preview role widened to production's prefix fails the permissions check, naming the statement", async () => {
+    const widening = {
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: `arn:aws:s3:::${sandbox.bucket}/production/*`,
+    };
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: roleName("preview"),
+        PolicyName: "Widened",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [widening] }),
+      }),
+    );
+    try {
+      const report = await verifyInProcess(sandbox);
+      expect(failingChecks(report)).toEqual(["permissions"]);
+      const detail = report.checks[4]?.detail ?? "";
+      expect(detail).toMatch(/preview role .*outside [\w.-]+\/preview\/ \(inline policy Widened\)/);
+      expect(detail).toContain(`${sandbox.bucket}/production/*`);
+    } finally {
+      await iam.send(
+        new DeleteRolePolicyCommand({ RoleName: roleName("preview"), PolicyName: "Widened" }),
+      );
+    }
+  });
+
   it("throttling during polling: LookupEvents refused at 2 requests/s is retried and verify still completes", async () => {
     const proxy = await startQuotaBurningProxy(sandbox.endpoint);
     try {
