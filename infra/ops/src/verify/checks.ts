@@ -56,6 +56,8 @@ export type StackFacts =
       name: string;
       status: string;
       statusReason?: string;
+      /** A CloudFormation service role the stack deploys with (`cdk deploy --role-arn`). */
+      serviceRole?: string;
       outputs: Readonly<Record<string, string>>;
     }
   | { found: false; name: string; error?: string };
@@ -115,6 +117,13 @@ export function checkStack(
         : facts.status.endsWith("_IN_PROGRESS")
           ? `it is ${facts.status}: wait for the deploy to finish and run verify again`
           : `it is ${facts.status}${reason}, not CREATE_COMPLETE or UPDATE_COMPLETE. Fix: \`pnpm infra:deploy\``,
+    );
+  }
+  if (facts.serviceRole) {
+    // CloudFormation reuses a stack's service role for every later change, whoever starts it: the
+    // GitHub deploy role's boundaries no longer decide what a deploy may do.
+    problems.push(
+      `it deploys with the service role ${facts.serviceRole} (\`cdk deploy --role-arn\`), which every later change set reuses, bypassing the deploy role's boundaries. Fix: deploy once more as an administrator without --role-arn, then delete the service role or strip it of rights`,
     );
   }
   const wanted = [...config.environments.map(roleOutputKey), "BucketName", "Region"];

@@ -159,6 +159,7 @@ export async function fetchStack(
       name: stack.StackName ?? stackName,
       status: stack.StackStatus ?? "UNKNOWN",
       statusReason: stack.StackStatusReason,
+      ...(stack.RoleARN ? { serviceRole: stack.RoleARN } : {}),
       outputs,
     };
   } catch (error) {

@@ -184,6 +184,15 @@ describe("checks on fetched data", () => {
     expect(ok.roles).toEqual([production, preview]);
     expect(ok.bucket).toBe("bucket");
 
+    const serviceRole = "arn:aws:iam::111122223333:role/cfn-exec";
+    const withServiceRole = checkStack(
+      { found: true, name: "S", status: "UPDATE_COMPLETE", serviceRole, outputs },
+      config,
+    );
+    expect(withServiceRole.result.ok).toBe(false);
+    expect(withServiceRole.result.detail).toContain(`deploys with the service role ${serviceRole}`);
+    expect(withServiceRole.result.detail).toMatch(/without --role-arn/);
+
     const rolledBack = checkStack(
       { found: true, name: "S", status: "UPDATE_ROLLBACK_COMPLETE", outputs },
       config,
