@@ -6,10 +6,13 @@ import { runCli, usageError } from "@repo/infra/cli";
 import { verifyMarkdown } from "../src/verify/markdown";
 import type { VerifyReport } from "../src/verify/types";
 
-const USAGE = "usage: pnpm verify:summary FILE   (FILE: the output of pnpm verify --json)";
+const USAGE =
+  "usage: pnpm verify:summary [--public] FILE   (FILE: the output of pnpm verify --json; --public leaves out account ids and source IPs)";
 
 runCli(() => {
-  const [file] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const isPublic = args.includes("--public");
+  const [file] = args.filter((arg) => arg !== "--public");
   if (file === "--help" || file === "-h") {
     console.log(USAGE);
     return 0;
@@ -24,6 +27,6 @@ runCli(() => {
   if (!Array.isArray(report?.checks) || !Array.isArray(report?.events)) {
     throw usageError(`${file} is not a pnpm verify --json report`, USAGE);
   }
-  process.stdout.write(verifyMarkdown(report));
+  process.stdout.write(verifyMarkdown(report, { public: isPublic }));
   return 0;
 });

@@ -29,4 +29,37 @@ describe("verify's report as a job summary", () => {
       "| 2026-11-30T10:00:00Z | KeylessVercelOidc-VercelRoleProd-X | vercel-production-dpl_1 | owner:acme:project:web:environment:production | 1.2.3.4 | ok |",
     );
   });
+
+  it("for a public repository leaves out account ids and source IPs", () => {
+    const text = verifyMarkdown(
+      {
+        ok: true,
+        checks: [
+          {
+            name: "credentials",
+            ok: true,
+            detail:
+              "arn:aws:sts::123456789012:assumed-role/GithubDeployRole/run (account 123456789012)",
+          },
+        ],
+        events: [
+          {
+            time: "2026-11-30T10:00:00Z",
+            roleArn: "arn:aws:iam::123456789012:role/KeylessVercelOidc-VercelRoleProd-X",
+            sessionName: "vercel-production-dpl_1",
+            subject: "owner:acme:project:web:environment:production",
+            sourceIp: "203.0.113.9",
+            userAgent: "ua",
+            region: "us-east-1",
+            errorCode: null,
+          },
+        ],
+      },
+      { public: true },
+    );
+    expect(text).not.toContain("123456789012");
+    expect(text).not.toContain("203.0.113.9");
+    expect(text).toContain("arn:aws:sts::<account>:assumed-role/GithubDeployRole/run");
+    expect(text).toContain("| (hidden) |");
+  });
 });
