@@ -6,6 +6,7 @@
 //   PATCH  /v9/projects/{idOrName}/env/{id}       body: { value?, type?, target?, customEnvironmentIds? }
 //   DELETE /v9/projects/{idOrName}/env/{id}
 //   GET    /v9/projects/{idOrName}/custom-environments → { accountLimit, environments: [{ id, slug, type, … }] }
+//   GET    /v9/projects/{idOrName}                → the project: { ssoProtection, passwordProtection, … }
 // A variable names built-in environments in `target` and custom ones by id in
 // `customEnvironmentIds` (`target` accepts only production/preview/development); the Vercel CLI's
 // own `vercel env add` sends both fields the same way.
@@ -188,6 +189,22 @@ export class VercelEnvApi {
 
   #project(): string {
     return encodeURIComponent(this.project.idOrName);
+  }
+
+  /**
+   * The project's Deployment Protection: Vercel Authentication (`ssoProtection`) and Password
+   * Protection, each `{ deploymentType }` or null when off (the Vercel CLI's `project protection`
+   * writes the same fields).
+   */
+  async protection(): Promise<{ sso: string | null; password: string | null }> {
+    const body = (await this.#call("GET", `/v9/projects/${this.#project()}`)) as {
+      ssoProtection?: { deploymentType?: string } | null;
+      passwordProtection?: { deploymentType?: string } | null;
+    };
+    return {
+      sso: body.ssoProtection?.deploymentType ?? null,
+      password: body.passwordProtection?.deploymentType ?? null,
+    };
   }
 
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {

@@ -143,6 +143,17 @@ async function vercelEnv(
     listed.map((variable) => names.named(variable)),
     desired,
   );
+  // A role for previews (or a custom environment) is reachable by anyone with a deployment's URL
+  // unless the project protects its deployments.
+  const exposed = desired.environments.filter((environment) => environment !== "production");
+  if (exposed.length > 0) {
+    const protection = await api.protection();
+    if (!protection.sso && !protection.password) {
+      print.error(
+        `WARNING: Deployment Protection is off for ${api.describeProject()}: anyone with the URL of a ${exposed.join(" or ")} deployment can use it, and through it that environment's role. Turn on Vercel Authentication in the project's Settings → Deployment Protection.`,
+      );
+    }
+  }
   if (flags.json) {
     const apply = flags.apply === true && planChangesSomething(steps);
     if (apply) await applyPlan(api, names, steps, () => {});

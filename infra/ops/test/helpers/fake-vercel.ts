@@ -83,6 +83,8 @@ export async function startFakeVercel(options: {
   envs?: FakeEnvSeed[];
   /** The project's custom environments by slug (each gets an env_… id), e.g. ["staging"]. */
   customEnvironments?: string[];
+  /** Vercel Authentication as GET /v9/projects/{idOrName} reports it; null = off. Default: on for previews, as Vercel makes new projects. */
+  ssoProtection?: { deploymentType: string } | null;
 }): Promise<FakeVercel> {
   const now = Date.now();
   const envs: FakeEnvVar[] = (options.envs ?? []).map((env) => storedEnv(env, now));
@@ -176,6 +178,26 @@ export async function startFakeVercel(options: {
     const slug = url.searchParams.get("slug");
     if (team !== options.teamId && slug !== options.teamSlug) {
       return fail(res, 404, "not_found", "Project not found");
+    }
+    const projectOnly = /^\/v9\/projects\/([^/]+)$/.exec(url.pathname);
+    if (projectOnly && req.method === "GET") {
+      const name = decodeURIComponent(projectOnly[1] ?? "");
+      if (name !== options.project.id && name !== options.project.name) {
+        return fail(res, 404, "not_found", "Project not found");
+      }
+      // The fields vercel:env reads, shaped as Vercel returns them (the rest of a project omitted).
+      return send(res, 200, {
+        id: options.project.id,
+        name: options.project.name,
+        accountId: options.teamId,
+        framework: "nextjs",
+        rootDirectory: "apps/web",
+        ssoProtection:
+          options.ssoProtection === undefined
+            ? { deploymentType: "prod_deployment_urls_and_all_previews" }
+            : options.ssoProtection,
+        passwordProtection: null,
+      });
     }
     const match =
       /^\/v10\/projects\/([^/]+)\/env$/.exec(url.pathname) ??

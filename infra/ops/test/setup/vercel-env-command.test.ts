@@ -167,7 +167,7 @@ describe("pnpm vercel:env", () => {
 
   it("prints the plan and changes nothing without --apply", async () => {
     const before = JSON.stringify(vercel.envs);
-    const { code, stdout } = await run(VALUE_FLAGS);
+    const { code, stdout, stderr } = await run(VALUE_FLAGS);
     expect(code).toBe(0);
     expect(stdout).toContain("Vercel project web (team team_k3yl3ss)");
     expect(stdout).toMatch(
@@ -195,7 +195,39 @@ describe("pnpm vercel:env", () => {
     // Every call was authenticated (the server refuses otherwise) and addressed to the team.
     expect(vercel.requests.map((r) => [r.method, r.path, r.query.teamId])).toEqual([
       ["GET", "/v10/projects/web/env", TEAM_ID],
+      // A preview role is planned: is the project's Deployment Protection on?
+      ["GET", "/v9/projects/web", TEAM_ID],
     ]);
+    expect(stderr).not.toContain("Deployment Protection is off");
+  });
+
+  it("warns when a preview role is planned and the project's Deployment Protection is off", async () => {
+    await vercel.close();
+    vercel = await startFakeVercel({
+      token,
+      teamId: TEAM_ID,
+      teamSlug: "acme",
+      project: PROJECT,
+      ssoProtection: null,
+    });
+    const open = await run(VALUE_FLAGS);
+    expect(open.code).toBe(0);
+    expect(open.stderr).toContain(
+      "WARNING: Deployment Protection is off for web (team team_k3yl3ss): anyone with the URL of a preview deployment",
+    );
+    expect(open.stderr).toContain("Settings → Deployment Protection");
+    // Production only: nothing a preview URL could reach, so no question asked.
+    writeConfig({ VERCEL_ENVIRONMENTS: "production" });
+    vercel.requests.length = 0;
+    const productionOnly = await run([
+      "--bucket",
+      BUCKET,
+      "--role-arn-production",
+      ROLE_PRODUCTION,
+    ]);
+    expect(productionOnly.code).toBe(0);
+    expect(productionOnly.stderr).not.toContain("Deployment Protection");
+    expect(vercel.requests.map((r) => r.path)).not.toContain("/v9/projects/web");
   });
 
   it("--json prints the plan as data (values of managed variables only), --apply applies it", async () => {
@@ -592,6 +624,7 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
       expect(vercel.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
         "GET /v10/projects/web/env",
         "GET /v9/projects/web/custom-environments",
+        "GET /v9/projects/web",
       ]);
 
       const json = await runAgainst(vercel, token, ["--json"], cfn);
