@@ -13,7 +13,7 @@
 // no role and changes no role's trust or provider at all: a role it made, or a trust it rewrote,
 // could hand the app bucket to anyone for good (administrator deploys).
 
-import { Aws, Duration, Stack, Validations } from "aws-cdk-lib";
+import { Aws, CfnResource, Duration, Lazy, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import {
@@ -53,6 +53,12 @@ export interface DeployPermission {
   readonly scope: "stack" | "vercelRoles" | "roles" | "boundaries" | "providers" | "buckets" | "*";
   /** Only with `iam:PermissionsBoundary` = the app boundary: the role acted on carries it. */
   readonly withAppBoundary?: true;
+  /**
+   * Only for change sets whose template uses no resource type but this stack's own, read from
+   * the synthesized stack (`cloudformation:ResourceTypes`): no Lambda-backed custom resource, no
+   * activated third-party type, nothing a later template adds without an administrator deploy.
+   */
+  readonly ownResourceTypesOnly?: true;
   readonly why: string;
 }
 
@@ -86,13 +92,18 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
       "cloudformation:DescribeStacks",
       "cloudformation:DescribeStackEvents",
       "cloudformation:GetTemplate",
-      "cloudformation:CreateChangeSet",
       "cloudformation:DescribeChangeSet",
       "cloudformation:ExecuteChangeSet",
       "cloudformation:DeleteChangeSet",
     ],
     scope: "stack",
     why: "cdk deploy: read the stack and its template, deploy through a change set, follow its events (verify: DescribeStacks for status and outputs)",
+  },
+  {
+    actions: ["cloudformation:CreateChangeSet"],
+    scope: "stack",
+    ownResourceTypesOnly: true,
+    why: "cdk deploy: the change set, only with the resource types the stack was synthesized with (a new type, such as a Lambda-backed custom resource, needs an administrator deploy)",
   },
   {
     actions: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
@@ -346,13 +357,23 @@ function deployStatements(
   const withAppBoundary = {
     StringEquals: { "iam:PermissionsBoundary": policyArn(githubAppBoundaryName(stackName)) },
   };
+  // Read when the template is written, so every resource of the stack is there (user-added too).
+  const ownResourceTypes = {
+    "ForAllValues:StringEquals": {
+      "cloudformation:ResourceTypes": Lazy.list({ produce: () => stackResourceTypes(stack) }),
+    },
+  };
   return [
     ...DEPLOY_PERMISSIONS.map(
       (permission) =>
         new iam.PolicyStatement({
           actions: [...permission.actions],
           resources: resources[permission.scope],
-          conditions: permission.withAppBoundary ? withAppBoundary : undefined,
+          conditions: permission.withAppBoundary
+            ? withAppBoundary
+            : permission.ownResourceTypesOnly
+              ? ownResourceTypes
+              : undefined,
         }),
     ),
     ...DEPLOY_DENIALS.map(
@@ -364,6 +385,15 @@ function deployStatements(
         }),
     ),
   ];
+}
+
+/** Every CloudFormation resource type the stack's template declares, sorted. */
+export function stackResourceTypes(stack: Stack): string[] {
+  const types = stack.node
+    .findAll()
+    .filter(CfnResource.isCfnResource)
+    .map((resource) => resource.cfnResourceType);
+  return [...new Set(types)].sort();
 }
 
 /**

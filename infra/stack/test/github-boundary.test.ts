@@ -330,7 +330,8 @@ interface Request {
   resource: string;
   /** `iam:PermissionsBoundary`: the role's boundary, or the one the request sets. */
   boundary?: string;
-  context?: Record<string, string>;
+  /** Condition keys; a multi-valued key (cloudformation:ResourceTypes) as a list. */
+  context?: Record<string, string | string[]>;
 }
 
 function applies(statement: Statement, request: Request): boolean {
@@ -339,7 +340,7 @@ function applies(statement: Statement, request: Request): boolean {
     Object.entries({
       ...request.context,
       ...(request.boundary ? { "iam:PermissionsBoundary": request.boundary } : {}),
-    }).map(([key, value]) => [key.toLowerCase(), [value]]),
+    }).map(([key, value]) => [key.toLowerCase(), [value].flat()]),
   );
   return (
     actionsOf(resolved).some((a) => wildcardMatches(a, request.action, true)) &&
@@ -483,6 +484,30 @@ describe("the deploy role under the deploy boundary (evaluated)", () => {
       { action: "ec2:RunInstances", resource: "*" },
     ];
     expect(refused.filter((request) => deployAllowed(identity, request))).toEqual([]);
+  });
+
+  it("creates change sets only with the resource types the stack was synthesized with", () => {
+    const stackArn = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/${STACK}/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab`;
+    // Read from the template itself: the list in the policy is derived, never kept by hand.
+    const ownTypes = [...new Set(Object.values(resources).map((r) => r.Type))].sort();
+    const changeSet = (types: string[]) => ({
+      action: "cloudformation:CreateChangeSet",
+      resource: stackArn,
+      context: { "cloudformation:ResourceTypes": types },
+    });
+    expect(deployAllowed(deployRole, changeSet(ownTypes))).toBe(true);
+    expect(deployAllowed(deployRole, changeSet(["AWS::IAM::Policy"]))).toBe(true);
+    for (const foreign of [
+      "AWS::Lambda::Function",
+      "Custom::AnyThing",
+      "AWS::CloudFormation::CustomResource",
+      "Acme::Widgets::Widget",
+    ]) {
+      expect({
+        foreign,
+        allowed: deployAllowed(deployRole, changeSet([...ownTypes, foreign])),
+      }).toEqual({ foreign, allowed: false });
+    }
   });
 
   it("keeps every permission a deploy needs, on the names CloudFormation gives this stack's resources", () => {
