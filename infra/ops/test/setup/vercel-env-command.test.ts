@@ -140,6 +140,22 @@ describe("pnpm vercel:env", () => {
     return result;
   };
 
+  /** The fake Vercel again, with a project set up otherwise (custom environments, protection). */
+  const restartVercel = async (
+    project: Omit<
+      Parameters<typeof startFakeVercel>[0],
+      "token" | "teamId" | "teamSlug" | "project"
+    >,
+  ) => {
+    await vercel.close();
+    vercel = await startFakeVercel({
+      token,
+      teamId: TEAM_ID,
+      teamSlug: "acme",
+      project: PROJECT,
+      ...project,
+    });
+  };
   const mutations = () => vercel.requests.filter((r) => r.method !== "GET");
   const byKey = (key: string) =>
     vercel.envs
@@ -202,14 +218,7 @@ describe("pnpm vercel:env", () => {
   });
 
   it("warns when a preview role is planned and the project's Deployment Protection is off", async () => {
-    await vercel.close();
-    vercel = await startFakeVercel({
-      token,
-      teamId: TEAM_ID,
-      teamSlug: "acme",
-      project: PROJECT,
-      ssoProtection: null,
-    });
+    await restartVercel({ ssoProtection: null });
     const open = await run(VALUE_FLAGS);
     expect(open.code).toBe(0);
     expect(open.stderr).toContain(
@@ -416,14 +425,7 @@ describe("pnpm vercel:env", () => {
   });
 
   it("keeps a custom environment's share of a variable by its id when narrowing it", async () => {
-    await vercel.close();
-    vercel = await startFakeVercel({
-      token,
-      teamId: TEAM_ID,
-      teamSlug: "acme",
-      project: PROJECT,
-      customEnvironments: ["qa"],
-    });
+    await restartVercel({ customEnvironments: ["qa"] });
     const qa = vercel.customEnvironments[0]?.id ?? "";
     vercel.envs.push(
       storedEnv(
