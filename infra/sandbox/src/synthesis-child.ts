@@ -30,11 +30,14 @@ async function synthesize(env: InfraEnv, workDir: string): Promise<SynthesizedSa
   }
 }
 
-// The sandbox stopped waiting (Ctrl-C during start-up): no one needs the template any more.
+// The parent stopped needing this child (Ctrl-C during start-up, it exited, or it let an idle child
+// go): no one waits for a template any more.
 process.once("disconnect", () => process.exit(0));
 
-process.once("message", (message: { env: InfraEnv | null; workDir: string }) => {
-  const reply = (answer: SynthesisReply) => process.send?.(answer, () => process.disconnect());
+// One synthesis per message, answered in order; the parent may keep this process for the next one
+// (aws-cdk-lib is loaded and warm: a second synthesis takes a tenth of the first).
+process.on("message", (message: { env: InfraEnv | null; workDir: string }) => {
+  const reply = (answer: SynthesisReply) => process.send?.(answer);
   synthesize(message.env ?? readInfraEnv(), message.workDir).then(
     (result) => reply({ ok: true, result }),
     (error: unknown) =>

@@ -1,7 +1,8 @@
-import { fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type InfraConfig, type InfraEnv, readInfraEnv } from "@repo/infra/config";
@@ -199,36 +200,95 @@ async function waitForCache(
  * (with cdk-nag) takes ~300 MB that a process never gives back, and the sandbox runs for hours.
  * `env` undefined = the child reads the repo-root .env under its environment.
  */
+/**
+ * A synthesis child that finished its last synthesis, kept for this long in case this process
+ * starts another sandbox (test files, one after the other): loading aws-cdk-lib and the first
+ * synthesis are most of a synthesis's work. Then it is let go; it never holds this process open.
+ */
+const IDLE_CHILD_MS = 15_000;
+let idleChild: { child: ChildProcess; timer: NodeJS.Timeout } | undefined;
+
+function spawnSynthesisChild(): ChildProcess {
+  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return fork(CHILD, [], {
+    execArgv: ["--import", tsxLoader],
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  });
+}
+
+/** Tests only: the pid of the child kept for the next synthesis, if one is kept. */
+export function idleSynthesisChildPid(): number | undefined {
+  return idleChild?.child.pid;
+}
+
+/** The idle child if one is alive, else a new one; referenced while it works. */
+function takeSynthesisChild(): ChildProcess {
+  const idle = idleChild;
+  idleChild = undefined;
+  if (idle) clearTimeout(idle.timer);
+  if (idle && idle.child.connected && idle.child.exitCode === null) {
+    idle.child.ref();
+    idle.child.channel?.ref();
+    (idle.child.stderr as Socket | null)?.ref();
+    return idle.child;
+  }
+  return spawnSynthesisChild();
+}
+
+/** Keeps a child that answered for the next synthesis (one at a time), unreferenced. */
+function releaseSynthesisChild(child: ChildProcess): void {
+  if (idleChild || !child.connected) {
+    child.disconnect?.();
+    return;
+  }
+  child.unref();
+  child.channel?.unref();
+  (child.stderr as Socket | null)?.unref();
+  const timer = setTimeout(() => {
+    if (idleChild?.child === child) idleChild = undefined;
+    if (child.connected) child.disconnect();
+  }, IDLE_CHILD_MS);
+  timer.unref();
+  idleChild = { child, timer };
+}
+
 export function synthesizeInChild(
   env: InfraEnv | undefined,
   workDir: string,
 ): { result: Promise<SynthesizedSandbox>; cancel(): void } {
-  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  const child = fork(CHILD, [], {
-    execArgv: ["--import", tsxLoader],
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-  });
+  const child = takeSynthesisChild();
   let stderr = "";
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => {
+  const onStderr = (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
-  });
-  child.send({ env: env ?? null, workDir });
+  };
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", onStderr);
   const result = new Promise<SynthesizedSandbox>((resolve, reject) => {
-    let reply: SynthesisReply | undefined;
-    child.once("message", (message) => {
-      reply = message as SynthesisReply;
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      if (reply?.ok) resolve(reply.result);
-      else if (reply)
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`synthesizing the stack failed (exit ${code}):\n${stderr.trim()}`));
+    };
+    const onMessage = (message: unknown) => {
+      cleanup();
+      const reply = message as SynthesisReply;
+      releaseSynthesisChild(child);
+      if (reply.ok) resolve(reply.result);
+      else
         reject(
           reply.configError ? new SandboxConfigError(reply.message) : new Error(reply.message),
         );
-      else reject(new Error(`synthesizing the stack failed (exit ${code}):\n${stderr.trim()}`));
-    });
+    };
+    const cleanup = () => {
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      child.off("error", reject);
+      child.stderr?.off("data", onStderr);
+    };
+    child.once("message", onMessage);
+    child.once("exit", onExit);
+    child.once("error", reject);
   });
+  child.send({ env: env ?? null, workDir });
   return {
     result,
     cancel: () => {

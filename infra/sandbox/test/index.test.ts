@@ -15,7 +15,7 @@ import { MotoUnavailableError, SandboxConfigError, startSandbox } from "../src/i
 import { isPortInUse } from "../src/net";
 import { motoInstallCommand } from "../src/prerequisites";
 import { isAlive, type SandboxState } from "../src/state";
-import { synthesizeSandbox, templateCacheFile } from "../src/synthesis";
+import { idleSynthesisChildPid, synthesizeSandbox, templateCacheFile } from "../src/synthesis";
 import { isolatedInfraEnv } from "../test-kit/sample-config";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
@@ -242,6 +242,24 @@ describe("failures and orphans", () => {
     } finally {
       await rm(parent, { recursive: true, force: true });
       await rm(await templateCacheFile(env), { force: true });
+    }
+  }, 90_000);
+
+  it("a second synthesis in the same process reuses the warm child: aws-cdk-lib loads once", async () => {
+    const names = ["warm-a", "warm-b"].map((name) => `${name}-${process.pid}-${Date.now()}`);
+    const envs = names.map((name) => isolatedInfraEnv({ VERCEL_PROJECT_NAME: name }));
+    const work = await mkdtemp(join(tmpdir(), "keyless-synth-warm-"));
+    try {
+      const first = await synthesizeSandbox(envs[0], join(work, "a")).result;
+      const kept = idleSynthesisChildPid();
+      expect(kept).toBeDefined();
+      const second = await synthesizeSandbox(envs[1], join(work, "b")).result;
+      expect(idleSynthesisChildPid()).toBe(kept);
+      // Each answer is its own configuration's, not the previous one's.
+      expect([first.config.projectName, second.config.projectName]).toEqual(names);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+      for (const env of envs) await rm(await templateCacheFile(env), { force: true });
     }
   }, 90_000);
 
