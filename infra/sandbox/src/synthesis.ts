@@ -226,7 +226,7 @@ function takeSynthesisChild(): ChildProcess {
   const idle = idleChild;
   idleChild = undefined;
   if (idle) clearTimeout(idle.timer);
-  if (idle && idle.child.connected && idle.child.exitCode === null) {
+  if (idle?.child.connected && idle.child.exitCode === null) {
     idle.child.ref();
     idle.child.channel?.ref();
     (idle.child.stderr as Socket | null)?.ref();

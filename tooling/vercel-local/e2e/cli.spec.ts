@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
+import { LOOPBACK, listeningAddresses } from "@repo/web/e2e/sockets";
 import { BuildFailedError, buildDeployment } from "../src/build";
 import { hostBasics } from "../src/environment";
 import { REPO_ROOT } from "../src/sandbox";
@@ -137,6 +138,10 @@ test("Ctrl-C leaves no process behind: sandbox, functions, servers", async () =>
   const health = await fetch(`http://127.0.0.1:${port}/api/health`);
   expect(((await health.json()) as { mode: string }).mode).toBe("vercel-oidc");
   expect(groupMembers(pgid).length).toBeGreaterThanOrEqual(4);
+  // The deployment, its functions and the sandbox it started listen on loopback only.
+  const addresses = listeningAddresses(pgid);
+  expect(addresses.length).toBeGreaterThanOrEqual(2);
+  for (const address of addresses) expect(address).toMatch(LOOPBACK);
 
   process.kill(-pgid, "SIGINT");
   await exited(child);

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
+import { LOOPBACK, listeningAddresses } from "../../e2e/sockets";
 import { freePort } from "../helpers/moto";
-import { LOOPBACK, listeningAddresses } from "../helpers/sockets";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const bin = mkdtempSync(join(tmpdir(), "keyless-dev-nomoto-"));
