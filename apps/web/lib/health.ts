@@ -2,7 +2,8 @@ import "server-only";
 import { type CredentialMode, diagnose } from "@repo/aws-auth/mode";
 import { type AwsClients, awsClients } from "./aws";
 import { isProductionDeployment } from "./deployment";
-import { type CallerIdentity, rememberedCallerIdentity, STS_CHECK_INTERVAL_MS } from "./identity";
+import { type CallerIdentity, rememberedCallerIdentity } from "./identity";
+import { STS_CHECK_INTERVAL_MS } from "./limits";
 import { forVisitors, type PublicError, toPublicError } from "./public-error";
 import { notConfiguredTitle, setupStepsFor } from "./setup-steps";
 

@@ -43,8 +43,6 @@ export async function getCallerIdentity(sts: STSClient): Promise<CallerIdentity>
   return describeCallerArn(answer.Arn ?? "", answer.Account ?? "");
 }
 
-export { STS_CHECK_INTERVAL_MS };
-
 interface Remembered {
   accessKeyId: string;
   at: number;

@@ -3,7 +3,8 @@
 // interval too. Counted on an STS client whose send() counts (the e2e counts at the sandbox).
 import type { STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it } from "vitest";
-import { rememberedCallerIdentity, STS_CHECK_INTERVAL_MS } from "../lib/identity";
+import { rememberedCallerIdentity } from "../lib/identity";
+import { STS_CHECK_INTERVAL_MS } from "../lib/limits";
 
 const ARN = "arn:aws:sts::123456789012:assumed-role/KeylessRole/vercel-production-dpl_1";
 
