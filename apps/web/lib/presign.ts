@@ -7,19 +7,25 @@ type Presignable = GetObjectCommand | PutObjectCommand;
 type PresignOptions = NonNullable<Parameters<typeof getSignedUrl>[2]>;
 
 /**
- * Seconds a presigned URL may live: what the caller wants, but never past the credentials that
- * sign it (a URL outliving its session would be refused by S3 anyway, and should not exist).
+ * Seconds a presigned URL may live: what the caller wants, but never past `servedUntil` — the
+ * moment the provider stops handing out the signing credentials, a margin before they expire
+ * (`@repo/aws-auth`'s validity.ts). A URL outliving its session would be refused by S3 anyway,
+ * and should not exist.
  */
-export function presignLifetime(wanted: number, expiration: Date | undefined, now: number): number {
-  if (!expiration) return wanted;
-  return Math.min(wanted, Math.floor((expiration.getTime() - now) / 1000));
+export function presignLifetime(
+  wanted: number,
+  servedUntil: Date | undefined,
+  now: number,
+): number {
+  if (!servedUntil) return wanted;
+  return Math.min(wanted, Math.floor((servedUntil.getTime() - now) / 1000));
 }
 
 export class CredentialsTooShortError extends Error {
   override name = "CredentialsTooShortError";
 }
 
-/** Presigns `command` for at most `wanted` seconds and at most the signing credentials' life. */
+/** Presigns `command` for at most `wanted` seconds, and never past what the provider serves. */
 export async function presign(
   clients: Pick<AwsClients, "s3" | "credentials">,
   command: Presignable,
@@ -28,7 +34,7 @@ export async function presign(
   now = Date.now,
 ): Promise<{ url: string; expiresIn: number }> {
   const credentials = await clients.credentials();
-  const expiresIn = presignLifetime(wanted, credentials.expiration, now());
+  const expiresIn = presignLifetime(wanted, clients.credentials.servedUntil(credentials), now());
   if (expiresIn < 1) {
     throw new CredentialsTooShortError(
       "the signing credentials expire before the URL could be used",

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { demoScope, mayServeKey } from "../lib/demo";
 import { InvalidEnvironmentError, parseServerEnv } from "../lib/env";
-import { presignLifetime } from "../lib/presign";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { resolveCredentialMode } from "@repo/aws-auth/mode";
+import { createCredentialProvider } from "@repo/aws-auth/provider";
+import { presign, presignLifetime } from "../lib/presign";
 import { stubEnv } from "./helpers/aws";
 
 describe("demoScope: what visitors may do with the bucket", () => {
@@ -58,6 +61,43 @@ describe("presignLifetime", () => {
     expect(presignLifetime(300, new Date(now + 42_500), now)).toBe(42);
     expect(presignLifetime(300, new Date(now - 1000), now)).toBeLessThan(1);
     expect(presignLifetime(300, undefined, now)).toBe(300);
+  });
+
+  it("ends a URL where the provider stops serving its credentials, a margin before expiry", async () => {
+    const clock = { t: 0 };
+    const provider = createCredentialProvider(
+      resolveCredentialMode({
+        VERCEL: "1",
+        AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/KeylessProduction",
+        AWS_REGION: "us-east-1",
+      }),
+      {
+        now: () => clock.t,
+        random: () => 0.5,
+        fetchCredentials: async () => ({
+          accessKeyId: "ASIAPRESIGNTEST00001",
+          secretAccessKey: "not-a-secret",
+          sessionToken: "not-a-token",
+          expiration: new Date(clock.t + 3_600_000),
+        }),
+      },
+    );
+    await provider();
+    const servedUntil = provider.stats().servedUntil?.getTime() ?? 0;
+    // The one-minute serving margin: a URL signed now would otherwise live to the last second.
+    expect(servedUntil).toBe(3_600_000 - 60_000);
+    const s3 = new S3Client({ region: "us-east-1", credentials: provider });
+    clock.t = servedUntil - 90_000; // refreshing in the background, still served
+    const { url, expiresIn } = await presign(
+      { s3, credentials: provider },
+      new GetObjectCommand({ Bucket: "b", Key: "development/a.txt" }),
+      300,
+      {},
+      () => clock.t,
+    );
+    expect(expiresIn).toBe(90);
+    expect(new URL(url).searchParams.get("X-Amz-Expires")).toBe("90");
+    s3.destroy();
   });
 });
 

@@ -234,8 +234,22 @@ export function explainAwsError(error: unknown, context: ExplainContext = {}): E
       ],
     };
   }
+  if (codeIs("Throttling")) {
+    const region = resolution?.region ?? "its region";
+    return {
+      ...base,
+      code: "sts-throttled",
+      title: "AWS STS is throttling this account",
+      cause: `STS answered Throttling (Rate exceeded) to the credential exchange, again after the retries: the account's STS request rate in ${region} is used up — many instances starting or refreshing at once, or other callers of STS in the same account and region.`,
+      fixes: [
+        "Try again in a moment: instances that already hold credentials keep serving them.",
+        `Ask for a higher AWS STS request-rate quota for this account in ${region} (Service Quotas console, or AWS Support where the quota is not listed there).`,
+        "Fewer exchanges: a longer session (the role's MaxSessionDuration and durationSeconds) means one exchange per instance per longer lifetime; see docs/at-scale.md.",
+        "Functions in several regions: give each its regional STS endpoint (AWS_REGION set per function), so each region's quota applies.",
+      ],
+    };
+  }
   if (
-    codeIs("Throttling") ||
     codeIs("IDPCommunicationError") ||
     codeIs("TimeoutError") ||
     (httpStatus !== undefined && httpStatus >= 500) ||

@@ -4,10 +4,12 @@ import { ExplainedAwsError, type ExplainedError, explainAwsError } from "./expla
 import { type CredentialResolution, diagnose, type EnvLike, hasBlockingFindings } from "./mode";
 import { OidcTokenUnavailableError } from "./oidc-context";
 import { readOidcToken, summarizeToken } from "./token";
+import { type CredentialSchedule, checkedMargins, credentialSchedule } from "./validity";
 
 // The SDK's identity types, derived from a provider so this package needs no extra type package.
 export type AwsCredentialIdentity = Awaited<ReturnType<ReturnType<typeof fromIni>>>;
 type AwsCredentialIdentityProvider = () => Promise<AwsCredentialIdentity>;
+type StsClientConfig = NonNullable<Parameters<typeof fromWebToken>[0]["clientConfig"]>;
 
 export interface ProviderStats {
   /** Credential fetches made (STS exchanges in the OIDC modes). */
@@ -26,25 +28,53 @@ export interface ProviderStats {
   audience?: string;
   /** Token exchanges asked of @vercel/oidc (it answers a repeat of the same token from its cache). */
   audienceExchanges: number;
+  /** Exchanges STS refused with Throttling (after the SDK's own retries). */
+  throttled: number;
+  /** When the current credentials start being refreshed, and until when they are handed out. */
+  refreshAt?: Date;
+  servedUntil?: Date;
 }
 
 export type SharedCredentialProvider = AwsCredentialIdentityProvider & {
   stats(): ProviderStats;
   /** Forgets the cached credentials; the next call fetches new ones. */
   invalidate(): void;
+  /**
+   * Until when these credentials (as this provider served them) are handed out: M before their
+   * expiry (validity.ts). Anything signed ahead of time, like a presigned URL, ends by then.
+   */
+  servedUntil(credentials: AwsCredentialIdentity): Date | undefined;
 };
 
 export interface ProviderOptions {
   /** Clock, for tests and benchmarks that simulate hours. */
   now?: () => number;
-  /** Start refreshing this long before expiry (capped at half the lifetime). Default 5 min. */
+  /** Waits `ms` on the same clock as `now` (the fleet benchmark compresses time). Default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  /** A number in [0, 1) for each jitter draw (tests pin it). Default Math.random. */
+  random?: () => number;
+  /** R: start refreshing this long before expiry. Default 5 min (see validity.ts). */
   refreshBeforeExpiryMs?: number;
-  /** After a failed background refresh, wait this long before trying again. Default 10 s. */
+  /** J: each refresh starts up to this much earlier still, at random. Default 2.5 min. */
+  refreshJitterMs?: number;
+  /** M: stop handing credentials out this long before expiry; below R. Default 1 min. */
+  servingMarginMs?: number;
+  /** After a failed background refresh, wait about this long (doubling, jittered) before trying again. Default 10 s. */
   retryAfterFailureMs?: number;
+  /**
+   * How long a caller with no usable credentials keeps retrying an exchange that STS throttles
+   * (after the SDK's own retries), backing off with jitter. Default 8 s.
+   */
+  throttleBudgetMs?: number;
   /** Requested session length in seconds (STS: 900 to the role's maximum). Default: the role's default. */
   durationSeconds?: number;
   /** How long one STS request may take before it is abandoned (and retried by the SDK). Default 5 s. */
   stsTimeoutMs?: number;
+  /**
+   * Replaces the STS client's HTTP handler (an object with `handle(request)`): benchmarks send
+   * the exchanges to an in-process stand-in. Leave unset in apps.
+   */
+  stsRequestHandler?: StsClientConfig["requestHandler"];
   /** Where VERCEL_OIDC_TOKEN is read from when there is no request header. Default process.env. */
   env?: EnvLike;
   /** Replaces the SDK fetch entirely (benchmarks compare fetch strategies with it). */
@@ -94,7 +124,7 @@ function sdkFetcher(
 ): () => Promise<AwsCredentialIdentity> {
   const clientConfig = {
     region: resolution.region,
-    requestHandler: {
+    requestHandler: options.stsRequestHandler ?? {
       requestTimeout: options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS,
       connectionTimeout: Math.min(3_000, options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS),
       throwOnRequestTimeout: true,
@@ -158,13 +188,51 @@ function sdkFetcher(
   }
 }
 
+// STS's own code for a request over the account's rate, and the names other AWS APIs and the
+// SDK use for the same thing.
+const THROTTLING_CODES = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+]);
+
+export function isThrottlingError(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const shape = error as { name?: string; code?: string; $retryable?: { throttling?: boolean } };
+  return (
+    THROTTLING_CODES.has(shape.name ?? "") ||
+    THROTTLING_CODES.has(shape.code ?? "") ||
+    shape.$retryable?.throttling === true
+  );
+}
+
+// Backoff between the provider's own attempts at a throttled exchange: full jitter (a random
+// wait up to an exponentially growing cap), so instances throttled together retry apart.
+const THROTTLE_BACKOFF_BASE_MS = 250;
+const THROTTLE_BACKOFF_CAP_MS = 4_000;
+const DEFAULT_THROTTLE_BUDGET_MS = 8_000;
+// A failed background refresh is retried after retryAfter × 2^(failures − 1), capped, and
+// jittered between half and all of it.
+const BACKGROUND_RETRY_CAP_MS = 120_000;
+
+const defaultSleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    // Looked up at call time, so a replaced global timer (a compressed-time bench) applies too.
+    globalThis.setTimeout(resolve, ms);
+  });
+
 /**
  * A credential provider meant to be shared by every AWS client of the process:
  * - concurrent first calls share one fetch;
- * - inside the refresh window it answers at once with the current credentials and refreshes in
- *   the background (one refresh at a time), so no request waits on STS;
- * - if that refresh fails it keeps serving the still-valid credentials and tries again later;
- * - once they have expired, callers wait for a fetch, and a failure is thrown explained.
+ * - from `refreshAt` (R before expiry, jittered; validity.ts) it answers at once with the current
+ *   credentials and refreshes in the background (one refresh at a time), so no request waits;
+ * - if that refresh fails it keeps serving the still-valid credentials and tries again later,
+ *   backing off with jitter;
+ * - credentials are served until `servedUntil` (M before expiry); past it callers wait for a
+ *   fetch, which retries throttling with jittered backoff within its budget, and a failure is
+ *   thrown explained.
  * The SDK clients' own caches only avoid calls while > 5 min remain; this is what makes the whole
  * process do one exchange per lifetime.
  */
@@ -173,12 +241,20 @@ export function createCredentialProvider(
   options: ProviderOptions = {},
 ): SharedCredentialProvider {
   const now = options.now ?? Date.now;
-  const refreshBefore = options.refreshBeforeExpiryMs ?? 5 * 60_000;
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+  const margins = checkedMargins({
+    refreshBeforeExpiryMs: options.refreshBeforeExpiryMs,
+    refreshJitterMs: options.refreshJitterMs,
+    servingMarginMs: options.servingMarginMs,
+  });
   const retryAfter = options.retryAfterFailureMs ?? 10_000;
+  const throttleBudget = options.throttleBudgetMs ?? DEFAULT_THROTTLE_BUDGET_MS;
   const stats: ProviderStats = {
     exchanges: 0,
     servedWhileRefreshing: 0,
     audienceExchanges: 0,
+    throttled: 0,
     ...(resolution.audience ? { audience: resolution.audience } : {}),
   };
   // The token of the exchange in flight; it becomes stats.tokenExpiration once that succeeds.
@@ -196,27 +272,58 @@ export function createCredentialProvider(
     });
 
   let current: AwsCredentialIdentity | undefined;
-  let fetchedAt = 0;
+  let schedule: CredentialSchedule | undefined;
+  const schedules = new WeakMap<AwsCredentialIdentity, CredentialSchedule>();
   let inflight: Promise<AwsCredentialIdentity> | undefined;
-  let lastFailureAt = Number.NEGATIVE_INFINITY;
+  let failuresInARow = 0;
+  let nextAttemptAt = Number.NEGATIVE_INFINITY;
+
+  // One exchange, with the SDK's retries inside; a throttled one is tried again after a jittered
+  // backoff while the budget lasts.
+  const fetchWithinBudget = async (): Promise<AwsCredentialIdentity> => {
+    const deadline = now() + throttleBudget;
+    for (let attempt = 0; ; attempt += 1) {
+      stats.exchanges += 1;
+      try {
+        return await fetchCredentials();
+      } catch (error) {
+        if (!isThrottlingError(error)) throw error;
+        stats.throttled += 1;
+        const wait =
+          random() * Math.min(THROTTLE_BACKOFF_CAP_MS, THROTTLE_BACKOFF_BASE_MS * 2 ** attempt);
+        if (now() + wait >= deadline) throw error;
+        await sleep(wait);
+      }
+    }
+  };
 
   const refresh = (): Promise<AwsCredentialIdentity> => {
     if (inflight) return inflight;
-    stats.exchanges += 1;
     const started = now();
     pendingTokenExpiration = undefined;
-    inflight = fetchCredentials().then(
+    inflight = fetchWithinBudget().then(
       (credentials) => {
         current = credentials;
-        fetchedAt = started;
+        const expiresAt = credentials.expiration?.getTime();
+        schedule =
+          expiresAt === undefined
+            ? undefined
+            : credentialSchedule(started, expiresAt, random(), margins);
+        if (schedule) schedules.set(credentials, schedule);
         stats.expiration = credentials.expiration;
+        stats.refreshAt = schedule && new Date(schedule.refreshAt);
+        stats.servedUntil = schedule && new Date(schedule.servedUntil);
         stats.tokenExpiration = pendingTokenExpiration;
         stats.lastError = undefined;
+        failuresInARow = 0;
+        nextAttemptAt = Number.NEGATIVE_INFINITY;
         inflight = undefined;
         return credentials;
       },
       (error: unknown) => {
-        lastFailureAt = now();
+        failuresInARow += 1;
+        const backoff = Math.min(BACKGROUND_RETRY_CAP_MS, retryAfter * 2 ** (failuresInARow - 1));
+        nextAttemptAt = now() + backoff * (0.5 + random() / 2);
         inflight = undefined;
         const explained = explainAwsError(error, { resolution, env: options.env });
         stats.lastError = explained;
@@ -228,15 +335,13 @@ export function createCredentialProvider(
 
   const provider = (async () => {
     const at = now();
-    const expiresAt = current?.expiration?.getTime();
-    if (current && expiresAt === undefined) return current; // long-lived profile credentials
-    if (current && expiresAt !== undefined && expiresAt > at) {
-      const window = Math.min(refreshBefore, (expiresAt - fetchedAt) / 2);
-      if (expiresAt - at > window) return current;
-      // Inside the window: serve what we have, refresh behind it.
-      if (!inflight && at - lastFailureAt >= retryAfter) {
+    if (current && !schedule) return current; // long-lived profile credentials
+    if (current && schedule && at < schedule.servedUntil) {
+      if (at < schedule.refreshAt) return current;
+      // Due for refresh: serve what we have, refresh behind it.
+      if (!inflight && at >= nextAttemptAt) {
         refresh().catch(() => {
-          // Kept in stats.lastError; the valid credentials keep being served until they expire.
+          // Kept in stats.lastError; the valid credentials keep being served until servedUntil.
         });
       }
       stats.servedWhileRefreshing += 1;
@@ -255,9 +360,18 @@ export function createCredentialProvider(
       tokenSecondsLeft: left(stats.tokenExpiration),
     };
   };
+  provider.servedUntil = (credentials) => {
+    const known = schedules.get(credentials)?.servedUntil;
+    if (known !== undefined) return new Date(known);
+    const expiresAt = credentials.expiration?.getTime();
+    // Not from this provider: the full margin, since its lifetime is unknown.
+    return expiresAt === undefined ? undefined : new Date(expiresAt - margins.servingMarginMs);
+  };
   provider.invalidate = () => {
     current = undefined;
-    lastFailureAt = Number.NEGATIVE_INFINITY;
+    schedule = undefined;
+    failuresInARow = 0;
+    nextAttemptAt = Number.NEGATIVE_INFINITY;
   };
   return provider;
 }
