@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [--only P1,P2,P3,P4,P5,LOAD]
+// pnpm bench [--quick] [--only P1,P2,P3,P4,P5,P7,P8,LOAD]
 // Runs the benchmarks side by side with their peers, prints a table and writes
 // bench/results/latest.json. --quick is a short smoke (CI): smaller counts, a 10 s load run, and
 // P5 without `pnpm test`.
@@ -15,9 +15,11 @@ import { type P2Result, runP2 } from "./p2-overhead";
 import { type P3Result, runP3 } from "./p3-refresh";
 import { type P4Result, runP4 } from "./p4-bundles";
 import { type P5Result, runP5 } from "./p5-devloop";
+import { runP7 } from "./p7-harness";
+import { FLEET_LABELS, type FleetRun, type P8Result, runP8 } from "./p8-fleet";
 import { fixed, formatTable, type Row } from "./report";
 
-const BENCHES = ["P1", "P2", "P3", "P4", "P5", "LOAD"] as const;
+const BENCHES = ["P1", "P2", "P3", "P4", "P5", "P7", "P8", "LOAD"] as const;
 type Bench = (typeof BENCHES)[number];
 
 function parse(): { quick: boolean; only: Bench[] } {
@@ -25,7 +27,7 @@ function parse(): { quick: boolean; only: Bench[] } {
     options: { quick: { type: "boolean" }, only: { type: "string" }, help: { type: "boolean" } },
   });
   if (values.help) {
-    console.log("usage: pnpm bench [--quick] [--only P1,P2,P3,P4,P5,LOAD]");
+    console.log("usage: pnpm bench [--quick] [--only P1,P2,P3,P4,P5,P7,P8,LOAD]");
     process.exit(0);
   }
   const only = (values.only ?? BENCHES.join(","))
@@ -175,6 +177,31 @@ function p5Rows(r: P5Result): Row[] {
   ];
 }
 
+function p8Rows(r: P8Result): Row[] {
+  const o = r.options;
+  const quota = `${o.quotaPerSecond} STS calls/s quota`;
+  const titles: Record<FleetRun["scenario"], string> = {
+    storm: `P8 fleet, deploy storm: N instances start within ${o.stormSeconds} s, a request each every ${o.requestEveryMs / 1000} s; ${quota} (simulated clock)`,
+    refresh: `P8 fleet, an hour on: the storm's credentials come due together; ${quota} (simulated clock)`,
+  };
+  return r.runs.map((run) => {
+    const throttledFrom =
+      run.scenario === "storm" && run.throttledCalls > 0
+        ? `; first throttle after ${run.startedBeforeFirstThrottle} starts`
+        : "";
+    const goal =
+      run.scenario === "storm" && run.strategy === "ours" && run.instances === 1_000
+        ? { goal: "0 failed", met: run.failedRequests === 0 }
+        : {};
+    return {
+      bench: titles[run.scenario],
+      metric: `N=${run.instances.toLocaleString("en-US")} ${FLEET_LABELS[run.strategy]}`,
+      value: `peak ${run.peakCallsPerSecond}/s, ${run.stsCalls} calls, ${run.throttledCalls} throttled; ${run.failedRequests}/${run.requests} failed, ${run.slowRequests} waited > 1 s (max ${fixed(run.maxWaitMs / 1000, 2)} s)${throttledFrom}`,
+      ...goal,
+    };
+  });
+}
+
 function loadRows(r: LoadResult): Row[] {
   const bench = `LOAD ${r.rate} req/s × ${r.seconds} s, ${r.lifetimeSeconds} s credentials (ours)`;
   return [
@@ -276,6 +303,13 @@ async function main() {
   } finally {
     await sandbox?.dispose();
   }
+
+  await step("P7", runP7);
+  await step("P8", async () => {
+    const result = await runP8(quick ? { instances: [10, 100, 1_000] } : {});
+    results.P8 = result;
+    return p8Rows(result);
+  });
 
   await step("P4", async () => {
     const result = await runP4();
