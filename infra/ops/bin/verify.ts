@@ -1,4 +1,4 @@
-// pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox]
+// pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox] [--vercel]
 // Proves a deployment works after `pnpm infra:deploy`; see src/verify/README.md.
 // Exit codes: 0 every check passed, 1 a check failed, 2 usage or configuration error (the
 // shared convention of @repo/infra/cli).
@@ -7,11 +7,13 @@ import { accountConfigs } from "@repo/infra/accounts";
 import { colorsFor, printWarnings, runCli } from "@repo/infra/cli";
 import { type InfraConfig, type InfraEnv, loadInfraConfig, readInfraEnv } from "@repo/infra/config";
 import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
+import { webAppNodeVersion } from "../src/setup/web-app";
 import { parseVerifyArgs, VERIFY_HELP } from "../src/verify/args";
 import { formatDuration } from "../src/verify/duration";
 import { runVerify } from "../src/verify/index";
 import { renderJson, renderText, startSpinner } from "../src/verify/render";
 import { SANDBOX_CREDENTIALS, sandboxVerifyEnv } from "../src/verify/sandbox-target";
+import { vercelProjectReader } from "../src/verify/vercel-project";
 
 runCli(async () => {
   const args = parseVerifyArgs(process.argv.slice(2));
@@ -27,6 +29,9 @@ runCli(async () => {
   }
   const config = loadInfraConfig(env);
   if (!args.json) printWarnings(config.warnings);
+  const vercel = args.vercel
+    ? { read: vercelProjectReader(config, env), nodeVersion: webAppNodeVersion() }
+    : undefined;
 
   // With KEYLESS_ACCOUNTS: one run per account, each with its profile; exit 0 only if all pass.
   const targets = accountConfigs(config);
@@ -37,7 +42,7 @@ runCli(async () => {
         `== Account ${target.account} (${target.environments.join(", ")}), profile ${target.profile ?? "from the environment"} ==`,
       );
     }
-    const outcome = await verifyOne(target, env, args, credentials);
+    const outcome = await verifyOne(target, env, args, credentials, vercel);
     if (!args.json) {
       console.log(
         renderText(outcome, colorsFor(process.stdout, env), process.stdout.columns || 100),
@@ -81,6 +86,7 @@ async function verifyOne(
   env: InfraEnv,
   args: ReturnType<typeof parseVerifyArgs>,
   credentials: Parameters<typeof runVerify>[1]["credentials"],
+  vercel: Parameters<typeof runVerify>[1]["vercel"],
 ) {
   const spinner = args.json
     ? { update() {}, stop() {} }
@@ -102,6 +108,7 @@ async function verifyOne(
         config,
         env,
         credentials,
+        vercel,
         onCloudTrailProgress: (progress) =>
           spinner.update(
             `Looking for AssumeRoleWithWebIdentity in CloudTrail (up to ${formatDuration(args.waitMs)}): ${progress.lookups} lookup${progress.lookups === 1 ? "" : "s"}${progress.throttled ? `, ${progress.throttled} throttled` : ""}`,

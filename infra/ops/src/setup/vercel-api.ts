@@ -6,7 +6,9 @@
 //   PATCH  /v9/projects/{idOrName}/env/{id}       body: { value?, type?, target?, customEnvironmentIds? }
 //   DELETE /v9/projects/{idOrName}/env/{id}
 //   GET    /v9/projects/{idOrName}/custom-environments → { accountLimit, environments: [{ id, slug, type, … }] }
-//   GET    /v9/projects/{idOrName}                → the project: { ssoProtection, passwordProtection, … }
+//   GET    /v9/projects/{idOrName}                → the project: { rootDirectory, nodeVersion,
+//                                                   oidcTokenConfig, ssoProtection, passwordProtection, … }
+//   PATCH  /v9/projects/{idOrName}                body: { rootDirectory?, nodeVersion?, oidcTokenConfig? }
 // A variable names built-in environments in `target` and custom ones by id in
 // `customEnvironmentIds` (`target` accepts only production/preview/development); the Vercel CLI's
 // own `vercel env add` sends both fields the same way.
@@ -14,7 +16,12 @@
 // The token never appears in a message: errors name the request, never its headers.
 
 import { CommandFailure } from "@repo/infra/cli";
-import { isStandardEnvironment, type StandardVercelEnvironment } from "@repo/infra/vercel-naming";
+import {
+  isStandardEnvironment,
+  type StandardVercelEnvironment,
+  VERCEL_ISSUER_MODES,
+} from "@repo/infra/vercel-naming";
+import type { VercelProjectSettings } from "./vercel-project-plan";
 
 export const DEFAULT_VERCEL_API_URL = "https://api.vercel.com";
 
@@ -102,6 +109,12 @@ function toCustomEnvironment(raw: unknown): VercelCustomEnvironment | undefined 
   return { id: item.id, slug: item.slug, type: typeof item.type === "string" ? item.type : "" };
 }
 
+/** `web (team team_abc)`: a project as messages name it (also for a plan made without the API). */
+export function describeProjectRef(project: VercelProjectRef): string {
+  const team = project.teamId ?? project.teamSlug;
+  return `${project.idOrName}${team ? ` (team ${team})` : " (personal account)"}`;
+}
+
 export class VercelEnvApi {
   readonly #token: string;
   readonly #baseUrl: string;
@@ -120,8 +133,7 @@ export class VercelEnvApi {
 
   /** Where the project is, for messages: `web (team team_abc)`. */
   describeProject(): string {
-    const team = this.project.teamId ?? this.project.teamSlug;
-    return `${this.project.idOrName}${team ? ` (team ${team})` : " (personal account)"}`;
+    return describeProjectRef(this.project);
   }
 
   async list(): Promise<ListedVercelEnvVar[]> {
@@ -192,19 +204,44 @@ export class VercelEnvApi {
   }
 
   /**
-   * The project's Deployment Protection: Vercel Authentication (`ssoProtection`) and Password
-   * Protection, each `{ deploymentType }` or null when off (the Vercel CLI's `project protection`
-   * writes the same fields).
+   * The settings vercel:env manages (vercel-project-plan.ts) and the project's Deployment
+   * Protection: Vercel Authentication (`ssoProtection`) and Password Protection, each
+   * `{ deploymentType }` or null when off (the Vercel CLI's `project protection` writes the same
+   * fields).
    */
-  async protection(): Promise<{ sso: string | null; password: string | null }> {
+  async readProject(): Promise<{
+    settings: VercelProjectSettings;
+    protection: { sso: string | null; password: string | null };
+  }> {
     const body = (await this.#call("GET", `/v9/projects/${this.#project()}`)) as {
+      rootDirectory?: unknown;
+      nodeVersion?: unknown;
+      oidcTokenConfig?: { enabled?: unknown; issuerMode?: unknown } | null;
       ssoProtection?: { deploymentType?: string } | null;
       passwordProtection?: { deploymentType?: string } | null;
     };
+    const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : null);
+    const oidc = body.oidcTokenConfig;
+    const issuerMode = VERCEL_ISSUER_MODES.find((mode) => mode === oidc?.issuerMode);
     return {
-      sso: body.ssoProtection?.deploymentType ?? null,
-      password: body.passwordProtection?.deploymentType ?? null,
+      settings: {
+        rootDirectory: text(body.rootDirectory),
+        nodeVersion: text(body.nodeVersion),
+        // A mode this code does not know (or none) reads as not the stack's: the plan sets it.
+        oidcTokenConfig: oidc
+          ? { enabled: oidc.enabled === true, ...(issuerMode ? { issuerMode } : {}) }
+          : null,
+      },
+      protection: {
+        sso: body.ssoProtection?.deploymentType ?? null,
+        password: body.passwordProtection?.deploymentType ?? null,
+      },
     };
+  }
+
+  async updateProject(change: Partial<VercelProjectSettings>): Promise<void> {
+    if (Object.keys(change).length === 0) return;
+    await this.#call("PATCH", `/v9/projects/${this.#project()}`, change);
   }
 
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {

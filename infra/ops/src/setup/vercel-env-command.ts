@@ -1,7 +1,9 @@
 // pnpm vercel:env [--apply] [--json] [--bucket NAME] [--role-arn-<environment> ARN] [--region REGION]
-// Sets AWS_REGION, AWS_ROLE_ARN (per environment), S3_BUCKET and, with a custom audience,
-// VERCEL_OIDC_AUDIENCE on the Vercel project (built-in and custom environments) and removes the old
-// AWS keys, through Vercel's REST API. Dry run unless --apply.
+// Configures the Vercel project through Vercel's REST API: AWS_REGION, AWS_ROLE_ARN (per
+// environment), S3_BUCKET, ENABLE_EXPERIMENTAL_COREPACK and, with a custom audience,
+// VERCEL_OIDC_AUDIENCE (built-in and custom environments); the old AWS keys removed; OIDC
+// federation on with the stack's issuer mode, the root directory and the Node.js version. Dry run
+// unless --apply; without VERCEL_TOKEN the dry run shows what --apply would set.
 
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { parseRoleArn } from "@repo/aws-auth/role-arn";
@@ -25,7 +27,7 @@ import {
   printer,
 } from "./io";
 import { readStackOutputs, StackOutputsError, stackOutputKey } from "./stack-outputs";
-import { DEFAULT_VERCEL_API_URL, VercelEnvApi } from "./vercel-api";
+import { DEFAULT_VERCEL_API_URL, describeProjectRef, VercelEnvApi } from "./vercel-api";
 import { vercelEnvJson } from "./vercel-env-json";
 import {
   applicationOrder,
@@ -36,22 +38,36 @@ import {
   planChangesSomething,
   planVercelEnv,
 } from "./vercel-env-plan";
+import {
+  desiredProjectSettings,
+  formatSettingsPlan,
+  planProjectSettings,
+  type SettingChange,
+  updateBody,
+  WEB_APP_DIRECTORY,
+} from "./vercel-project-plan";
+import { webAppNodeVersion } from "./web-app";
 
 export const VERCEL_ENV_USAGE = `usage: pnpm vercel:env [--apply] [--json] [--bucket NAME] [--region REGION]
                        [--role-arn-production ARN] [--role-arn-preview ARN] [--role-arn-development ARN]
                        [--env-path PATH]
 
-Sets AWS_REGION, AWS_ROLE_ARN (one per environment in VERCEL_ENVIRONMENTS) and S3_BUCKET on the
-Vercel project, and VERCEL_OIDC_AUDIENCE when .env sets a custom audience (removed otherwise);
-deletes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE,
-AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>. A custom environment (e.g. staging) must exist in the project
+Configures the Vercel project for Keyless. Variables: AWS_REGION, AWS_ROLE_ARN (one per environment
+in VERCEL_ENVIRONMENTS), S3_BUCKET, ENABLE_EXPERIMENTAL_COREPACK=1 (Vercel installs with the pnpm
+that packageManager pins), and VERCEL_OIDC_AUDIENCE when .env sets a custom audience (removed
+otherwise); deletes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE,
+AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>. Settings: OIDC
+federation on with VERCEL_ISSUER_MODE, Root Directory ${WEB_APP_DIRECTORY}, and the Node.js version of
+${WEB_APP_DIRECTORY}/package.json's engines. A custom environment (e.g. staging) must exist in the project
 (Settings → Environments); its variables are set by its id. Prints the plan and changes nothing
-without --apply. --json prints {"project","environments","applied","steps":[{"action","key",
-"target","value"?}]} instead (values only for the variables it manages; never a deleted key's value).
+without --apply. --json prints {"project","environments","applied","compared","steps":[{"action",
+"key","target","value"?}],"settings":[{"field","from"?,"to"}]} instead (values only for what it
+manages; never a deleted key's value).
 
-Needs VERCEL_TOKEN (Vercel → Account Settings → Tokens) in the environment or .env, and the
-project from .env (VERCEL_PROJECT_ID or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or VERCEL_TEAM_SLUG;
---env-path reads another file than the repo-root .env).
+Needs VERCEL_TOKEN (Vercel → Account Settings → Tokens) in the environment or .env for --apply
+(without it the dry run lists what --apply would set, without comparing), and the project from
+.env (VERCEL_PROJECT_ID or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or VERCEL_TEAM_SLUG; --env-path
+reads another file than the repo-root .env).
 Values not given as flags are read from the deployed stack's outputs (CloudFormation
 DescribeStacks, with AWS_PROFILE from .env).`;
 
@@ -117,10 +133,10 @@ async function vercelEnv(
       `KEYLESS_ONLY_ACCOUNT=${env.KEYLESS_ONLY_ACCOUNT.trim()} is set, but vercel:env sets every environment of the one Vercel project from every account's stack: unset it for this command.`,
     );
   }
-  const token = env.VERCEL_TOKEN;
-  if (token === undefined || token.trim() === "") {
+  const token = env.VERCEL_TOKEN?.trim() ? env.VERCEL_TOKEN : undefined;
+  if (token === undefined && flags.apply) {
     throw new UsageError(
-      "VERCEL_TOKEN is not set. Create a token in Vercel → Account Settings → Tokens (scope: the team of the project), then `export VERCEL_TOKEN=…` and run this again. Prefer the shell over writing it into .env.",
+      "VERCEL_TOKEN is not set. Create a token in Vercel → Account Settings → Tokens (scope: the team of the project), then `export VERCEL_TOKEN=…` and run this again. Prefer the shell over writing it into .env. (Without --apply, the dry run shows what would be set.)",
     );
   }
 
@@ -128,14 +144,38 @@ async function vercelEnv(
     ...(await desiredValuesByAccount(config, flags, env, options.cloudFormation)),
     audience: config.audience === config.teamAudience ? undefined : config.audience,
   };
+  const desiredSettings = desiredProjectSettings({
+    issuerMode: config.issuerMode,
+    nodeVersion: webAppNodeVersion(),
+  });
+  const projectRef = {
+    idOrName: config.projectId ?? config.projectName,
+    teamId: config.teamId,
+    teamSlug: config.teamSlug,
+  };
+  if (token === undefined) {
+    // Planned from the stack alone: every value as --apply would set it, nothing compared.
+    const steps = planVercelEnv([], desired);
+    const settings = planProjectSettings(undefined, desiredSettings);
+    const where = describeProjectRef(projectRef);
+    if (flags.json) {
+      print.line(vercelEnvJson(where, desired.environments, steps, settings, false, false));
+      return 0;
+    }
+    print.line(`Vercel project ${where}, environments ${desired.environments.join(", ")}:`);
+    print.line(formatPlan(steps));
+    print.line(formatSettingsPlan(settings));
+    print.line();
+    print.line(
+      "No VERCEL_TOKEN: this is what --apply would set; the project was not read, so nothing was compared. Export VERCEL_TOKEN (Vercel → Account Settings → Tokens) to see the changes, then run `pnpm vercel:env --apply`.",
+    );
+    return 0;
+  }
+
   const api = new VercelEnvApi({
     token,
     baseUrl: env.VERCEL_API_URL || DEFAULT_VERCEL_API_URL,
-    project: {
-      idOrName: config.projectId ?? config.projectName,
-      teamId: config.teamId,
-      teamSlug: config.teamSlug,
-    },
+    project: projectRef,
   });
   const listed = await api.list();
   const names = await resolveEnvironmentNames(api, desired.environments, listed);
@@ -143,21 +183,23 @@ async function vercelEnv(
     listed.map((variable) => names.named(variable)),
     desired,
   );
+  const project = await api.readProject();
+  const settings = planProjectSettings(project.settings, desiredSettings);
   // A role for previews (or a custom environment) is reachable by anyone with a deployment's URL
   // unless the project protects its deployments.
   const exposed = desired.environments.filter((environment) => environment !== "production");
-  if (exposed.length > 0) {
-    const protection = await api.protection();
-    if (!protection.sso && !protection.password) {
-      print.error(
-        `WARNING: Deployment Protection is off for ${api.describeProject()}: anyone with the URL of a ${exposed.join(" or ")} deployment can use it, and through it that environment's role. Turn on Vercel Authentication in the project's Settings → Deployment Protection.`,
-      );
-    }
+  if (exposed.length > 0 && !project.protection.sso && !project.protection.password) {
+    print.error(
+      `WARNING: Deployment Protection is off for ${api.describeProject()}: anyone with the URL of a ${exposed.join(" or ")} deployment can use it, and through it that environment's role. Turn on Vercel Authentication in the project's Settings → Deployment Protection.`,
+    );
   }
+  const changes = planChangesSomething(steps) || settings.length > 0;
   if (flags.json) {
-    const apply = flags.apply === true && planChangesSomething(steps);
-    if (apply) await applyPlan(api, names, steps, () => {});
-    print.line(vercelEnvJson(api.describeProject(), desired.environments, steps, apply));
+    const apply = flags.apply === true && changes;
+    if (apply) await applyAll(api, names, steps, settings, () => {});
+    print.line(
+      vercelEnvJson(api.describeProject(), desired.environments, steps, settings, apply, true),
+    );
     return 0;
   }
 
@@ -165,9 +207,10 @@ async function vercelEnv(
     `Vercel project ${api.describeProject()}, environments ${desired.environments.join(", ")}:`,
   );
   print.line(formatPlan(steps));
+  print.line(formatSettingsPlan(settings));
   print.line();
-  if (!planChangesSomething(steps)) {
-    print.line("The project already has these values; nothing to change.");
+  if (!changes) {
+    print.line("The project already has these values and settings; nothing to change.");
     return 0;
   }
   if (!flags.apply) {
@@ -176,12 +219,25 @@ async function vercelEnv(
     );
     return 0;
   }
-  await applyPlan(api, names, steps, print.line);
+  await applyAll(api, names, steps, settings, print.line);
   print.line();
   print.line(
-    "Done. Variables apply to new deployments only: redeploy (`vercel deploy --prod`, or Deployments → Redeploy), then run `pnpm verify`.",
+    "Done. Variables and settings apply to new deployments only: redeploy (`vercel deploy --prod`, or Deployments → Redeploy), then run `pnpm verify`.",
   );
   return 0;
+}
+
+async function applyAll(
+  api: VercelEnvApi,
+  names: EnvironmentNames,
+  steps: readonly PlanStep[],
+  settings: readonly SettingChange[],
+  log: (line: string) => void,
+) {
+  await applyPlan(api, names, steps, log);
+  if (settings.length === 0) return;
+  await api.updateProject(updateBody(settings));
+  for (const change of settings) log(`  set ${change.label}: ${change.to}`);
 }
 
 /**

@@ -31,6 +31,7 @@ export const MANAGED_VARIABLES = [
   "AWS_ROLE_ARN",
   "S3_BUCKET",
   "VERCEL_OIDC_AUDIENCE",
+  "ENABLE_EXPERIMENTAL_COREPACK",
 ] as const;
 export type ManagedVariable = (typeof MANAGED_VARIABLES)[number];
 
@@ -136,6 +137,9 @@ function desiredValue(
       return desired.roleArns[environment];
     case "VERCEL_OIDC_AUDIENCE":
       return desired.audience;
+    case "ENABLE_EXPERIMENTAL_COREPACK":
+      // Vercel's build uses the pnpm of packageManager only with Corepack switched on.
+      return "1";
   }
 }
 

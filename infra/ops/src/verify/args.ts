@@ -4,7 +4,7 @@
 import { parseCommandArgs, usageError } from "@repo/infra/cli";
 import { DurationError, parseDuration } from "./duration";
 
-export const VERIFY_HELP = `usage: pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox]
+export const VERIFY_HELP = `usage: pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox] [--vercel]
 
 Checks a deployed Keyless stack with your own AWS credentials (AWS_PROFILE or the SDK's default
 chain), in this order:
@@ -15,7 +15,10 @@ chain), in this order:
                    and the trust evaluator decides this project's tokens as configured
   5 permissions    each role's policies name exact actions on named resources (no "*")
   6 health         with --url: GET <url>/api/health is ok and assumed one of the stack's roles
-  7 cloudtrail     a successful AssumeRoleWithWebIdentity for the roles, with the session name
+  7 vercel-project with --vercel: the Vercel project has OIDC federation on in the stack's issuer
+                   mode, root directory apps/web, the app's Node.js version and
+                   ENABLE_EXPERIMENTAL_COREPACK (what \`pnpm vercel:env --apply\` sets)
+  8 cloudtrail     a successful AssumeRoleWithWebIdentity for the roles, with the session name
                    that names the deployment (CloudTrail delivers in ~5 minutes)
 
 options:
@@ -25,6 +28,8 @@ options:
                     and 0s when the health check fails)
   --url URL         the deployed app, e.g. https://my-app.vercel.app
   --json            print {"ok","checks":[{"name","ok","detail"}],"events":[…]} only
+  --vercel          also check the Vercel project's settings (needs VERCEL_TOKEN; VERCEL_PROJECT_ID
+                    or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or VERCEL_TEAM_SLUG from .env)
   --sandbox         check the running local sandbox (\`pnpm sandbox\`): its endpoint, stack and
                     placeholder credentials, the sandbox's team/project defaults (acme/web)
   -h, --help        this text
@@ -47,6 +52,7 @@ export interface VerifyArgs {
   url?: string;
   json: boolean;
   sandbox: boolean;
+  vercel: boolean;
   help: boolean;
 }
 
@@ -64,6 +70,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
       url: { type: "string" },
       json: { type: "boolean" },
       sandbox: { type: "boolean" },
+      vercel: { type: "boolean" },
     },
   });
   const duration = (text: string, option: string) => {
@@ -108,6 +115,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
     url,
     json: values.json ?? false,
     sandbox: values.sandbox ?? false,
+    vercel: values.vercel ?? false,
     help,
   };
 }

@@ -35,6 +35,7 @@ import {
 } from "./fetch";
 import { checkTrust } from "./trust";
 import type { CheckName, CheckResult, VerifyReport } from "./types";
+import { checkVercelProject, type VercelProjectFacts } from "./vercel-project";
 
 export type { CheckName, CheckResult, VerifyEvent, VerifyReport } from "./types";
 export { CHECK_NAMES } from "./types";
@@ -65,6 +66,8 @@ export interface VerifyDeps {
   clock?: PollClock;
   fetch?: typeof fetch;
   onCloudTrailProgress?(progress: PollProgress): void;
+  /** --vercel: reads the Vercel project (vercelProjectReader), and the app's Node.js line. */
+  vercel?: { read(): Promise<VercelProjectFacts | { error: string }>; nodeVersion: string };
 }
 
 /** The report plus what the human renderer shows on top of it. */
@@ -122,6 +125,12 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
   try {
     // Asked first: the app's exchange then has the whole run to reach CloudTrail.
     const health = options.url ? fetchHealth(options.url, deps.fetch) : undefined;
+    const vercelFacts = deps.vercel?.read();
+    const pushVercelCheck = async () => {
+      if (deps.vercel && vercelFacts) {
+        checks.push(checkVercelProject(await vercelFacts, config, deps.vercel.nodeVersion));
+      }
+    };
     const source = deps.credentials?.source ?? credentialSource(env, config.profile);
     const identity = await fetchIdentity(clients, source, endpoint);
     const expectedAccount = config.account
@@ -138,6 +147,7 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
         notChecked("permissions", why),
       );
       if (health) checks.push(checkHealth(await health, []));
+      await pushVercelCheck();
       checks.push(notChecked("cloudtrail", why));
       return finish();
     }
@@ -177,6 +187,7 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
       checks.push(healthCheck);
       if (!healthCheck.ok && options.waitOnlyIfHealthy) waitMs = 0;
     }
+    await pushVercelCheck();
 
     if (stack.roles.length === 0) {
       checks.push(notChecked("cloudtrail", "no roles to look for (see stack)"));

@@ -12,6 +12,7 @@ export const CHECK_NAMES = [
   "trust-policy",
   "permissions",
   "health",
+  "vercel-project",
   "cloudtrail",
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];

@@ -2,8 +2,9 @@
 // documented shapes (vercel.com/docs/rest-api, projects → environment variables, environment →
 // retrieve custom environments): bearer auth, `teamId` (or `slug`) query, `{ envs }` listings,
 // `{ created, failed }` from POST, the variable itself from PATCH and DELETE,
-// `{ accountLimit, environments }` for custom environments, `{ error: { code, message } }` on
-// failure. Like Vercel, `target` takes only the built-in environments; a custom environment is
+// `{ accountLimit, environments }` for custom environments, the project from GET and PATCH
+// /v9/projects/{idOrName} (Update Project: `rootDirectory`, `nodeVersion`, `oidcTokenConfig`
+// checked as the API documents them), `{ error: { code, message } }` on failure. Like Vercel, `target` takes only the built-in environments; a custom environment is
 // addressed by its id in `customEnvironmentIds`.
 
 import { randomBytes } from "node:crypto";
@@ -43,8 +44,17 @@ export interface RecordedRequest {
   body: unknown;
 }
 
+/** The project settings vercel:env manages, as Vercel stores them. */
+export interface FakeProjectSettings {
+  rootDirectory: string | null;
+  nodeVersion: string;
+  oidcTokenConfig: { enabled: boolean; issuerMode: "team" | "global" };
+}
+
 export interface FakeVercel {
   readonly url: string;
+  /** Live: PATCH changes it, a test may too. */
+  readonly settings: FakeProjectSettings;
   readonly envs: FakeEnvVar[];
   readonly customEnvironments: readonly FakeCustomEnvironment[];
   readonly requests: RecordedRequest[];
@@ -85,7 +95,15 @@ export async function startFakeVercel(options: {
   customEnvironments?: string[];
   /** Vercel Authentication as GET /v9/projects/{idOrName} reports it; null = off. Default: on for previews, as Vercel makes new projects. */
   ssoProtection?: { deploymentType: string } | null;
+  /** Default: a project configured as vercel:env leaves it (OIDC on in team mode, apps/web, 24.x). */
+  settings?: Partial<FakeProjectSettings>;
 }): Promise<FakeVercel> {
+  const settings: FakeProjectSettings = {
+    rootDirectory: "apps/web",
+    nodeVersion: "24.x",
+    oidcTokenConfig: { enabled: true, issuerMode: "team" },
+    ...options.settings,
+  };
   const now = Date.now();
   const envs: FakeEnvVar[] = (options.envs ?? []).map((env) => storedEnv(env, now));
   const customEnvironments: FakeCustomEnvironment[] = (options.customEnvironments ?? []).map(
@@ -180,10 +198,15 @@ export async function startFakeVercel(options: {
       return fail(res, 404, "not_found", "Project not found");
     }
     const projectOnly = /^\/v9\/projects\/([^/]+)$/.exec(url.pathname);
-    if (projectOnly && req.method === "GET") {
+    if (projectOnly && (req.method === "GET" || req.method === "PATCH")) {
       const name = decodeURIComponent(projectOnly[1] ?? "");
       if (name !== options.project.id && name !== options.project.name) {
         return fail(res, 404, "not_found", "Project not found");
+      }
+      if (req.method === "PATCH") {
+        const problem = settingsProblem(body);
+        if (problem) return fail(res, 400, "bad_request", problem);
+        Object.assign(settings, body);
       }
       // The fields vercel:env reads, shaped as Vercel returns them (the rest of a project omitted).
       return send(res, 200, {
@@ -191,7 +214,7 @@ export async function startFakeVercel(options: {
         name: options.project.name,
         accountId: options.teamId,
         framework: "nextjs",
-        rootDirectory: "apps/web",
+        ...settings,
         ssoProtection:
           options.ssoProtection === undefined
             ? { deploymentType: "prod_deployment_urls_and_all_previews" }
@@ -318,6 +341,7 @@ export async function startFakeVercel(options: {
   if (!address || typeof address !== "object") throw new Error("the fake Vercel API has no port");
   return {
     url: `http://127.0.0.1:${address.port}`,
+    settings,
     envs,
     customEnvironments,
     requests,
@@ -330,4 +354,39 @@ export async function startFakeVercel(options: {
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+// Node.js lines the Update Project endpoint accepts (its `nodeVersion` enum, current lines).
+const NODE_VERSIONS = ["24.x", "22.x", "20.x"];
+
+/** Why an Update Project body is refused, for the fields this fake stores; undefined if fine. */
+function settingsProblem(body: unknown): string | undefined {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    return "Invalid request: the body must be an object";
+  }
+  const change = body as Record<string, unknown>;
+  const known = ["rootDirectory", "nodeVersion", "oidcTokenConfig"];
+  const unknown = Object.keys(change).filter((key) => !known.includes(key));
+  if (unknown.length > 0)
+    return `Invalid request: should NOT have additional property \`${unknown[0]}\``;
+  if ("rootDirectory" in change && change.rootDirectory !== null) {
+    if (typeof change.rootDirectory !== "string" || change.rootDirectory.length > 256) {
+      return "Invalid request: `rootDirectory` should be string, at most 256 characters";
+    }
+  }
+  if ("nodeVersion" in change && !NODE_VERSIONS.includes(change.nodeVersion as string)) {
+    return `Invalid request: \`nodeVersion\` should be equal to one of the allowed values "${NODE_VERSIONS.join('", "')}"`;
+  }
+  if ("oidcTokenConfig" in change) {
+    const oidc = change.oidcTokenConfig as Record<string, unknown> | null;
+    if (
+      oidc === null ||
+      typeof oidc !== "object" ||
+      typeof oidc.enabled !== "boolean" ||
+      !["team", "global"].includes(oidc.issuerMode as string)
+    ) {
+      return 'Invalid request: `oidcTokenConfig` should be { enabled: boolean, issuerMode: "team" | "global" }';
+    }
+  }
+  return undefined;
 }

@@ -217,6 +217,82 @@ describe("pnpm vercel:env", () => {
     expect(stderr).not.toContain("Deployment Protection is off");
   });
 
+  it("configures the project's settings: OIDC federation in the stack's issuer mode, root directory, Node.js, pnpm", async () => {
+    // As a project imported by hand starts: OIDC off, the repository root, an older Node.js.
+    await restartVercel({
+      settings: {
+        oidcTokenConfig: { enabled: false, issuerMode: "global" },
+        rootDirectory: null,
+        nodeVersion: "22.x",
+      },
+    });
+    const dry = await run(VALUE_FLAGS);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(
+      "~ set     OIDC federation (Settings → Security): on, issuer mode team (was off)",
+    );
+    expect(dry.stdout).toContain(
+      "~ set     Root Directory (Settings → Build and Deployment): apps/web (was (not set))",
+    );
+    expect(dry.stdout).toContain(
+      "~ set     Node.js Version (Settings → Build and Deployment): 24.x (was 22.x)",
+    );
+    expect(dry.stdout).toMatch(
+      /\+ create\s+ENABLE_EXPERIMENTAL_COREPACK\s+\[production, preview\]\s+1$/m,
+    );
+    expect(mutations()).toEqual([]);
+
+    const applied = await run([...VALUE_FLAGS, "--apply"]);
+    expect(applied.code).toBe(0);
+    // One Update Project call with the three fields, as the API documents them.
+    expect(mutations().filter((r) => r.path === "/v9/projects/web")).toEqual([
+      {
+        method: "PATCH",
+        path: "/v9/projects/web",
+        query: { teamId: TEAM_ID },
+        body: {
+          oidcTokenConfig: { enabled: true, issuerMode: "team" },
+          rootDirectory: "apps/web",
+          nodeVersion: "24.x",
+        },
+      },
+    ]);
+    expect(vercel.settings).toEqual({
+      oidcTokenConfig: { enabled: true, issuerMode: "team" },
+      rootDirectory: "apps/web",
+      nodeVersion: "24.x",
+    });
+    expect(byKey("ENABLE_EXPERIMENTAL_COREPACK")).toEqual([
+      { value: "1", type: "plain", target: ["preview", "production"] },
+    ]);
+
+    const again = await run(VALUE_FLAGS);
+    expect(again.stdout).toContain(
+      "= keep    project settings (OIDC federation, root directory, Node.js version)",
+    );
+    expect(again.stdout).toContain("nothing to change");
+
+    // A global-mode stack wants the project in global mode.
+    writeConfig({ VERCEL_ISSUER_MODE: "global" });
+    const global = await run([...VALUE_FLAGS, "--json"]);
+    expect(JSON.parse(global.stdout).settings).toEqual([
+      { field: "oidcTokenConfig", from: "on, issuer mode team", to: "on, issuer mode global" },
+    ]);
+  });
+
+  it("without VERCEL_TOKEN, the dry run shows what --apply would set and says it compared nothing", async () => {
+    const { code, stdout } = await run(VALUE_FLAGS, { VERCEL_TOKEN: "" });
+    expect(code).toBe(0);
+    expect(vercel.requests).toEqual([]);
+    expect(stdout).toMatch(/\+ create\s+AWS_REGION\s+\[production, preview\]\s+us-east-1$/m);
+    expect(stdout).toContain(
+      "~ set     Root Directory (Settings → Build and Deployment): apps/web\n",
+    );
+    expect(stdout).toContain("No VERCEL_TOKEN: this is what --apply would set");
+    const json = await run([...VALUE_FLAGS, "--json"], { VERCEL_TOKEN: "" });
+    expect(JSON.parse(json.stdout)).toMatchObject({ applied: false, compared: false });
+  });
+
   it("warns when a preview role is planned and the project's Deployment Protection is off", async () => {
     await restartVercel({ ssoProtection: null });
     const open = await run(VALUE_FLAGS);
@@ -236,7 +312,6 @@ describe("pnpm vercel:env", () => {
     ]);
     expect(productionOnly.code).toBe(0);
     expect(productionOnly.stderr).not.toContain("Deployment Protection");
-    expect(vercel.requests.map((r) => r.path)).not.toContain("/v9/projects/web");
   });
 
   it("--json prints the plan as data (values of managed variables only), --apply applies it", async () => {
@@ -276,7 +351,7 @@ describe("pnpm vercel:env", () => {
   it("--apply sets one role per environment, the region and the bucket, and removes the old keys", async () => {
     const { code, stdout } = await run([...VALUE_FLAGS, "--apply"]);
     expect(code).toBe(0);
-    expect(stdout).toContain("Done. Variables apply to new deployments only");
+    expect(stdout).toContain("Done. Variables and settings apply to new deployments only");
 
     expect(byKey("AWS_ROLE_ARN")).toEqual([
       { value: ROLE_PREVIEW, type: "plain", target: ["preview"] },
@@ -308,6 +383,12 @@ describe("pnpm vercel:env", () => {
       { key: "AWS_ROLE_ARN", value: ROLE_PRODUCTION, type: "plain", target: ["production"] },
       { key: "AWS_ROLE_ARN", value: ROLE_PREVIEW, type: "plain", target: ["preview"] },
       { key: "S3_BUCKET", value: BUCKET, type: "plain", target: ["production", "preview"] },
+      {
+        key: "ENABLE_EXPERIMENTAL_COREPACK",
+        value: "1",
+        type: "plain",
+        target: ["production", "preview"],
+      },
     ]);
     expect(vercel.requests.every((r) => r.query.teamId === TEAM_ID)).toBe(true);
 
@@ -315,7 +396,7 @@ describe("pnpm vercel:env", () => {
     vercel.requests.length = 0;
     const again = await run([...VALUE_FLAGS, "--apply"]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain("already has these values; nothing to change");
+    expect(again.stdout).toContain("already has these values and settings; nothing to change");
     expect(again.stdout).toMatch(/= keep\s+AWS_ROLE_ARN\s+\[production\]/);
     expect(mutations()).toEqual([]);
   });
@@ -495,12 +576,13 @@ describe("pnpm vercel:env", () => {
     expect(stderr).toContain("Could not reach the Vercel API at http://127.0.0.1:9");
   });
 
-  it("needs VERCEL_TOKEN and valid values, and says how to get them", async () => {
-    const missing = await run(VALUE_FLAGS, { VERCEL_TOKEN: "" });
+  it("needs VERCEL_TOKEN to apply and valid values, and says how to get them", async () => {
+    const missing = await run([...VALUE_FLAGS, "--apply"], { VERCEL_TOKEN: "" });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(
       "VERCEL_TOKEN is not set. Create a token in Vercel → Account Settings → Tokens",
     );
+    expect(vercel.requests).toEqual([]);
 
     const badArn = await run([
       "--bucket",
@@ -665,6 +747,7 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
         "AWS_ROLE_ARN:preview": outputs.RoleArnPreview,
         "AWS_ROLE_ARN:staging": outputs.RoleArnStaging,
         "S3_BUCKET:production,preview,staging": outputs.BucketName,
+        "ENABLE_EXPERIMENTAL_COREPACK:production,preview,staging": "1",
       });
       expect(
         new Set([outputs.RoleArnProduction, outputs.RoleArnPreview, outputs.RoleArnStaging]).size,
@@ -675,7 +758,7 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
       const again = await runAgainst(vercel, token, ["--apply"], cfn);
       expect(again.code).toBe(0);
       expect(again.stdout).toMatch(/= keep\s+AWS_ROLE_ARN\s+\[staging\]/);
-      expect(again.stdout).toContain("already has these values; nothing to change");
+      expect(again.stdout).toContain("already has these values and settings; nothing to change");
       expect(vercel.requests.slice(seen).filter((r) => r.method !== "GET")).toEqual([]);
 
       for (const argv of [[], ["--apply"], ["--json"]]) {
@@ -774,6 +857,7 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
         "AWS_ROLE_ARN:preview": dev.RoleArnPreview,
         "S3_BUCKET:production": prod.BucketName,
         "S3_BUCKET:preview": dev.BucketName,
+        "ENABLE_EXPERIMENTAL_COREPACK:production,preview": "1",
       });
       expect(prod.RoleArnProduction).toContain(`::${PROD}:`);
       expect(dev.RoleArnPreview).toContain(`::${DEV}:`);
