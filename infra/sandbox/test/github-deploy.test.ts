@@ -146,6 +146,7 @@ describe("the GitHub Actions deploy path against the sandbox", { timeout: 240_00
     const actions = new Set(mine.map((call) => `${call.service}:${call.action}`));
     for (const expected of [
       "cloudformation:DescribeStacks",
+      "cloudformation:DescribeStackResources",
       "iam:ListOpenIDConnectProviders",
       "iam:GetRole",
       "iam:GetRolePolicy",

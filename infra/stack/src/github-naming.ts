@@ -23,6 +23,9 @@ export const GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID = "GithubDeployBoundary";
 export const APP_BOUNDARY_LOGICAL_ID = "AppBoundary";
 /** The start of each Vercel role's logical id (VercelRoleProduction). */
 export const VERCEL_ROLE_LOGICAL_ID_PREFIX = "VercelRole";
+/** A Vercel role's logical id: `production` → VercelRoleProduction, `qa-eu` → VercelRoleQaEu. */
+export const vercelRoleLogicalId = (environment: VercelEnvironment): string =>
+  `${VERCEL_ROLE_LOGICAL_ID_PREFIX}${environmentSuffix(environment)}`;
 /**
  * The app bucket's logical id, and its access-log bucket's: CDK adds an 8-hex-digit hash to both
  * (AppBucket20FEBF1C, AppBucketAccessLogsE7BD868F), so both generated names start

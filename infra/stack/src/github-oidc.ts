@@ -90,6 +90,7 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
   {
     actions: [
       "cloudformation:DescribeStacks",
+      "cloudformation:DescribeStackResources",
       "cloudformation:DescribeStackEvents",
       "cloudformation:GetTemplate",
       "cloudformation:DescribeChangeSet",
@@ -97,7 +98,7 @@ export const DEPLOY_PERMISSIONS: readonly DeployPermission[] = [
       "cloudformation:DeleteChangeSet",
     ],
     scope: "stack",
-    why: "cdk deploy: read the stack and its template, deploy through a change set, follow its events (verify: DescribeStacks for status and outputs)",
+    why: "cdk deploy: read the stack and its template, deploy through a change set, follow its events (verify: DescribeStacks for status and outputs, DescribeStackResources for the roles and bucket it checks)",
   },
   {
     actions: ["cloudformation:CreateChangeSet"],

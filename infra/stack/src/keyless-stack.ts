@@ -13,7 +13,7 @@ import {
   GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID,
   GITHUB_DEPLOY_ROLE_LOGICAL_ID,
   githubStackNameProblem,
-  VERCEL_ROLE_LOGICAL_ID_PREFIX,
+  vercelRoleLogicalId,
 } from "./github-naming";
 import {
   AppBoundary,
@@ -61,7 +61,7 @@ export { environmentSuffix };
 
 /** Stable, readable logical ids: trust:check and the sandbox name roles by them. */
 export function roleLogicalId(environment: VercelEnvironment): string {
-  return `${VERCEL_ROLE_LOGICAL_ID_PREFIX}${environmentSuffix(environment)}`;
+  return vercelRoleLogicalId(environment);
 }
 export const BUCKET_LOGICAL_ID = APP_BUCKET_LOGICAL_IDS[0];
 export const PROVIDER_LOGICAL_ID = "VercelOidcProvider";

@@ -553,6 +553,16 @@ describe("the deploy role under the deploy boundary (evaluated)", () => {
       expect(checked).toContain(`iam:GetOpenIDConnectProvider ${provider}`);
     }
     expect(checked).toContain(`iam:GetRole ${roleArns[GITHUB_DEPLOY_ROLE_LOGICAL_ID]}`);
+    // verify (in the deploy workflow) takes the roles and bucket from this stack's resources…
+    const ownStack = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/${STACK}/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab`;
+    expect(checked).toContain(`cloudformation:DescribeStackResources ${ownStack}`);
+    // …and may read no other stack's.
+    expect(
+      deployAllowed(deployRole, {
+        action: "cloudformation:DescribeStackResources",
+        resource: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/SomeoneElses/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab`,
+      }),
+    ).toBe(false);
   });
 });
 

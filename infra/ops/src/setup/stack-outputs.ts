@@ -1,13 +1,15 @@
-// The deployed stack's outputs (DescribeStacks): the role ARN per environment, the bucket and the
-// region — exactly the values the Vercel project needs.
+// The deployed stack as vercel:env reads it: its id and outputs (DescribeStacks) and its resources
+// (DescribeStackResources), from which stack-values.ts takes the role ARNs and the bucket.
 
 import {
   type CloudFormationClient,
+  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   type DescribeStacksCommandOutput,
 } from "@aws-sdk/client-cloudformation";
 import { CommandFailure } from "@repo/infra/cli";
 import { environmentSuffix, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import type { StackResource } from "../stack-values";
 
 // Output names of KeylessStack (src/stack/keyless-stack.ts). Spelled out here so this CLI does not
 // load aws-cdk-lib; test/vercel-env-outputs.test.ts checks them against the synthesized template.
@@ -21,12 +23,19 @@ export class StackOutputsError extends CommandFailure {
   override readonly name = "StackOutputsError";
 }
 
-/** OutputKey → OutputValue of `stackName`; throws a StackOutputsError that says what to do. */
-export async function readStackOutputs(
+export interface DeployedStack {
+  readonly stackId: string;
+  /** OutputKey → OutputValue. */
+  readonly outputs: Record<string, string>;
+  readonly resources: StackResource[];
+}
+
+/** `stackName` as deployed; throws a StackOutputsError that says what to do. */
+export async function readDeployedStack(
   cloudFormation: CloudFormationClient,
   stackName: string,
   region: string,
-): Promise<Record<string, string>> {
+): Promise<DeployedStack> {
   let described: DescribeStacksCommandOutput;
   try {
     described = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -48,5 +57,21 @@ export async function readStackOutputs(
       outputs[output.OutputKey] = output.OutputValue;
     }
   }
-  return outputs;
+  let resources: StackResource[];
+  try {
+    const listed = await cloudFormation.send(
+      new DescribeStackResourcesCommand({ StackName: stackName }),
+    );
+    resources = (listed.StackResources ?? []).map((resource) => ({
+      logicalId: resource.LogicalResourceId ?? "",
+      physicalId: resource.PhysicalResourceId ?? "",
+      type: resource.ResourceType ?? "",
+    }));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new StackOutputsError(
+      `Could not read the resources of stack ${stackName} in ${region}: ${message}. The role and bucket are taken from the stack's resources, not its outputs: use a profile that can call cloudformation:DescribeStackResources, or pass the values as flags.`,
+    );
+  }
+  return { stackId: stack?.StackId ?? "", outputs, resources };
 }

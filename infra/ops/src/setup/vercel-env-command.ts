@@ -17,6 +17,7 @@ import {
 } from "@repo/infra/cli";
 import { loadInfraConfig } from "@repo/infra/config";
 import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import { trustedStackValues } from "../stack-values";
 import { type EnvironmentNames, resolveEnvironmentNames } from "./environment-names";
 import {
   ENV_FILE_OPTION,
@@ -26,7 +27,7 @@ import {
   type Output,
   printer,
 } from "./io";
-import { readStackOutputs, StackOutputsError, stackOutputKey } from "./stack-outputs";
+import { readDeployedStack, StackOutputsError } from "./stack-outputs";
 import { DEFAULT_VERCEL_API_URL, describeProjectRef, VercelEnvApi } from "./vercel-api";
 import { vercelEnvJson } from "./vercel-env-json";
 import {
@@ -68,8 +69,9 @@ Needs VERCEL_TOKEN (Vercel → Account Settings → Tokens) in the environment o
 (without it the dry run lists what --apply would set, without comparing), and the project from
 .env (VERCEL_PROJECT_ID or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or VERCEL_TEAM_SLUG; --env-path
 reads another file than the repo-root .env).
-Values not given as flags are read from the deployed stack's outputs (CloudFormation
-DescribeStacks, with AWS_PROFILE from .env).`;
+Values not given as flags are read from the deployed stack's own resources (CloudFormation
+DescribeStackResources, with AWS_PROFILE from .env): each role in the stack's account under the
+stack's generated name, and refused (exit 1) when an output names something else.`;
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -312,21 +314,22 @@ async function desiredValues(
         profile: config.profile,
         endpoint: env.AWS_ENDPOINT_URL_CLOUDFORMATION || env.AWS_ENDPOINT_URL || undefined,
       });
-    const outputs = await readStackOutputs(cloudFormation, config.stackName, config.region);
-    bucket ??= outputs[stackOutputKey.bucket];
-    for (const environment of config.environments) {
-      roleArns[environment] ??= outputs[stackOutputKey.roleArn(environment)];
-    }
-    const missing = [
-      ...(bucket === undefined ? [stackOutputKey.bucket] : []),
-      ...config.environments
-        .filter((environment) => roleArns[environment] === undefined)
-        .map(stackOutputKey.roleArn),
-    ];
-    if (missing.length > 0) {
+    const deployed = await readDeployedStack(cloudFormation, config.stackName, config.region);
+    const trusted = trustedStackValues({
+      stackName: config.stackName,
+      stackId: deployed.stackId,
+      environments: config.environments,
+      resources: deployed.resources,
+      outputs: deployed.outputs,
+    });
+    if (trusted.problems.length > 0) {
       throw new StackOutputsError(
-        `Stack ${config.stackName} in ${config.region} has no output ${missing.join(", ")}. Deploy the current configuration first (pnpm infra:deploy), or pass the values as flags.`,
+        `Stack ${config.stackName} in ${config.region}: ${trusted.problems.join("; ")}`,
       );
+    }
+    bucket ??= trusted.bucket;
+    for (const environment of config.environments) {
+      roleArns[environment] ??= trusted.roleArns[environment];
     }
   }
   for (const environment of config.environments) {

@@ -2,7 +2,8 @@
 // without AWS, and the same code whether the data came from AWS or the sandbox.
 
 import type { InfraConfig } from "@repo/infra/config";
-import { environmentSuffix, VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-naming";
+import { environmentSuffix } from "@repo/infra/vercel-naming";
+import { type StackResource, trustedStackValues } from "../stack-values";
 import {
   allowedActions,
   type PolicyDocument,
@@ -58,7 +59,11 @@ export type StackFacts =
       statusReason?: string;
       /** A CloudFormation service role the stack deploys with (`cdk deploy --role-arn`). */
       serviceRole?: string;
+      /** arn:…:cloudformation:<region>:<account>:stack/<name>/<id> */
+      stackId: string;
       outputs: Readonly<Record<string, string>>;
+      /** DescribeStackResources: where the roles and the bucket are taken from. */
+      resources: readonly StackResource[];
     }
   | { found: false; name: string; error?: string };
 
@@ -101,13 +106,18 @@ export function checkStack(
       },
     };
   }
-  const roles: StackRole[] = [];
-  // The built-in environments whether configured or not (a stale role is reported), and the
-  // configured custom ones (an unconfigured custom name cannot be guessed from its output key).
-  for (const environment of new Set([...VERCEL_ENVIRONMENTS, ...config.environments])) {
-    const arn = facts.outputs[roleOutputKey(environment)];
-    if (arn) roles.push(roleFromArn(environment, arn));
-  }
+  // The roles and the bucket from the stack's own resources, never from its outputs alone: a
+  // same-named role in another account, or an output a deploy run rewrote, does not pass.
+  const trusted = trustedStackValues({
+    stackName: facts.name,
+    stackId: facts.stackId,
+    environments: config.environments,
+    resources: facts.resources,
+    outputs: facts.outputs,
+  });
+  const roles = Object.entries(trusted.roleArns).flatMap(([environment, arn]) =>
+    arn ? [roleFromArn(environment as StackRole["environment"], arn)] : [],
+  );
   const problems: string[] = [];
   if (!COMPLETE.has(facts.status)) {
     const reason = facts.statusReason ? ` (${facts.statusReason})` : "";
@@ -126,6 +136,7 @@ export function checkStack(
       `it deploys with the service role ${facts.serviceRole} (\`cdk deploy --role-arn\`), which every later change set reuses, bypassing the deploy role's boundaries. Fix: deploy once more as an administrator without --role-arn, then delete the service role or strip it of rights`,
     );
   }
+  problems.push(...trusted.problems);
   const wanted = [...config.environments.map(roleOutputKey), "BucketName", "Region"];
   const missing = wanted.filter((key) => !facts.outputs[key]);
   if (missing.length > 0) {
@@ -136,14 +147,14 @@ export function checkStack(
   const outputs = wanted.filter((key) => facts.outputs[key]);
   return {
     roles,
-    bucket: facts.outputs.BucketName,
+    bucket: trusted.bucket,
     region: facts.outputs.Region,
     result: {
       name,
       ok: problems.length === 0,
       detail:
         problems.length === 0
-          ? `${facts.name} is ${facts.status} with outputs ${outputs.join(", ")} (bucket ${facts.outputs.BucketName}, region ${facts.outputs.Region}).`
+          ? `${facts.name} is ${facts.status} with outputs ${outputs.join(", ")} (bucket ${trusted.bucket}, region ${facts.outputs.Region}), each role and the bucket the stack's own (account ${trusted.account}).`
           : `${facts.name}: ${problems.join("; ")}.`,
     },
   };

@@ -2,7 +2,11 @@
 // take. The operator's own credentials (profile or the SDK's default chain — this runs on a
 // laptop or in CI, never on Vercel); AWS_ENDPOINT_URL points the same calls at the sandbox.
 
-import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import {
+  CloudFormationClient,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+} from "@aws-sdk/client-cloudformation";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
   GetOpenIDConnectProviderCommand,
@@ -144,6 +148,7 @@ export async function fetchStack(
   stackName: string,
   endpoint?: string,
 ): Promise<StackFacts> {
+  let action = "cloudformation:DescribeStacks";
   try {
     const { Stacks = [] } = await clients.cloudFormation.send(
       new DescribeStacksCommand({ StackName: stackName }),
@@ -154,13 +159,23 @@ export async function fetchStack(
     for (const output of stack.Outputs ?? []) {
       if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;
     }
+    action = "cloudformation:DescribeStackResources";
+    const { StackResources = [] } = await clients.cloudFormation.send(
+      new DescribeStackResourcesCommand({ StackName: stackName }),
+    );
     return {
       found: true,
       name: stack.StackName ?? stackName,
       status: stack.StackStatus ?? "UNKNOWN",
       statusReason: stack.StackStatusReason,
       ...(stack.RoleARN ? { serviceRole: stack.RoleARN } : {}),
+      stackId: stack.StackId ?? "",
       outputs,
+      resources: StackResources.map((resource) => ({
+        logicalId: resource.LogicalResourceId ?? "",
+        physicalId: resource.PhysicalResourceId ?? "",
+        type: resource.ResourceType ?? "",
+      })),
     };
   } catch (error) {
     if (/does not exist/i.test((error as Error).message ?? ""))
@@ -168,7 +183,7 @@ export async function fetchStack(
     return {
       found: false,
       name: stackName,
-      error: describeAwsFailure(error, "cloudformation:DescribeStacks", endpoint),
+      error: describeAwsFailure(error, action, endpoint),
     };
   }
 }

@@ -661,17 +661,62 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, MOTO_HOOK_TIMEOUT);
 
-  it("reads the values from the stack's outputs (DescribeStacks) and sets a custom environment's by its id", async () => {
+  /** moto clients and the .env of a stack with `extra` settings (the provider made first). */
+  const stackSettings = async (extra: Record<string, string>) => {
     const iam = new IAMClient(moto.clientConfig);
     const cfn = new CloudFormationClient(moto.clientConfig);
     const providerArn = await ensureVercelOidcProvider(iam, vercelIssuer({ teamSlug: "acme" }));
     const settings = {
       ...SAMPLE_CONFIG,
       VERCEL_TEAM_ID: TEAM_ID,
-      VERCEL_ENVIRONMENTS: "production,preview,staging",
       OIDC_PROVIDER_ARN: providerArn,
+      ...extra,
     };
     writeSettings(settings);
+    return { iam, cfn, settings };
+  };
+
+  it("refuses, changing nothing, when an output names a role in another account", async () => {
+    const { iam, cfn, settings } = await stackSettings({
+      KEYLESS_STACK_NAME: "KeylessForged",
+      VERCEL_ENVIRONMENTS: "production,preview",
+    });
+    // What a deploy run can do without any IAM permission: rewrite an output's text.
+    const elsewhere = "arn:aws:iam::999999999999:role/KeylessForged-VercelRoleProduction-Evil";
+    const template = synthesizeKeylessTemplate(loadInfraConfig(settings));
+    const outputs = (template as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+    outputs.RoleArnProduction = { ...outputs.RoleArnProduction, Value: elsewhere };
+    const created = await createStackAndWait(cfn, { stackName: "KeylessForged", template });
+    expect(created.outputs.RoleArnProduction).toBe(elsewhere);
+
+    const token = `vtok_${randomBytes(18).toString("hex")}`;
+    const vercel = await startFakeVercel({
+      token,
+      teamId: TEAM_ID,
+      teamSlug: "acme",
+      project: PROJECT,
+    });
+    try {
+      const { code, stdout, stderr } = await runAgainst(vercel, token, ["--apply"], cfn);
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      expect(stderr).toContain(
+        `output RoleArnProduction names ${elsewhere}, but the stack's own role VercelRoleProduction is arn:aws:iam::123456789012:role/KeylessForged-VercelRoleProduction-`,
+      );
+      expect(stderr).toContain("pnpm infra:deploy` as an administrator");
+      expect(vercel.requests).toEqual([]);
+    } finally {
+      await vercel.close();
+      iam.destroy();
+      cfn.destroy();
+    }
+  });
+
+  it("reads the values from the stack's resources (DescribeStackResources) and sets a custom environment's by its id", async () => {
+    const { iam, cfn, settings } = await stackSettings({
+      VERCEL_ENVIRONMENTS: "production,preview,staging",
+    });
     const config = loadInfraConfig(settings);
     const { outputs } = await createStackAndWait(cfn, {
       stackName: config.stackName,

@@ -7,6 +7,7 @@ import { environmentSuffix } from "@repo/infra/keyless-stack";
 import { VERCEL_ENVIRONMENTS } from "@repo/infra/vercel-naming";
 import { SAMPLE_CONFIG } from "@repo/sandbox/test-kit/sample-config";
 import { describe, expect, it } from "vitest";
+import type { StackResource } from "../../src/stack-values";
 import { parseVerifyArgs } from "../../src/verify/args";
 import {
   checkCredentials,
@@ -16,6 +17,7 @@ import {
   checkStack,
   roleFromArn,
   roleOutputKey,
+  type StackFacts,
 } from "../../src/verify/checks";
 import {
   checkCloudTrail,
@@ -33,8 +35,44 @@ import { checkTrust, trustPolicyProblems } from "../../src/verify/trust";
 const config = loadInfraConfig({ ...SAMPLE_CONFIG, VERCEL_ENVIRONMENTS: "production,preview" });
 const ACCOUNT = "123456789012";
 const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.vercel.com/acme`;
-const production = roleFromArn("production", `arn:aws:iam::${ACCOUNT}:role/Keyless-Prod-ABC`);
-const preview = roleFromArn("preview", `arn:aws:iam::${ACCOUNT}:role/Keyless-Preview-DEF`);
+const production = roleFromArn(
+  "production",
+  `arn:aws:iam::${ACCOUNT}:role/KeylessVercelOidc-VercelRoleProduction-ABC`,
+);
+const preview = roleFromArn(
+  "preview",
+  `arn:aws:iam::${ACCOUNT}:role/KeylessVercelOidc-VercelRolePreview-DEF`,
+);
+const BUCKET = "keylessverceloidc-appbucket20febf1c-abc";
+
+/**
+ * A deployed stack as verify reads it: outputs, and the resources CloudFormation made for them
+ * (each RoleArn<Suffix> output's role as VercelRole<Suffix>, the bucket as AppBucket<hash>).
+ */
+function deployed(
+  outputs: Record<string, string>,
+  extra: { status?: string; serviceRole?: string; resources?: readonly StackResource[] } = {},
+): Extract<StackFacts, { found: true }> {
+  const resources = [
+    ...Object.entries(outputs)
+      .filter(([key]) => key.startsWith("RoleArn"))
+      .map(([key, arn]) => ({
+        logicalId: `VercelRole${key.slice("RoleArn".length)}`,
+        physicalId: arn.split("/").pop() ?? "",
+        type: "AWS::IAM::Role",
+      })),
+    { logicalId: "AppBucket20FEBF1C", physicalId: BUCKET, type: "AWS::S3::Bucket" },
+  ];
+  return {
+    found: true,
+    name: "KeylessVercelOidc",
+    status: extra.status ?? "CREATE_COMPLETE",
+    ...(extra.serviceRole ? { serviceRole: extra.serviceRole } : {}),
+    stackId: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/KeylessVercelOidc/0a1b2c3d`,
+    outputs,
+    resources: extra.resources ?? resources,
+  };
+}
 
 /** The trust policy the stack deploys for `environment`, as IAM returns it (URL-encoded). */
 function trustPolicy(environment: string, overrides: Record<string, unknown> = {}): string {
@@ -149,17 +187,17 @@ describe("checks on fetched data", () => {
       VERCEL_ENVIRONMENTS: "production,qa-eu",
       AWS_REGION: "us-east-1",
     });
-    const qa = roleFromArn("qa-eu", `arn:aws:iam::${ACCOUNT}:role/Keyless-QaEu-GHI`);
+    const qa = roleFromArn(
+      "qa-eu",
+      `arn:aws:iam::${ACCOUNT}:role/KeylessVercelOidc-VercelRoleQaEu-GHI`,
+    );
     const outputs = {
       RoleArnProduction: production.arn,
       RoleArnQaEu: qa.arn,
-      BucketName: "bucket",
+      BucketName: BUCKET,
       Region: "us-east-1",
     };
-    const found = checkStack(
-      { found: true, name: "S", status: "CREATE_COMPLETE", outputs },
-      custom,
-    );
+    const found = checkStack(deployed(outputs), custom);
     expect(found.result.ok).toBe(true);
     expect(found.roles).toEqual([production, qa]);
     expect(
@@ -176,17 +214,17 @@ describe("checks on fetched data", () => {
     const outputs = {
       RoleArnProduction: production.arn,
       RoleArnPreview: preview.arn,
-      BucketName: "bucket",
+      BucketName: BUCKET,
       Region: "us-east-1",
     };
-    const ok = checkStack({ found: true, name: "S", status: "UPDATE_COMPLETE", outputs }, config);
+    const ok = checkStack(deployed(outputs, { status: "UPDATE_COMPLETE" }), config);
     expect(ok.result.ok).toBe(true);
     expect(ok.roles).toEqual([production, preview]);
-    expect(ok.bucket).toBe("bucket");
+    expect(ok.bucket).toBe(BUCKET);
 
     const serviceRole = "arn:aws:iam::111122223333:role/cfn-exec";
     const withServiceRole = checkStack(
-      { found: true, name: "S", status: "UPDATE_COMPLETE", serviceRole, outputs },
+      deployed(outputs, { status: "UPDATE_COMPLETE", serviceRole }),
       config,
     );
     expect(withServiceRole.result.ok).toBe(false);
@@ -194,27 +232,69 @@ describe("checks on fetched data", () => {
     expect(withServiceRole.result.detail).toMatch(/without --role-arn/);
 
     const rolledBack = checkStack(
-      { found: true, name: "S", status: "UPDATE_ROLLBACK_COMPLETE", outputs },
+      deployed(outputs, { status: "UPDATE_ROLLBACK_COMPLETE" }),
       config,
     );
     expect(rolledBack.result).toMatchObject({ ok: false });
     expect(rolledBack.result.detail).toMatch(/UPDATE_ROLLBACK_COMPLETE.*rolled back/);
     expect(
-      checkStack({ found: true, name: "S", status: "CREATE_IN_PROGRESS", outputs }, config).result
-        .detail,
+      checkStack(deployed(outputs, { status: "CREATE_IN_PROGRESS" }), config).result.detail,
     ).toMatch(/wait/);
 
     const { RoleArnPreview: _, ...withoutPreview } = outputs;
-    const missing = checkStack(
-      { found: true, name: "S", status: "CREATE_COMPLETE", outputs: withoutPreview },
-      config,
-    );
+    const missing = checkStack(deployed(withoutPreview), config);
     expect(missing.result.detail).toMatch(/outputs missing: RoleArnPreview/);
+    expect(missing.result.detail).toContain("the stack has no role VercelRolePreview for preview");
 
     const none = checkStack({ found: false, name: "S" }, config, ACCOUNT);
     expect(none.result.ok).toBe(false);
     expect(none.result.detail).toMatch(
       /S does not exist in region us-east-1 of account 123456789012.*pnpm infra:deploy/,
+    );
+  });
+
+  it("stack: roles and bucket come from the stack's resources; an output naming another account's role fails", () => {
+    const outputs = {
+      RoleArnProduction: production.arn,
+      RoleArnPreview: preview.arn,
+      BucketName: BUCKET,
+      Region: "us-east-1",
+    };
+    const elsewhere = "arn:aws:iam::999999999999:role/KeylessVercelOidc-VercelRoleProduction-ABC";
+    const forged = checkStack(
+      deployed(
+        { ...outputs, RoleArnProduction: elsewhere },
+        { resources: deployed(outputs).resources },
+      ),
+      config,
+    );
+    expect(forged.result.ok).toBe(false);
+    expect(forged.result.detail).toContain(
+      `output RoleArnProduction names ${elsewhere}, but the stack's own role VercelRoleProduction is ${production.arn}`,
+    );
+    // What verify goes on to check is the stack's own role, in the stack's account.
+    expect(forged.roles).toEqual([production, preview]);
+
+    const otherBucket = checkStack(
+      deployed({ ...outputs, BucketName: "someone-elses-bucket" }),
+      config,
+    );
+    expect(otherBucket.result.detail).toContain(
+      `output BucketName names someone-elses-bucket, but the stack's own bucket is ${BUCKET}`,
+    );
+    expect(otherBucket.bucket).toBe(BUCKET);
+
+    const renamed = checkStack(
+      deployed(outputs, {
+        resources: [
+          { logicalId: "VercelRoleProduction", physicalId: "AdminRole", type: "AWS::IAM::Role" },
+          ...deployed(outputs).resources.slice(1),
+        ],
+      }),
+      config,
+    );
+    expect(renamed.result.detail).toContain(
+      "role VercelRoleProduction is named AdminRole, not the name CloudFormation generates (KeylessVercelOidc-VercelRole…)",
     );
   });
 

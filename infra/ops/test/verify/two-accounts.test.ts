@@ -42,6 +42,7 @@ const ACCOUNTS_ENV = {
 const VERIFY_ACTIONS = [
   "sts:GetCallerIdentity",
   "cloudformation:DescribeStacks",
+  "cloudformation:DescribeStackResources",
   "iam:ListOpenIDConnectProviders",
   "iam:GetOpenIDConnectProvider",
   "iam:GetRole",
