@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { demoScope, mayServeKey } from "../lib/demo";
-import { InvalidEnvironmentError, parseServerEnv } from "../lib/env";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { resolveCredentialMode } from "@repo/aws-auth/mode";
 import { createCredentialProvider } from "@repo/aws-auth/provider";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { demoScope, mayServeKey } from "../lib/demo";
+import { InvalidEnvironmentError, parseServerEnv } from "../lib/env";
 import { presign, presignLifetime } from "../lib/presign";
 import { stubEnv } from "./helpers/aws";
 
