@@ -27,14 +27,14 @@ export const DEPLOYMENT_SETUP_STEPS: SetupStep[] = [
     commands: ["pnpm infra:deploy"],
   },
   {
-    title: "Give this project the stack's outputs",
-    text: "Sets AWS_ROLE_ARN, AWS_REGION and S3_BUCKET on the Vercel project (needs VERCEL_TOKEN). Turn on OIDC federation (issuer mode Team) in the project's Settings → Security if it is off.",
+    title: "Configure this Vercel project",
+    text: "Sets AWS_ROLE_ARN, AWS_REGION and S3_BUCKET from the stack, and the project settings Keyless needs: OIDC federation on, root directory, Node.js version, the pinned pnpm (needs VERCEL_TOKEN).",
     commands: ["pnpm vercel:env --apply"],
   },
   {
     title: "Redeploy",
     text: "New variables apply to new deployments only: redeploy (Vercel → Deployments → Redeploy, or push a commit), then check it end to end.",
-    commands: ["vercel deploy --prod", "pnpm verify --url https://<this deployment>"],
+    commands: ["vercel deploy --prod", "pnpm verify --vercel --url https://<this deployment>"],
   },
 ];
 

@@ -1,4 +1,5 @@
 // pnpm vercel:local [--env production|preview|development] [--port 3000] [--function-region iad1]
+//   [--unconfigured]
 //   Builds apps/web with the real Vercel CLI (offline) and serves it the way Vercel runs it, on
 //   the local sandbox (one already running, else one started here and stopped on exit).
 import { createHash } from "node:crypto";
@@ -19,7 +20,7 @@ import {
 } from "../src/sandbox";
 
 const USAGE =
-  "usage: pnpm vercel:local [--env production|preview|development] [--port N] [--function-region iad1]";
+  "usage: pnpm vercel:local [--env production|preview|development] [--port N] [--function-region iad1] [--unconfigured]\n  --unconfigured  the project as the Deploy button leaves it (no AWS variables): the page its owner sees first";
 const ENVIRONMENTS = ["production", "preview", "development"];
 
 class UsageError extends Error {}
@@ -30,6 +31,7 @@ function options() {
     env: { type: "string", default: "production" },
     port: { type: "string", default: "3000" },
     "function-region": { type: "string", default: "iad1" },
+    unconfigured: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   } as const;
   try {
@@ -55,7 +57,12 @@ function options() {
       `--function-region takes a Vercel region (${Object.keys(VERCEL_REGIONS).join(", ")}), got "${region}"`,
     );
   }
-  return { environment: env as VercelEnvironment, port: Number(port), functionRegion: region };
+  return {
+    environment: env as VercelEnvironment,
+    port: Number(port),
+    functionRegion: region,
+    unconfigured: parsed.values.unconfigured,
+  };
 }
 
 /** Free on 127.0.0.1 now? (Checked before the build, so a busy port costs no waiting.) */
@@ -159,7 +166,7 @@ async function main(): Promise<number> {
     );
   }
   log(
-    `${chosen.environment} deployment ${deployment.deploymentId} ready on http://localhost:${chosen.port} in ${seconds} s (Ctrl-C stops it)`,
+    `${chosen.environment} deployment ${deployment.deploymentId}${chosen.unconfigured ? ", unconfigured (no AWS variables)," : ""} ready on http://localhost:${chosen.port} in ${seconds} s (Ctrl-C stops it)`,
   );
   return new Promise<number>(() => {});
 }

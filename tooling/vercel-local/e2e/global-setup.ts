@@ -9,9 +9,9 @@ import { E2E_STACK_ENV, freePort, HARNESS_LOG, MAIN_BUILD } from "./support";
 
 /**
  * One sandbox, one `vercel build --prod` (MAIN_BUILD, shared by the tests: a build is the slow
- * part), and three deployments served from it: production with the demo switch on, production as the Deploy
- * button leaves it (no KEYLESS_PUBLIC_DEMO: what an anonymous visitor meets), and a preview whose
- * stack trusts only production.
+ * part), and four deployments served from it: production with the demo switch on, production with
+ * no KEYLESS_PUBLIC_DEMO (what an anonymous visitor meets), a preview whose stack trusts only
+ * production, and production with no AWS variable at all (the Deploy button's first deployment).
  */
 export default async function globalSetup() {
   mkdirSync(dirname(HARNESS_LOG), { recursive: true });
@@ -43,6 +43,7 @@ export default async function globalSetup() {
       environment: "production" | "preview";
       own?: boolean;
       demoOff?: boolean;
+      unconfigured?: boolean;
     }) => {
       const port = await freePort();
       const deployment = await serveBuild(sandbox as SandboxAccess, built, {
@@ -50,22 +51,26 @@ export default async function globalSetup() {
         host: `127.0.0.1:${port}`,
         port,
         // KEYLESS_PUBLIC_DEMO is read at run time, so one build serves both production views.
-        projectVariables: options.demoOff ? {} : demo,
+        projectVariables: options.demoOff || options.unconfigured ? {} : demo,
+        unconfigured: options.unconfigured,
         deploymentId: options.own ? newDeploymentId() : undefined,
         log,
       });
       running.push(deployment);
       return deployment;
     };
-    const [production, visitor, preview] = await Promise.all([
+    const [production, visitor, preview, unconfigured] = await Promise.all([
       serve({ environment: "production" }),
       serve({ environment: "production", own: true, demoOff: true }),
       serve({ environment: "preview", own: true }),
+      // The same code as the Deploy button's first deployment sees it: no variable set yet.
+      serve({ environment: "production", own: true, unconfigured: true }),
     ]);
     Object.assign(process.env, {
       VL_PRODUCTION_URL: production.url,
       VL_PRODUCTION_DEPLOYMENT: production.deploymentId,
       VL_VISITOR_URL: visitor.url,
+      VL_UNCONFIGURED_URL: unconfigured.url,
       VL_PREVIEW_URL: preview.url,
       VL_PREVIEW_DEPLOYMENT: preview.deploymentId,
       VL_ENDPOINT: sandbox.endpoint,

@@ -36,6 +36,11 @@ export interface DeploymentOptions {
   functionRegion?: string;
   /** Leave AWS_REGION out of the project's variables, so Vercel's preset applies. */
   omitProjectRegion?: boolean;
+  /**
+   * The project as the Deploy button leaves it: none of the stack's variables (no role, bucket,
+   * region or sandbox endpoint), so the app shows its owner the set-up steps.
+   */
+  unconfigured?: boolean;
   /** Extra project variables for this environment, e.g. KEYLESS_PUBLIC_DEMO=on. */
   projectVariables?: Record<string, string>;
   git?: GitFacts;
@@ -63,8 +68,14 @@ export function newDeploymentId(): string {
  */
 export function projectVariables(
   sandbox: Pick<SandboxAccess, "roleArns" | "bucket" | "region" | "endpoint">,
-  options: Pick<DeploymentOptions, "environment" | "omitProjectRegion" | "projectVariables">,
+  options: Pick<
+    DeploymentOptions,
+    "environment" | "omitProjectRegion" | "projectVariables" | "unconfigured"
+  >,
 ): Record<string, string> {
+  if (options.unconfigured) {
+    return { ENABLE_EXPERIMENTAL_COREPACK: "1", ...options.projectVariables };
+  }
   const roleArn = sandbox.roleArns[options.environment] ?? sandbox.roleArns.production ?? "";
   return {
     AWS_ROLE_ARN: roleArn,
