@@ -1,4 +1,6 @@
+import { relative } from "node:path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { appEnvironment, findApp } from "./app-env";
 import { awsClientConfig } from "./client-config";
 import { type ExplainedError, explainAwsError } from "./explain";
 import { type CredentialResolution, diagnose, type EnvLike } from "./mode";
@@ -6,6 +8,8 @@ import { currentTokenSummary, type TokenSummary } from "./token";
 
 export interface DoctorReport {
   ok: boolean;
+  /** The app diagnosed (relative to where doctor ran) and the `.env*` files it reads, in order. */
+  app?: { dir: string; envFiles: string[] };
   mode: CredentialResolution["mode"];
   because: string[];
   region?: string;
@@ -32,11 +36,40 @@ const duration = (seconds: number) =>
     ? `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`
     : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 
-/** Everything `aws-auth doctor` knows: mode, findings, the token's claims (not the token), identity. */
-export async function runDoctor(env: EnvLike = process.env): Promise<DoctorReport> {
-  const resolution = diagnose(env);
+export class SeveralAppsError extends Error {
+  override name = "SeveralAppsError";
+}
+
+export interface DoctorOptions {
+  /** Where doctor runs (default: the process's folder). */
+  cwd?: string;
+  /** The app's folder, relative to cwd, when the workspace has several. */
+  app?: string;
+}
+
+/**
+ * Everything `aws-auth doctor` knows: mode, findings, the token's claims (not the token), identity
+ * — for the app the folder names (app-env.ts), with the environment that app reads.
+ */
+export async function runDoctor(
+  baseEnv: EnvLike = process.env,
+  options: DoctorOptions = {},
+): Promise<DoctorReport> {
+  const cwd = options.cwd ?? process.cwd();
+  const app = baseEnv.VERCEL === "1" ? undefined : findApp(cwd, options.app);
+  if (app && "several" in app) {
+    throw new SeveralAppsError(
+      `several apps use this package (${app.several.join(", ")}): name one with --app <dir>`,
+    );
+  }
+  const loaded = app ? appEnvironment(app, baseEnv, cwd) : undefined;
+  const env = loaded?.env ?? baseEnv;
+  const resolution = diagnose(env, app ? { envDir: app.dir, displayFrom: cwd } : undefined);
   const report: DoctorReport = {
     ok: false,
+    ...(app && loaded
+      ? { app: { dir: relative(cwd, app.dir) || ".", envFiles: loaded.files } }
+      : {}),
     mode: resolution.mode,
     because: resolution.because,
     region: resolution.region,
@@ -70,6 +103,11 @@ export async function runDoctor(env: EnvLike = process.env): Promise<DoctorRepor
 
 export function formatDoctorReport(report: DoctorReport): string {
   const lines: string[] = [];
+  if (report.app) {
+    lines.push(
+      `app       ${report.app.dir} (env files: ${report.app.envFiles.length ? report.app.envFiles.join(", ") : "none"})`,
+    );
+  }
   lines.push(`mode      ${report.mode}`);
   for (const reason of report.because) lines.push(`          ${reason}`);
   if (report.region) lines.push(`region    ${report.region}`);

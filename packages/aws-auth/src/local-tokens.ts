@@ -11,7 +11,7 @@ import type { TokenFile } from "./types";
 export type { TokenFile } from "./types";
 
 /** Next.js's order (first wins) for one folder; `.env.local` is skipped in test, as Next does. */
-function envFileNames(nodeEnv: string): string[] {
+export function envFileNames(nodeEnv: string): string[] {
   const mode = nodeEnv === "production" || nodeEnv === "test" ? nodeEnv : "development";
   return [`.env.${mode}.local`, ...(mode === "test" ? [] : [".env.local"]), `.env.${mode}`, ".env"];
 }
@@ -35,9 +35,11 @@ export function observeTokenFiles(
   folders: string[],
   now: number,
   nodeEnv = "development",
+  /** Where file names are shown relative to (default: the first folder). */
+  displayFrom = folders[0] ?? ".",
 ): TokenFile[] {
   const found: TokenFile[] = [];
-  const cwd = folders[0] ?? ".";
+  const cwd = displayFrom;
   for (const folder of folders) {
     for (const name of envFileNames(nodeEnv)) {
       const path = join(folder, name);

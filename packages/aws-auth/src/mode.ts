@@ -371,14 +371,32 @@ export function hasBlockingFindings(resolution: Pick<CredentialResolution, "find
   return resolution.findings.some((f) => f.severity === "error");
 }
 
+/** Where an app's `.env*` files are looked for (default: the process's folder and its parents). */
+export interface ObserveOptions {
+  /** The app's folder. */
+  envDir?: string;
+  /** File names in findings are relative to this folder (default: envDir). */
+  displayFrom?: string;
+}
+
 /** Reads the few files the decision depends on. Never keeps a token: only its summary. */
-export function observeEnvironment(env: EnvLike, now: number = Date.now()): Observations {
+export function observeEnvironment(
+  env: EnvLike,
+  now: number = Date.now(),
+  options: ObserveOptions = {},
+): Observations {
   const observed: Observations = { now };
   const onVercel = env.VERCEL === "1";
   const buildRegion = env.KEYLESS_BUILD_AWS_REGION ?? capturedBuildRegion();
   if (!onVercel) {
-    const folders = envFileFolders(/* turbopackIgnore: true */ process.cwd());
-    const files = observeTokenFiles(env.VERCEL_OIDC_TOKEN, folders, now, env.NODE_ENV);
+    const folders = envFileFolders(options.envDir ?? /* turbopackIgnore: true */ process.cwd());
+    const files = observeTokenFiles(
+      env.VERCEL_OIDC_TOKEN,
+      folders,
+      now,
+      env.NODE_ENV,
+      options.displayFrom,
+    );
     if (files.length) observed.tokenFiles = files;
   }
   if (buildRegion !== undefined) observed.buildRegion = buildRegion;
@@ -407,8 +425,11 @@ export function observeEnvironment(env: EnvLike, now: number = Date.now()): Obse
 }
 
 /** Diagnoses the environment of this process (or the one given). */
-export function diagnose(env: EnvLike = process.env): CredentialResolution {
-  return resolveCredentialMode(env, observeEnvironment(env));
+export function diagnose(
+  env: EnvLike = process.env,
+  options?: ObserveOptions,
+): CredentialResolution {
+  return resolveCredentialMode(env, observeEnvironment(env, Date.now(), options));
 }
 
 // The SDK's own ini parser is internal to its packages; reading section headers is all we need

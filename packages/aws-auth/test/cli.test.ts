@@ -1,6 +1,6 @@
 // The `aws-auth` CLI as users run it: a separate process, its stdout and exit code.
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -162,6 +162,56 @@ describe("aws-auth doctor", () => {
     expect(stdout).toContain("Also defined in: .env (valid until");
     expect(stdout).toContain("fix: Delete VERCEL_OIDC_TOKEN from .env.local");
     expectNoSecrets(stdout + stderr, old);
+  });
+
+  it("from the workspace root, diagnoses the app under apps/ with the env files it reads, and names the file", async () => {
+    const workspace = mkdtempSync(join(tmpdir(), "aws-auth-root-"));
+    writeFileSync(join(workspace, "pnpm-workspace.yaml"), "packages: [apps/*]\n");
+    const web = join(workspace, "apps", "web");
+    mkdirSync(web, { recursive: true });
+    writeFileSync(join(web, "next.config.ts"), "export default {};\n");
+    writeFileSync(
+      join(web, "package.json"),
+      JSON.stringify({ name: "web", dependencies: { "@repo/aws-auth": "workspace:*" } }),
+    );
+    // Another app that does not use this package is not a candidate.
+    mkdirSync(join(workspace, "apps", "docs"));
+    writeFileSync(join(workspace, "apps", "docs", "next.config.ts"), "export default {};\n");
+    writeFileSync(
+      join(workspace, "apps", "docs", "package.json"),
+      JSON.stringify({ name: "docs" }),
+    );
+    const expired = await issuer.mint({
+      environment: "development",
+      issuedAt: Math.floor(Date.now() / 1000) - 13 * 3600,
+      lifetimeSeconds: 12 * 3600,
+    });
+    writeFileSync(
+      join(web, ".env.local"),
+      `VERCEL_OIDC_TOKEN="${expired}"\nAWS_ROLE_ARN=${roleArn}\n`,
+    );
+    // The root .env fills in what the app's files leave out, as the template's app does.
+    writeFileSync(join(workspace, ".env"), "AWS_REGION=us-east-1\nAWS_ROLE_ARN=\n");
+
+    const { stdout, stderr } = await run(["doctor", "--json"], {}, workspace);
+    const report = JSON.parse(stdout);
+    expect(report.app).toEqual({ dir: "apps/web", envFiles: ["apps/web/.env.local", ".env"] });
+    expect(report.mode).toBe("vercel-oidc");
+    expect(report.region).toBe("us-east-1");
+    expect(report.token.expired).toBe(true);
+    const finding = report.findings.find(
+      (f: { code: string }) => f.code === "vercel-token-expired",
+    );
+    expect(finding.message).toContain("It comes from apps/web/.env.local.");
+    expectNoSecrets(stdout + stderr, expired);
+
+    const text = await run(["doctor"], {}, workspace);
+    expect(text.stdout.split("\n")[0]).toBe(
+      "app       apps/web (env files: apps/web/.env.local, .env)",
+    );
+    // Run in the app's own folder, the same app and files.
+    const inApp = JSON.parse((await run(["doctor", "--json"], {}, web)).stdout);
+    expect(inApp.app).toEqual({ dir: ".", envFiles: [".env.local", "../../.env"] });
   });
 
   it("rejects unknown options with exit 2", async () => {
