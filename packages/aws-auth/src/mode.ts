@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { audienceFindings, customAudience } from "./audience";
 import { capturedBuildRegion } from "./build-env";
+import { mayRefreshLocally } from "./local-refresh";
 import { describeStaleToken, envFileFolders, observeTokenFiles } from "./local-tokens";
 import { checkRegion } from "./regions";
 import { parseRoleArn } from "./role-arn";
@@ -223,10 +224,13 @@ export function resolveCredentialMode(
       const summary = summarizeToken(vercelToken, now);
       if (observed.now !== undefined && summary.expired) {
         const stale = describeStaleToken(tokenFiles, true);
+        // In development the provider asks Vercel's helper for a new one (local-refresh.ts): not
+        // blocking, and said so; it falls back to this explanation if that fails.
+        const refreshes = !onVercel && mayRefreshLocally(env);
         add({
           code: "vercel-token-expired",
-          severity: onVercel ? "warning" : "error",
-          message: `VERCEL_OIDC_TOKEN expired at ${summary.expiresAt}.${onVercel ? "" : stale.where}`,
+          severity: onVercel || refreshes ? "warning" : "error",
+          message: `VERCEL_OIDC_TOKEN expired at ${summary.expiresAt}.${onVercel ? "" : stale.where}${refreshes ? " The app asks Vercel for a new one through the Vercel CLI's login and .vercel/project.json when it next calls AWS (KEYLESS_VERCEL_TOKEN_REFRESH=off turns that off)." : ""}`,
           fix: onVercel
             ? "At runtime the token comes from the request header; if this is a build, redeploy."
             : stale.fix,

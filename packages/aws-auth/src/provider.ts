@@ -1,8 +1,13 @@
 import { fromIni, fromTokenFile, fromWebToken } from "@aws-sdk/credential-providers";
 import { tokenForAudience } from "./audience";
 import { ExplainedAwsError, type ExplainedError, explainAwsError } from "./explain";
+import {
+  LOCAL_REFRESH_BEFORE_EXPIRY_MS,
+  mayRefreshLocally,
+  refreshLocalVercelToken,
+} from "./local-refresh";
 import { type CredentialResolution, diagnose, type EnvLike, hasBlockingFindings } from "./mode";
-import { OidcTokenUnavailableError } from "./oidc-context";
+import { isOidcTokenUnavailable, OidcTokenUnavailableError } from "./oidc-context";
 import { readOidcToken, summarizeToken } from "./token";
 import { type CredentialSchedule, checkedMargins, credentialSchedule } from "./validity";
 
@@ -94,6 +99,16 @@ interface FetchHooks {
   audienceExchanged(): void;
 }
 
+/** True when a JWT's `exp` is less than `withinMs` away (false for anything that is not a JWT). */
+function expiresWithin(token: string, withinMs: number, now: number): boolean {
+  try {
+    const expiresAt = summarizeToken(token, now).expiresAt;
+    return expiresAt !== undefined && Date.parse(expiresAt) - now < withinMs;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The token of the request at hand, refused before it reaches STS when it is past its `exp`
  * (STS would answer ExpiredTokenException after a round trip; this says why, and where).
@@ -132,7 +147,34 @@ function sdkFetcher(
     ...(resolution.stsEndpoint ? { endpoint: resolution.stsEndpoint } : {}),
   };
   switch (resolution.mode) {
-    case "vercel-oidc":
+    case "vercel-oidc": {
+      const exchange = (token: string) =>
+        tokenForAudience(token, resolution.audience, hooks.audienceExchanged).then((exchanged) =>
+          fromWebToken({
+            roleArn: resolution.roleArn as string,
+            webIdentityToken: exchanged,
+            roleSessionName: resolution.sessionName,
+            durationSeconds: options.durationSeconds,
+            clientConfig,
+          })(),
+        );
+      // Local development only (local-refresh.ts): a token from `vercel env pull` that has
+      // expired, or is about to, is replaced through Vercel's helper; if that fails, the stale
+      // token is explained as before.
+      const refreshesLocally =
+        !resolution.onVercel && mayRefreshLocally(options.env ?? process.env);
+      const refreshed = (stale: string, staleError: unknown) =>
+        refreshLocalVercelToken(stale).then(
+          (token) => {
+            const summary = summarizeToken(token, hooks.now());
+            if (summary.expired) throw staleError;
+            hooks.tokenUsed(summary.expiresAt ? new Date(summary.expiresAt) : undefined);
+            return token;
+          },
+          () => {
+            throw staleError;
+          },
+        );
       return () => {
         // Read synchronously, before the first await: the request header is only reachable from
         // inside the request that triggered this refresh. A fresh read per exchange also means a
@@ -141,22 +183,23 @@ function sdkFetcher(
         try {
           webIdentityToken = freshVercelToken(resolution, options, hooks);
         } catch (error) {
+          if (refreshesLocally && isOidcTokenUnavailable(error) && error.reason === "expired") {
+            return refreshed(readOidcToken(resolution, options.env), error).then(exchange);
+          }
           return Promise.reject(error);
         }
-        return tokenForAudience(
-          webIdentityToken,
-          resolution.audience,
-          hooks.audienceExchanged,
-        ).then((token) =>
-          fromWebToken({
-            roleArn: resolution.roleArn as string,
-            webIdentityToken: token,
-            roleSessionName: resolution.sessionName,
-            durationSeconds: options.durationSeconds,
-            clientConfig,
-          })(),
-        );
+        if (
+          refreshesLocally &&
+          expiresWithin(webIdentityToken, LOCAL_REFRESH_BEFORE_EXPIRY_MS, hooks.now())
+        ) {
+          // Still valid: if the refresh fails, use it while it lasts.
+          return refreshed(webIdentityToken, undefined).then(exchange, () =>
+            exchange(webIdentityToken),
+          );
+        }
+        return exchange(webIdentityToken);
       };
+    }
     case "web-identity-file":
       return () =>
         fromTokenFile({

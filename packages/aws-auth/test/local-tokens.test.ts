@@ -52,11 +52,18 @@ describe("VERCEL_OIDC_TOKEN in several .env files", () => {
     const { app } = workspace({ "apps/web/.env.local": stale, "apps/web/.env": fresh });
     const tokenFiles = observeTokenFiles(stale, envFileFolders(app), now);
     const finding = resolveCredentialMode(
-      { ...base, VERCEL_OIDC_TOKEN: stale },
+      { ...base, VERCEL_OIDC_TOKEN: stale, KEYLESS_VERCEL_TOKEN_REFRESH: "off" },
       { now, tokenFiles },
     ).findings.find((f) => f.code === "vercel-token-expired");
     expect(finding?.severity).toBe("error");
     expect(finding?.message).toContain("It comes from .env.local.");
+    // In development the app refreshes it (local-refresh.ts): a warning that says so.
+    const refreshing = resolveCredentialMode(
+      { ...base, VERCEL_OIDC_TOKEN: stale, NODE_ENV: "development" },
+      { now, tokenFiles },
+    ).findings.find((f) => f.code === "vercel-token-expired");
+    expect(refreshing?.severity).toBe("warning");
+    expect(refreshing?.message).toContain("The app asks Vercel for a new one");
     expect(finding?.message).toMatch(/Also defined in: \.env \(valid until /);
     expect(finding?.fix).toBe(
       "Delete VERCEL_OIDC_TOKEN from .env.local: it takes precedence over the valid token in .env.",
