@@ -18,10 +18,12 @@ import {
   credentialsFromStsXml,
   IssuedCredentials,
   isPresigned,
+  isSigV2,
   PresignError,
   queryMotoMisreads,
   resignForMoto,
   SANDBOX_PLACEHOLDER_KEY_ID,
+  SIGV2_REFUSAL,
   type SignedForward,
   type SigningCredentials,
   signForUpstream,
@@ -171,6 +173,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const scope = credentialScope(request, url);
+    // moto would answer a SigV2-signed S3 call with an HTML 500; S3 refuses it in its own shape.
+    if (request.method !== "OPTIONS" && isSigV2(url, request.headers.authorization)) {
+      request.resume();
+      sendS3Error(response, new PresignError(SIGV2_REFUSAL.code, SIGV2_REFUSAL.message, 400));
+      return;
+    }
     // A preflight for a presigned URL carries its query but is no signed request itself.
     if (admin && isPresigned(url) && scope?.service === "s3" && request.method !== "OPTIONS") {
       await presigned(request, response, scope);
@@ -276,7 +284,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   function sendS3Error(response: ServerResponse, error: PresignError): void {
-    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message}</Message></Error>`;
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message}</Message><RequestId>${newRequestId()}</RequestId></Error>`;
     response.writeHead(error.status, {
       "content-type": "application/xml",
       "content-length": Buffer.byteLength(xml),

@@ -70,10 +70,32 @@ export function isPresigned(url: URL): boolean {
   return url.searchParams.has("X-Amz-Signature");
 }
 
+/**
+ * Signature Version 2: a presigned URL's `AWSAccessKeyId` + `Signature` query (boto3's default
+ * for presigned S3 URLs in us-east-1), or an `Authorization: AWS <key>:<signature>` header. The
+ * sandbox verifies SigV4 only; S3 refuses SigV2 wherever it is not supported with this error.
+ */
+export function isSigV2(url: URL, authorization: string | undefined): boolean {
+  return (
+    (url.searchParams.has("AWSAccessKeyId") && url.searchParams.has("Signature")) ||
+    /^AWS [^:\s]+:/.test(authorization ?? "")
+  );
+}
+
+export const SIGV2_REFUSAL = {
+  code: "InvalidRequest",
+  message:
+    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+} as const;
+
 /** An S3-shaped refusal: moto's and S3's codes, so clients read it as S3's own. */
 export class PresignError extends Error {
   constructor(
-    readonly code: "AccessDenied" | "InvalidAccessKeyId" | "SignatureDoesNotMatch",
+    readonly code:
+      | "AccessDenied"
+      | "InvalidAccessKeyId"
+      | "SignatureDoesNotMatch"
+      | "InvalidRequest",
     message: string,
     readonly status = 403,
   ) {

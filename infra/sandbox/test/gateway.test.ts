@@ -1,6 +1,7 @@
 // The whole sandbox on free ports: the app's credential provider through the gateway, every
 // refusal STS would give, CloudTrail records of both, faults, and pass-through to moto.
 
+import { createHmac } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
@@ -447,6 +448,40 @@ describe("pass-through to moto", () => {
     const bytes = Buffer.from(await (fetched.Body?.transformToByteArray() ?? new Uint8Array()));
     expect(bytes.equals(body)).toBe(true);
   }, 30_000);
+});
+
+describe("Signature Version 2", () => {
+  it("refuses a SigV2 presigned URL and a SigV2 header in S3's XML shape, as S3 does, not moto's HTML 500", async () => {
+    // As boto3 presigns in us-east-1 by default: HMAC-SHA1 over the string to sign, key id in the query.
+    const key = "production/data/sample.json";
+    const expires = Math.floor(Date.now() / 1000) + 300;
+    const stringToSign = `GET\n\n\n${expires}\n/${sandbox.bucket}/${key}`;
+    const signature = createHmac("sha1", "sandbox").update(stringToSign).digest("base64");
+    const presigned = new URL(`${sandbox.endpoint}/${sandbox.bucket}/${key}`);
+    presigned.searchParams.set("AWSAccessKeyId", "sandbox");
+    presigned.searchParams.set("Signature", signature);
+    presigned.searchParams.set("Expires", String(expires));
+    const headerSigned = {
+      url: `${sandbox.endpoint}/${sandbox.bucket}/${key}`,
+      init: {
+        headers: { authorization: `AWS sandbox:${signature}`, date: new Date().toUTCString() },
+      },
+    };
+    for (const [url, init] of [
+      [presigned.href, {}],
+      [headerSigned.url, headerSigned.init],
+    ] as const) {
+      const answer = await fetch(url, init);
+      expect(answer.status).toBe(400);
+      expect(answer.headers.get("content-type")).toBe("application/xml");
+      const xml = await answer.text();
+      expect(xml).toContain("<Code>InvalidRequest</Code>");
+      expect(xml).toContain(
+        "<Message>The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.</Message>",
+      );
+      expect(xml).toMatch(/<RequestId>[\w-]+<\/RequestId>/);
+    }
+  });
 });
 
 describe("stop", () => {
