@@ -236,6 +236,8 @@ export function checkProvider(
 export interface RolePermissionFacts {
   role: StackRole;
   policies: { name: string; kind: "inline" | "managed"; document: string }[];
+  /** The role's permissions boundary (GetRole), when it has one. */
+  boundaryArn?: string;
   error?: string;
 }
 
@@ -243,6 +245,11 @@ export function checkPermissions(
   facts: readonly RolePermissionFacts[],
   /** The stack's bucket: each role's grants must stay inside its environment's part of it. */
   bucket?: string,
+  /**
+   * With the GitHub deploy role on: the app boundary every Vercel role must carry (a deploy run
+   * may rewrite a Vercel role's policy; the boundary is what keeps it to the app bucket).
+   */
+  appBoundaryName?: string,
 ): CheckResult {
   const name = "permissions";
   if (facts.length === 0) {
@@ -253,12 +260,17 @@ export function checkPermissions(
     };
   }
   let ok = true;
-  const lines = facts.map(({ role, policies, error }) => {
+  const lines = facts.map(({ role, policies, boundaryArn, error }) => {
     if (error) {
       ok = false;
       return `${role.environment} role ${role.name}: could not read its policies: ${error}.`;
     }
     const problems: string[] = [];
+    if (appBoundaryName && boundaryArn?.split("/").pop() !== appBoundaryName) {
+      problems.push(
+        `${boundaryArn ? `its permissions boundary is ${boundaryArn}, not` : "it has no permissions boundary, not"} ${appBoundaryName}, which every Vercel role carries while the GitHub deploy role may rewrite their policies (the deploy role could widen it past the app bucket)`,
+      );
+    }
     const actions: string[] = [];
     for (const policy of policies) {
       let document: PolicyDocument;
@@ -288,7 +300,7 @@ export function checkPermissions(
   });
   if (!ok) {
     lines.push(
-      "Fix: grant exact actions on the stack's own resources in the construct (infra/stack/src/vercel-oidc.ts) and redeploy; remove policies added by hand (`aws iam delete-role-policy` / `detach-role-policy`).",
+      "Fix: grant exact actions on the stack's own resources in the construct (infra/stack/src/vercel-oidc.ts) and redeploy; remove policies added by hand (`aws iam delete-role-policy` / `detach-role-policy`); a missing boundary comes back with `pnpm infra:deploy` as an administrator.",
     );
   }
   return { name, ok, detail: lines.join(" ") };

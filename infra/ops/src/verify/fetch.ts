@@ -254,8 +254,11 @@ export async function fetchPermissions(
   return Promise.all(
     roles.map(async (role): Promise<RolePermissionFacts> => {
       const policies: RolePermissionFacts["policies"] = [];
-      let action = "iam:ListRolePolicies";
+      let action = "iam:GetRole";
       try {
+        const { Role } = await clients.iam.send(new GetRoleCommand({ RoleName: role.name }));
+        const boundaryArn = Role?.PermissionsBoundary?.PermissionsBoundaryArn;
+        action = "iam:ListRolePolicies";
         for await (const page of paginateListRolePolicies(
           { client: clients.iam },
           { RoleName: role.name },
@@ -293,7 +296,7 @@ export async function fetchPermissions(
             });
           }
         }
-        return { role, policies };
+        return { role, policies, ...(boundaryArn ? { boundaryArn } : {}) };
       } catch (error) {
         return {
           role,

@@ -4,6 +4,7 @@
 
 import type { ExplainedError } from "@repo/aws-auth/explain";
 import type { InfraConfig, InfraEnv } from "@repo/infra/config";
+import { githubAppBoundaryName } from "@repo/infra/github-naming";
 import { oidcProviderArn } from "@repo/infra/trust/evaluate";
 import {
   checkCredentials,
@@ -179,7 +180,11 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
     ]);
     checks.push(
       checkTrust(trustFacts, config, expectedProvider),
-      checkPermissions(permissionFacts, stack.bucket),
+      checkPermissions(
+        permissionFacts,
+        stack.bucket,
+        config.github ? githubAppBoundaryName(config.stackName) : undefined,
+      ),
     );
     let waitMs = options.waitMs;
     if (health) {

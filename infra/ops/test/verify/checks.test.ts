@@ -535,6 +535,38 @@ describe("checks on fetched data", () => {
     );
   });
 
+  it("permissions: with the GitHub deploy role on, each Vercel role must carry the app boundary", () => {
+    const boundary = `arn:aws:iam::${ACCOUNT}:policy/KeylessVercelOidc-app-boundary`;
+    const policy = JSON.stringify({
+      Statement: [
+        { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/preview/*" },
+      ],
+    });
+    const facts = (boundaryArn?: string) => [
+      {
+        role: preview,
+        policies: [{ name: "Default", kind: "inline" as const, document: policy }],
+        ...(boundaryArn ? { boundaryArn } : {}),
+      },
+    ];
+    const appBoundary = "KeylessVercelOidc-app-boundary";
+    expect(checkPermissions(facts(boundary), "bucket", appBoundary).ok).toBe(true);
+    const missing = checkPermissions(facts(), "bucket", appBoundary);
+    expect(missing.ok).toBe(false);
+    expect(missing.detail).toContain(
+      `preview role ${preview.name}: it has no permissions boundary, not ${appBoundary}`,
+    );
+    expect(missing.detail).toContain("`pnpm infra:deploy` as an administrator");
+    const other = checkPermissions(
+      facts(`arn:aws:iam::${ACCOUNT}:policy/AdministratorAccess`),
+      "bucket",
+      appBoundary,
+    );
+    expect(other.detail).toContain("its permissions boundary is arn:aws:iam::");
+    // Without the GitHub deploy role the roles need none.
+    expect(checkPermissions(facts(), "bucket").ok).toBe(true);
+  });
+
   it("health: ok with a role of the stack passes; 503, another role, or not JSON fail", () => {
     const url = "https://app.example/api/health";
     expect(
