@@ -15,10 +15,14 @@ export const END = "<!-- deploy-button:end -->";
 // S3_BUCKET are stack outputs: `pnpm vercel:env --apply` sets them after `pnpm infra:deploy`; until
 // then the first (production) build passes with a warning and the page shows the setup steps.
 // ENABLE_EXPERIMENTAL_COREPACK=1 makes Vercel install with package.json#packageManager (pnpm
-// 12.4.2) through Corepack; without it Vercel may pick pnpm 9, which cannot read the lockfile.
+// 12.4.2) through Corepack. Without it @vercel/build-utils picks pnpm from the lockfile version
+// (9.0, shared by pnpm 9 to 12) and the project's creation date — pnpm 10 for a new project —
+// or at best the build image's own pnpm 12.x; no repository file can switch Corepack on. So the
+// button pre-fills the value (`envDefaults`): nobody types anything.
 export const ENV_VARIABLES = ["ENABLE_EXPERIMENTAL_COREPACK"];
+export const ENV_DEFAULTS = { ENABLE_EXPERIMENTAL_COREPACK: "1" };
 export const ENV_DESCRIPTION =
-  "Enter 1: Vercel then installs with the pnpm this repo pins (12.4.2). The AWS variables come after `pnpm infra:deploy`, from `pnpm vercel:env --apply`.";
+  "Keep 1: Vercel then installs with the pnpm this repo pins (12.4.2). The AWS variables come after `pnpm infra:deploy`, from `pnpm vercel:env --apply`.";
 /** Must equal VERCEL_PROJECT_NAME (.env.example, the sandbox): the stack trusts that name. */
 export const PROJECT_NAME = "web";
 
@@ -46,6 +50,7 @@ export function deployUrl(repo) {
     "repository-url": repo,
     "root-directory": "apps/web",
     env: ENV_VARIABLES.join(","),
+    envDefaults: JSON.stringify(ENV_DEFAULTS),
     envDescription: ENV_DESCRIPTION,
     envLink: `${repo}/blob/main/apps/web/README.md#environment-variables`,
     "project-name": PROJECT_NAME,

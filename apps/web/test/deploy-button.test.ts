@@ -36,6 +36,10 @@ describe("deployUrl", () => {
     expect(url.searchParams.get("root-directory")).toBe("apps/web");
     // Stack outputs cannot be known before `pnpm infra:deploy`: the button must not ask for them.
     expect(url.searchParams.get("env")).toBe("ENABLE_EXPERIMENTAL_COREPACK");
+    // Pre-filled (a JSON object, URI-encoded, keys from `env`): the button asks nothing to type.
+    expect(JSON.parse(url.searchParams.get("envDefaults") ?? "{}")).toEqual({
+      ENABLE_EXPERIMENTAL_COREPACK: "1",
+    });
     expect(url.searchParams.get("envDescription")).toContain("pnpm vercel:env --apply");
     // The name .env.example and the sandbox use: the stack's trust pins it.
     expect(url.searchParams.get("project-name")).toBe("web");
