@@ -28,6 +28,7 @@ import {
   writePrivateFile,
 } from "./state";
 import { SANDBOX_ACCOUNT, synthesizeSandbox } from "./synthesis";
+import { type FakeVercel, SANDBOX_VERCEL_TOKEN, startVercelApiStandIn } from "./vercel-api";
 
 export type { CloudTrailEventRecord } from "./cloudtrail";
 export type { ActiveFault, FaultKind, FaultSpec } from "./faults";
@@ -40,7 +41,7 @@ export { SANDBOX_DEFAULTS, SandboxConfigError } from "./synthesis";
 
 export interface SandboxOptions {
   /** 0 or unset = a free port for each. */
-  ports?: { gateway?: number; issuer?: number; moto?: number };
+  ports?: { gateway?: number; issuer?: number; moto?: number; vercelApi?: number };
   /** Where state.json, app.env and the token file go. @default <repo>/.sandbox */
   stateDir?: string;
   /** Lifetime of minted tokens, the token file's included. @default 3600 */
@@ -120,6 +121,12 @@ export interface SandboxHandle {
   stats(): GatewayStats;
   resetStats(): void;
   cloudTrail: { events(): CloudTrailEventRecord[]; clear(): void };
+  /**
+   * The sandbox's Vercel API (vercel-api.ts): the configured project, as a project imported by
+   * hand starts (no variables, OIDC federation off, no root directory), for `vercel:env --sandbox`
+   * and `verify --sandbox --vercel`. Its token is SANDBOX_VERCEL_TOKEN.
+   */
+  vercelApi: Pick<FakeVercel, "url" | "envs" | "settings">;
   stop(): Promise<void>;
 }
 
@@ -213,6 +220,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       onCall: options.onCall,
     });
     cleanups.push(() => gateway.close());
+    const vercelApi = await startVercelApiStandIn({
+      port: options.ports?.vercelApi,
+      token: SANDBOX_VERCEL_TOKEN,
+      teamId: config.teamId ?? sampleVercelId("team", config.teamSlug),
+      teamSlug: config.teamSlug,
+      project: {
+        id: config.projectId ?? sampleVercelId("prj", config.projectName),
+        name: config.projectName,
+      },
+      settings: {
+        oidcTokenConfig: { enabled: false, issuerMode: "global" },
+        rootDirectory: null,
+        nodeVersion: "22.x",
+      },
+    });
+    cleanups.push(() => vercelApi.close());
 
     const tokenFile = join(stateDir, TOKEN_FILE);
     const appEnvFile = join(stateDir, APP_ENV_FILE);
@@ -266,6 +289,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       bucket: deployed.bucket,
       tokenFile,
       appEnvFile,
+      vercelApiUrl: vercelApi.url,
     };
     await writePrivateFile(join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
 
@@ -310,6 +334,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stats: () => gateway.stats(),
       resetStats: () => gateway.resetStats(),
       cloudTrail: { events: () => cloudTrail.events(), clear: () => cloudTrail.clear() },
+      vercelApi: { url: vercelApi.url, envs: vercelApi.envs, settings: vercelApi.settings },
       stop: () => {
         stopping ??= runCleanups();
         return stopping;

@@ -23,6 +23,8 @@ export interface SandboxState {
   bucket: string;
   tokenFile: string;
   appEnvFile: string;
+  /** The sandbox's Vercel API (vercel-api.ts); its token is SANDBOX_VERCEL_TOKEN. */
+  vercelApiUrl?: string;
 }
 
 /** Writes a file only its owner can read, atomically (readers never see half a token). */

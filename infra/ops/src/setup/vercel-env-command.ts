@@ -18,6 +18,7 @@ import {
 import { loadInfraConfig } from "@repo/infra/config";
 import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
 import { trustedStackValues } from "../stack-values";
+import { SANDBOX_CREDENTIALS, sandboxVerifyEnv } from "../verify/sandbox-target";
 import { type EnvironmentNames, resolveEnvironmentNames } from "./environment-names";
 import {
   ENV_FILE_OPTION,
@@ -51,7 +52,7 @@ import { webAppNodeVersion } from "./web-app";
 
 export const VERCEL_ENV_USAGE = `usage: pnpm vercel:env [--apply] [--json] [--bucket NAME] [--region REGION]
                        [--role-arn-production ARN] [--role-arn-preview ARN] [--role-arn-development ARN]
-                       [--env-path PATH]
+                       [--env-path PATH] [--sandbox]
 
 Configures the Vercel project for Keyless. Variables: AWS_REGION, AWS_ROLE_ARN (one per environment
 in VERCEL_ENVIRONMENTS), S3_BUCKET, ENABLE_EXPERIMENTAL_COREPACK=1 (Vercel installs with the pnpm
@@ -68,7 +69,8 @@ manages; never a deleted key's value).
 Needs VERCEL_TOKEN (Vercel → Account Settings → Tokens) in the environment or .env for --apply
 (without it the dry run lists what --apply would set, without comparing), and the project from
 .env (VERCEL_PROJECT_ID or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or VERCEL_TEAM_SLUG; --env-path
-reads another file than the repo-root .env).
+reads another file than the repo-root .env). --sandbox rehearses it on the running local sandbox:
+its stack, and its stand-in of Vercel's API (no token needed).
 Values not given as flags are read from the deployed stack's own resources (CloudFormation
 DescribeStackResources, with AWS_PROFILE from .env): each role in the stack's account under the
 stack's generated name, and refused (exit 1) when an output names something else.`;
@@ -85,6 +87,8 @@ export interface VercelEnvOptions extends Output {
   readonly cloudFormation?:
     | CloudFormationClient
     | ((account: string | undefined) => CloudFormationClient);
+  /** Where --sandbox finds the running sandbox (tests). @default the repo's .sandbox/ */
+  readonly sandboxStateDir?: string;
 }
 
 function parseVercelEnvArgs(argv: readonly string[]) {
@@ -96,6 +100,7 @@ function parseVercelEnvArgs(argv: readonly string[]) {
     "role-arn-production": { type: "string" },
     "role-arn-preview": { type: "string" },
     "role-arn-development": { type: "string" },
+    sandbox: { type: "boolean" },
   } as const;
   const { values, help } = parseCommandArgs(argv, {
     usage: VERCEL_ENV_USAGE,
@@ -126,7 +131,11 @@ async function vercelEnv(
     return 0;
   }
   const envFile = envFilePath(flags["env-path"], options.environment);
-  const env = layeredEnvironment(envFile, options.environment);
+  const layered = layeredEnvironment(envFile, options.environment);
+  // --sandbox: the running sandbox's stack and its Vercel API stand-in, as in the real set-up.
+  const env = flags.sandbox
+    ? await sandboxVerifyEnv(layered, options.sandboxStateDir, "pnpm vercel:env --sandbox")
+    : layered;
   const config = loadInfraConfig(env);
   // One Vercel project holds every environment's variables: planned from one account only, the
   // others' would look unwanted and be deleted.
@@ -313,6 +322,8 @@ async function desiredValues(
         // With KEYLESS_ACCOUNTS, the account's own profile (accountConfigs).
         profile: config.profile,
         endpoint: env.AWS_ENDPOINT_URL_CLOUDFORMATION || env.AWS_ENDPOINT_URL || undefined,
+        // --sandbox: its placeholder keys (the SDK's default chain reads only the process's own).
+        ...(flags.sandbox ? { credentials: SANDBOX_CREDENTIALS.value } : {}),
       });
     const deployed = await readDeployedStack(cloudFormation, config.stackName, config.region);
     const trusted = trustedStackValues({

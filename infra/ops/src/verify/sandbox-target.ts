@@ -1,11 +1,13 @@
-// `pnpm verify --sandbox`: the same checks against the running local sandbox. Only what the
-// sandbox itself does differently changes — its endpoint, its stack name and region, placeholder
-// credentials (the emulator checks no signature), and the sample team/project where none is set.
+// `--sandbox` (`pnpm verify`, `pnpm vercel:env`): the same command against the running local
+// sandbox. Only what the sandbox itself does differently changes — its AWS endpoint, its stack
+// name and region, placeholder credentials (the gateway signs the sandbox's own calls), its
+// Vercel API stand-in and that stand-in's token, and the sample team/project where none is set.
 
 import { UsageError } from "@repo/infra/cli";
 import type { InfraEnv } from "@repo/infra/config";
 import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
 import { SANDBOX_DEFAULTS } from "@repo/sandbox/synthesis";
+import { SANDBOX_VERCEL_TOKEN } from "@repo/sandbox/vercel-api";
 
 /** `--sandbox` with no sandbox running: the command was called against nothing, exit 2. */
 export class NoSandboxError extends UsageError {
@@ -21,11 +23,12 @@ export const SANDBOX_CREDENTIALS = {
 export async function sandboxVerifyEnv(
   env: InfraEnv,
   stateDir = DEFAULT_STATE_DIR,
+  command = "pnpm verify --sandbox",
 ): Promise<InfraEnv> {
   const state = await readRunningSandbox(stateDir);
   if (!state) {
     throw new NoSandboxError(
-      "--sandbox: no sandbox is running. Start one with `pnpm sandbox` in another terminal, then run `pnpm verify --sandbox` again.",
+      `--sandbox: no sandbox is running. Start one with \`pnpm sandbox\` in another terminal, then run \`${command}\` again.`,
     );
   }
   const pick = (name: keyof typeof SANDBOX_DEFAULTS) =>
@@ -37,8 +40,15 @@ export async function sandboxVerifyEnv(
     AWS_REGION: state.region,
     KEYLESS_STACK_NAME: state.stackName,
     AWS_ENDPOINT_URL: state.endpoint,
+    AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.value.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.value.secretAccessKey,
+    AWS_SESSION_TOKEN: undefined,
     // A real account's provider or profile means nothing inside the emulator.
     OIDC_PROVIDER_ARN: undefined,
     AWS_PROFILE: undefined,
+    // A real Vercel project and token mean nothing here either: the sandbox's stand-in.
+    ...(state.vercelApiUrl
+      ? { VERCEL_API_URL: state.vercelApiUrl, VERCEL_TOKEN: SANDBOX_VERCEL_TOKEN }
+      : {}),
   };
 }

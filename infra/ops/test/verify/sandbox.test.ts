@@ -2,7 +2,6 @@
 // into moto, exchanges decided and logged to CloudTrail by the gateway. First a working
 // deployment, then one broken thing at a time, each restored before the next.
 
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,10 +15,10 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { startTestSandbox, type TestSandbox } from "@repo/sandbox/test-kit/sandbox";
+import { SANDBOX_VERCEL_TOKEN } from "@repo/sandbox/vercel-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runVercelEnv } from "../../src/setup/vercel-env-command";
 import { sandboxVerifyEnv } from "../../src/verify/sandbox-target";
-import { startFakeVercel } from "../helpers/fake-vercel";
 import { collector } from "../helpers/streams";
 import {
   ALL_PASSED_WITHOUT_URL,
@@ -250,71 +249,56 @@ describe("pnpm verify against the sandbox", { timeout: 90_000 }, () => {
     }
   });
 
-  it("--vercel: fails on a project vercel:env has not configured, passes after --apply, fails naming a switch turned off", async () => {
-    const token = `vtok_${randomBytes(16).toString("hex")}`;
-    // As a project imported by hand starts: OIDC off, the repository root, an older Node.js.
-    const vercel = await startFakeVercel({
-      token,
-      teamId: "team_s4ndb0x",
-      teamSlug: "acme",
-      project: { id: "prj_w3b", name: "web" },
-      settings: {
-        oidcTokenConfig: { enabled: false, issuerMode: "global" },
-        rootDirectory: null,
-        nodeVersion: "22.x",
-      },
+  it("--vercel on the sandbox's Vercel API: fails as a project starts, passes after `vercel:env --sandbox --apply`, fails naming a switch turned off", async () => {
+    // The sandbox serves a stand-in of Vercel's API with the configured project as a project
+    // imported by hand starts: OIDC off, the repository root, an older Node.js, no variables.
+    const env = verifyEnv(sandbox, {
+      VERCEL_API_URL: sandbox.vercelApi.url,
+      VERCEL_TOKEN: SANDBOX_VERCEL_TOKEN,
     });
-    const env = verifyEnv(sandbox, { VERCEL_TOKEN: token, VERCEL_API_URL: vercel.url });
-    const verify = async () => {
-      const run = await runVerifyCli(["--json", "--vercel", "--wait", "0s"], env);
-      expect(run.stdout + run.stderr).not.toContain(token);
-      return run;
-    };
-    try {
-      const before = await verify();
-      expect(before.code).toBe(1);
-      expect(failingChecks(before.report)).toEqual(["vercel-project"]);
-      const detail = before.report?.checks.find((c) => c.name === "vercel-project")?.detail;
-      expect(detail).toContain(
-        "OIDC federation (Settings → Security) is off, not on, issuer mode team",
-      );
-      expect(detail).toContain("Root Directory (Settings → Build and Deployment) is (not set)");
-      expect(detail).toContain("ENABLE_EXPERIMENTAL_COREPACK is not set for production, preview");
-      expect(detail).toContain("Fix: `pnpm vercel:env --apply`");
+    const verify = () => runVerifyCli(["--json", "--vercel", "--wait", "0s"], env);
+    const before = await verify();
+    expect(before.code).toBe(1);
+    expect(failingChecks(before.report)).toEqual(["vercel-project"]);
+    const detail = before.report?.checks.find((c) => c.name === "vercel-project")?.detail;
+    expect(detail).toContain(
+      "OIDC federation (Settings → Security) is off, not on, issuer mode team",
+    );
+    expect(detail).toContain("Root Directory (Settings → Build and Deployment) is (not set)");
+    expect(detail).toContain("ENABLE_EXPERIMENTAL_COREPACK is not set for production, preview");
+    expect(detail).toContain("Fix: `pnpm vercel:env --apply`");
 
-      const out = collector();
-      const err = collector();
-      const applied = await runVercelEnv({
-        argv: [
-          "--apply",
-          "--bucket",
-          sandbox.bucket,
-          "--role-arn-production",
-          sandbox.roleArns.production ?? "",
-          "--role-arn-preview",
-          sandbox.roleArns.preview ?? "",
-        ],
-        environment: { ...env, KEYLESS_ENV_FILE: join(stateDir, "no-such.env") },
-        stdout: out.stream,
-        stderr: err.stream,
-      });
-      expect(err.text()).toBe("");
-      expect(applied).toBe(0);
-      const after = await verify();
-      expect(after.code).toBe(0);
-      expect(checkOutcomes(after.report)).toContainEqual(["vercel-project", true]);
+    // As the rehearsal runs it: --sandbox finds the stack and the stand-in through the sandbox's
+    // state; the values come from the stack's own resources.
+    const out = collector();
+    const err = collector();
+    const applied = await runVercelEnv({
+      argv: ["--sandbox", "--apply"],
+      environment: { ...TEAM_ENV, KEYLESS_ENV_FILE: join(stateDir, "no-such.env") },
+      stdout: out.stream,
+      stderr: err.stream,
+      sandboxStateDir: stateDir,
+    });
+    expect(err.text()).toBe("");
+    expect(applied).toBe(0);
+    expect(
+      sandbox.vercelApi.envs.find(
+        (e) => e.key === "AWS_ROLE_ARN" && e.target.includes("production"),
+      )?.value,
+    ).toBe(sandbox.roleArns.production);
+    const after = await verify();
+    expect(after.code).toBe(0);
+    expect(checkOutcomes(after.report)).toContainEqual(["vercel-project", true]);
 
-      vercel.settings.oidcTokenConfig = { enabled: false, issuerMode: "team" };
-      const off = await verify();
-      expect(off.code).toBe(1);
-      expect(failingChecks(off.report)).toEqual(["vercel-project"]);
-      // Only the switch that is off, named with where to turn it on.
-      expect(off.report?.checks.find((c) => c.name === "vercel-project")?.detail).toBe(
-        "web (team acme): OIDC federation (Settings → Security) is off, not on, issuer mode team. Fix: `pnpm vercel:env --apply`, then redeploy.",
-      );
-    } finally {
-      await vercel.close();
-    }
+    sandbox.vercelApi.settings.oidcTokenConfig = { enabled: false, issuerMode: "team" };
+    const off = await verify();
+    expect(off.code).toBe(1);
+    expect(failingChecks(off.report)).toEqual(["vercel-project"]);
+    // Only the switch that is off, named with where to turn it on.
+    expect(off.report?.checks.find((c) => c.name === "vercel-project")?.detail).toBe(
+      "web (team acme): OIDC federation (Settings → Security) is off, not on, issuer mode team. Fix: `pnpm vercel:env --apply`, then redeploy.",
+    );
+    sandbox.vercelApi.settings.oidcTokenConfig = { enabled: true, issuerMode: "team" };
   });
 
   it("throttling during polling: LookupEvents refused at 2 requests/s is retried and verify still completes", async () => {
