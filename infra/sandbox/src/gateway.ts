@@ -5,6 +5,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
+import { type DeploymentFacts, factDifferences } from "@repo/infra/deployment-facts";
 import {
   CloudTrailApiError,
   type CloudTrailStore,
@@ -72,6 +73,11 @@ export interface GatewayOptions {
   extraStsActions?: readonly string[];
   /** Told of every call forwarded or answered here, AssumeRoleWithWebIdentity aside. */
   onCall?: (call: GatewayCall) => void;
+  /**
+   * What the deployed stack follows from (`deploymentFacts` of the configuration the sandbox
+   * started with), for `pnpm infra:deploy --sandbox`: POST /_sandbox/deployment compares.
+   */
+  deployment?: { stackName: string; facts: DeploymentFacts };
 }
 
 /** One AWS call as the gateway saw it (query-protocol and JSON-target calls; not S3's REST). */
@@ -523,6 +529,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       case "GET /_sandbox/cloudtrail/events":
         sendJson(response, 200, { events: cloudTrail.events() });
         return;
+      case "POST /_sandbox/deployment": {
+        const body = (await readJsonBody(request)) as { facts?: unknown } | undefined;
+        const wanted = body?.facts;
+        if (!options.deployment || typeof wanted !== "object" || wanted === null) {
+          sendJson(response, 400, {
+            error: "send { facts } (deploymentFacts of the configuration)",
+          });
+          return;
+        }
+        sendJson(response, 200, {
+          stackName: options.deployment.stackName,
+          differences: factDifferences(options.deployment.facts, wanted as DeploymentFacts),
+        });
+        return;
+      }
       default:
         sendJson(response, 404, {
           error: `no sandbox route ${route}; see infra/sandbox/README.md`,

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { InfraEnv } from "@repo/infra/config";
+import { deploymentFacts } from "@repo/infra/deployment-facts";
 import type { VercelEnvironment } from "@repo/infra/vercel-naming";
 import { type CloudTrailEventRecord, CloudTrailStore } from "./cloudtrail";
 import { deployStack, motoClients, seedBucket } from "./deploy";
@@ -218,6 +219,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       adminCredentials,
       extraStsActions: options.extraStsActions,
       onCall: options.onCall,
+      deployment: { stackName: deployed.stackName, facts: deploymentFacts(config) },
     });
     cleanups.push(() => gateway.close());
     const vercelApi = await startVercelApiStandIn({

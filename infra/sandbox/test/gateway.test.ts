@@ -18,11 +18,14 @@ import {
 import { awsClientConfig } from "@repo/aws-auth/client-config";
 import { diagnose } from "@repo/aws-auth/mode";
 import { resetCredentialProvider } from "@repo/aws-auth/provider";
+import { loadInfraConfig } from "@repo/infra/config";
+import { deploymentFacts } from "@repo/infra/deployment-facts";
 import { decodeJwt, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_OBJECTS } from "../src/deploy";
 import { isPortInUse } from "../src/net";
 import { isAlive } from "../src/state";
+import { SAMPLE_CONFIG } from "../test-kit/sample-config";
 import { startTestSandbox, type TestSandbox } from "../test-kit/sandbox";
 
 let sandbox: TestSandbox;
@@ -393,6 +396,24 @@ describe("faults at the gateway (STS calls only)", () => {
     }
     await expect(exchange(token, "fault-cleared")).resolves.toBeDefined();
   }, 20_000);
+
+  it("tells infra:deploy --sandbox whether its stack follows a configuration, and what differs", async () => {
+    const ask = async (env: Record<string, string>) => {
+      const answer = await fetch(`${sandbox.endpoint}/_sandbox/deployment`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ facts: deploymentFacts(loadInfraConfig(env)) }),
+      });
+      expect(answer.status).toBe(200);
+      return (await answer.json()) as { stackName: string; differences: string[] };
+    };
+    // The configuration it started with: deployed.
+    expect(await ask(SAMPLE_CONFIG)).toEqual({ stackName: sandbox.stackName, differences: [] });
+    // A .env changed since: the lines that differ.
+    expect(
+      (await ask({ ...SAMPLE_CONFIG, VERCEL_ENVIRONMENTS: "production,preview" })).differences,
+    ).toEqual(["VERCEL_ENVIRONMENTS: production → production,preview"]);
+  });
 
   it("takes faults over HTTP and counts exchanges in /_sandbox/stats", async () => {
     const admin = `${sandbox.endpoint}/_sandbox`;

@@ -3,6 +3,7 @@
 // after checking the configuration and saying what the command is about to do.
 
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { accountConfigs, parseAccounts, TARGET_ACCOUNT_VARIABLE } from "../src/accounts";
@@ -15,6 +16,7 @@ import {
   readInfraEnv,
 } from "../src/config";
 import { checkDeployCredentials } from "../src/deploy-credentials";
+import { deploymentFacts } from "../src/deployment-facts";
 import { describeTrust } from "../src/trust/describe";
 
 const COMMANDS = ["synth", "deploy", "diff", "destroy"] as const;
@@ -24,7 +26,10 @@ const USAGE = `usage: pnpm cdk:<${COMMANDS.join("|")}> [cdk options]
 
 From the repo root: pnpm infra:synth | infra:deploy | infra:diff | infra:destroy. Checks the
 configuration (the root .env under the environment), says what the command is about to do, then
-runs the aws-cdk CLI with that environment; options after the command go to the CDK CLI.`;
+runs the aws-cdk CLI with that environment; options after the command go to the CDK CLI.
+
+pnpm infra:deploy --sandbox rehearses the deploy on the running local sandbox (\`pnpm sandbox\`):
+the same trust and permissions printed, checked against the stack the sandbox deployed.`;
 
 runCli(async () => {
   const [name, ...rest] = process.argv.slice(2);
@@ -39,6 +44,10 @@ runCli(async () => {
   const env = readInfraEnv();
   const config = loadInfraConfig(env);
   printWarnings(config.warnings);
+  if (rest.includes("--sandbox")) {
+    if (command !== "deploy") throw usageError("--sandbox goes with infra:deploy only", USAGE);
+    return deployToSandbox(config);
+  }
 
   if (command === "deploy") {
     // A stack deployed by the workflow without its deploy role would delete the role mid-run.
@@ -126,6 +135,66 @@ async function trustAndPermissions(config: InfraConfig): Promise<string> {
     import("../src/keyless-stack"),
   ]);
   return describeTrust(config, synthesizeKeylessTemplate(config), roleLogicalId);
+}
+
+/** Where `pnpm sandbox` says it runs (its documented state file; no sandbox code is loaded). */
+const SANDBOX_STATE = join(INFRA_DIR, "..", "..", ".sandbox", "state.json");
+
+/**
+ * `pnpm infra:deploy --sandbox`: moto takes no `cdk deploy` (it drops change sets' outputs), so
+ * the sandbox deploys the stack itself when it starts, from the same .env. This prints what a
+ * deploy prints, then asks the running sandbox whether its stack follows from this configuration:
+ * yes, it is deployed; no, the lines that differ and the restart that deploys them.
+ */
+async function deployToSandbox(config: InfraConfig): Promise<number> {
+  let state: { pid?: number; endpoint?: string } | undefined;
+  try {
+    state = JSON.parse(readFileSync(SANDBOX_STATE, "utf8"));
+  } catch {
+    state = undefined;
+  }
+  const alive = (pid: number | undefined) => {
+    try {
+      return pid !== undefined && process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+  };
+  if (!state?.endpoint || !alive(state.pid)) {
+    throw new CommandFailure(
+      "--sandbox: no sandbox is running. Start one with `pnpm sandbox` in another terminal, then run `pnpm infra:deploy --sandbox` again.",
+    );
+  }
+  console.log(`${await trustAndPermissions(config)}
+`);
+  let answer: { stackName?: string; differences?: string[]; error?: string };
+  try {
+    const response = await fetch(`${state.endpoint}/_sandbox/deployment`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ facts: deploymentFacts(config) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    answer = (await response.json()) as typeof answer;
+  } catch (error) {
+    throw new CommandFailure(
+      `--sandbox: the sandbox at ${state.endpoint} did not answer (${(error as Error).message}); restart it with \`pnpm sandbox\`.`,
+    );
+  }
+  if (answer.error || !answer.differences) {
+    throw new CommandFailure(
+      `--sandbox: the sandbox refused the check: ${answer.error ?? "no answer"}`,
+    );
+  }
+  if (answer.differences.length > 0) {
+    throw new CommandFailure(
+      `--sandbox: the sandbox's stack ${answer.stackName} follows the .env it started with, not this one (${answer.differences.join("; ")}). Stop \`pnpm sandbox\` (Ctrl-C) and start it again: it deploys this configuration.`,
+    );
+  }
+  console.log(
+    `Deployed on the sandbox: stack ${answer.stackName} follows this configuration (\`pnpm sandbox\` deployed it into its moto when it started).`,
+  );
+  return 0;
 }
 
 function destroyNotice(config: InfraConfig): string {
