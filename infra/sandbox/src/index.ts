@@ -292,6 +292,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       tokenFile,
       appEnvFile,
       vercelApiUrl: vercelApi.url,
+      vercelProject: { teamSlug: config.teamSlug, name: config.projectName },
     };
     await writePrivateFile(join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
 

@@ -25,6 +25,8 @@ export interface SandboxState {
   appEnvFile: string;
   /** The sandbox's Vercel API (vercel-api.ts); its token is SANDBOX_VERCEL_TOKEN. */
   vercelApiUrl?: string;
+  /** The project it holds: the configured team (slug) and project name. */
+  vercelProject?: { teamSlug: string; name: string };
 }
 
 /** Writes a file only its owner can read, atomically (readers never see half a token). */

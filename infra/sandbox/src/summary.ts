@@ -34,6 +34,11 @@ export function formatSandboxSummary(sandbox: SandboxHandle, readyMs: number): s
     ),
     row("Token file", path(sandbox.tokenFile), "a production token, rewritten before it expires"),
     row("Admin", `${endpoint}/_sandbox/stats`, "faults: POST /_sandbox/faults"),
+    row(
+      "Vercel API",
+      sandbox.vercelApi.url,
+      "a stand-in with your project: `pnpm vercel:env --sandbox`, `pnpm verify --sandbox --vercel`",
+    ),
     "",
     "See a refusal (tokens print to stdout only):",
     `  pnpm sandbox token --environment preview   ${pc.dim("# AccessDenied: the production role trusts production only")}`,

@@ -15,6 +15,7 @@ import {
   REPO_ROOT,
   type SandboxAccess,
   SandboxConfigError,
+  sandboxProjectVariables,
   startOwnSandbox,
   type VercelEnvironment,
 } from "../src/sandbox";
@@ -145,10 +146,25 @@ async function main(): Promise<number> {
     return 1;
   }
   const host = `localhost:${chosen.port}`;
+  // What `pnpm vercel:env --sandbox --apply` set on the sandbox's Vercel project, when it has.
+  let fromProject: Record<string, string> | undefined;
+  if (!chosen.unconfigured) {
+    try {
+      fromProject = await sandboxProjectVariables(access, chosen.environment);
+    } catch (error) {
+      log(`the sandbox's Vercel project could not be read (${(error as Error).message})`);
+    }
+    log(
+      fromProject
+        ? `variables: the sandbox's Vercel project's (${Object.keys(fromProject).sort().join(", ")}), as \`pnpm vercel:env --sandbox --apply\` set them`
+        : "variables: the sandbox stack's outputs (its Vercel project holds none yet: `pnpm vercel:env --sandbox --apply` sets them)",
+    );
+  }
+  const served = { ...chosen, fromProject };
   try {
-    const built = await buildForSandbox(access, { ...chosen, host, log });
+    const built = await buildForSandbox(access, { ...served, host, log });
     log(built.built ? `built (${built.logFile})` : "sources unchanged: reusing the last build");
-    deployment = await serveBuild(access, built, { ...chosen, host, log });
+    deployment = await serveBuild(access, built, { ...served, host, log });
   } catch (error) {
     await deployment?.stop();
     await access.stop();

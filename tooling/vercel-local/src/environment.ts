@@ -41,6 +41,11 @@ export interface DeploymentOptions {
    * region or sandbox endpoint), so the app shows its owner the set-up steps.
    */
   unconfigured?: boolean;
+  /**
+   * The variables the project holds (the sandbox's Vercel project, as `vercel:env --sandbox
+   * --apply` left it): used as they are instead of the stack's values, with AWS_ENDPOINT_URL.
+   */
+  fromProject?: Record<string, string>;
   /** Extra project variables for this environment, e.g. KEYLESS_PUBLIC_DEMO=on. */
   projectVariables?: Record<string, string>;
   git?: GitFacts;
@@ -70,11 +75,18 @@ export function projectVariables(
   sandbox: Pick<SandboxAccess, "roleArns" | "bucket" | "region" | "endpoint">,
   options: Pick<
     DeploymentOptions,
-    "environment" | "omitProjectRegion" | "projectVariables" | "unconfigured"
+    "environment" | "omitProjectRegion" | "projectVariables" | "unconfigured" | "fromProject"
   >,
 ): Record<string, string> {
   if (options.unconfigured) {
     return { ENABLE_EXPERIMENTAL_COREPACK: "1", ...options.projectVariables };
+  }
+  if (options.fromProject) {
+    return {
+      ...options.fromProject,
+      AWS_ENDPOINT_URL: sandbox.endpoint,
+      ...options.projectVariables,
+    };
   }
   const roleArn = sandbox.roleArns[options.environment] ?? sandbox.roleArns.production ?? "";
   return {

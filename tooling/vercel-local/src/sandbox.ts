@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { type InfraEnv, loadInfraConfig } from "@repo/infra/config";
 import { runVerify, type VerifyReport } from "@repo/ops/verify";
 import { type SandboxOptions, startSandbox } from "@repo/sandbox";
+import { SANDBOX_VERCEL_TOKEN } from "@repo/sandbox/vercel-api";
 
 export { MotoUnavailableError, SandboxConfigError } from "@repo/sandbox";
 export { corepackMissingLine } from "@repo/sandbox/prerequisites";
@@ -20,6 +21,9 @@ export interface SandboxAccess {
   stackName: string;
   roleArns: Record<string, string>;
   bucket: string;
+  /** The sandbox's Vercel API stand-in and the project it holds (sandbox state.json). */
+  vercelApiUrl?: string;
+  vercelProject?: { teamSlug: string; name: string };
   /** True when this process started it (and stops it on exit). */
   owned: boolean;
   stop(): Promise<void>;
@@ -52,7 +56,37 @@ export async function findRunningSandbox(
 
 function pickAccess(state: Omit<SandboxAccess, "owned" | "stop">) {
   const { endpoint, issuerUrl, region, stackName, roleArns, bucket } = state;
-  return { endpoint, issuerUrl, region, stackName, roleArns, bucket };
+  const { vercelApiUrl, vercelProject } = state;
+  return { endpoint, issuerUrl, region, stackName, roleArns, bucket, vercelApiUrl, vercelProject };
+}
+
+/**
+ * The variables the sandbox's Vercel project holds for `environment` — what `pnpm vercel:env
+ * --sandbox --apply` set — or undefined when it holds no AWS_ROLE_ARN there (nothing applied yet).
+ * Plain values only (vercel:env writes its variables plain; others read back encrypted).
+ */
+export async function sandboxProjectVariables(
+  sandbox: Pick<SandboxAccess, "vercelApiUrl" | "vercelProject">,
+  environment: VercelEnvironment,
+): Promise<Record<string, string> | undefined> {
+  if (!sandbox.vercelApiUrl || !sandbox.vercelProject) return undefined;
+  const { teamSlug, name } = sandbox.vercelProject;
+  const url = `${sandbox.vercelApiUrl}/v10/projects/${encodeURIComponent(name)}/env?slug=${encodeURIComponent(teamSlug)}`;
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${SANDBOX_VERCEL_TOKEN}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!response.ok)
+    throw new Error(`the sandbox's Vercel API answered ${response.status} for ${url}`);
+  const { envs } = (await response.json()) as {
+    envs: { key: string; value: string; type: string; target: string[]; gitBranch?: string }[];
+  };
+  const variables = Object.fromEntries(
+    envs
+      .filter((e) => e.type === "plain" && !e.gitBranch && e.target.includes(environment))
+      .map((e) => [e.key, e.value]),
+  );
+  return variables.AWS_ROLE_ARN ? variables : undefined;
 }
 
 export async function startOwnSandbox(options: SandboxOptions): Promise<SandboxAccess> {

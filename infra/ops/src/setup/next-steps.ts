@@ -1,4 +1,4 @@
-// What to do after `pnpm configure`: the seed guide's steps in order, each with its exact command.
+// What to do after `pnpm configure`: the set-up steps in order, each with its exact command.
 
 import type { InfraConfig } from "@repo/infra/config";
 import { isStandardEnvironment } from "@repo/infra/vercel-naming";
@@ -34,6 +34,7 @@ export function formatNextSteps(config: InfraConfig): string {
         `AWS_ROLE_ARN = stack output ${stackOutputKey.roleArn(environment)}   (${vercelEnvLabel(environment)} only)`,
     ),
     `S3_BUCKET    = stack output ${stackOutputKey.bucket}   (${everywhere})`,
+    `ENABLE_EXPERIMENTAL_COREPACK = 1   (${everywhere})`,
     // The app exchanges its token for this audience; the roles accept no other.
     ...(config.audience === config.teamAudience
       ? []
@@ -43,17 +44,15 @@ export function formatNextSteps(config: InfraConfig): string {
     "1. Check the trust, then deploy the stack once (no `cdk bootstrap` needed):",
     "     pnpm trust:check",
     `     pnpm infra:deploy        # stack ${config.stackName} in ${config.region}, ${credentials}`,
-    "2. Set the Vercel project's variables — with a token (Vercel → Account Settings → Tokens):",
+    "2. Configure the Vercel project — with a token (Vercel → Account Settings → Tokens):",
     "     export VERCEL_TOKEN=…    # never written to .env by setup",
     "     pnpm vercel:env          # dry run: prints the plan",
-    "     pnpm vercel:env --apply  # sets them and removes the old keys",
-    "   or by hand in Vercel → your project → Settings → Environment Variables:",
+    `     pnpm vercel:env --apply  # the variables below, OIDC federation (${config.issuerMode} issuer), root directory, Node.js; removes ${OLD_VERCEL_VARIABLES.join(", ")}`,
+    "   or by hand in Vercel → your project → Settings → Environment Variables (and Security, Build and Deployment):",
     ...byHand.map((line) => `     ${line}`),
-    `3. Remove the old keys from Vercel: ${OLD_VERCEL_VARIABLES.join(", ")} (\`pnpm vercel:env --apply\` does it).`,
-    `4. Turn on OIDC: Vercel → your project → Settings → Security → Secure backend access with OIDC federation, issuer mode ${config.issuerMode === "team" ? "Team" : "Global"}.`,
-    "5. Redeploy (variables apply to new deployments only): `vercel deploy --prod`, or Deployments → Redeploy.",
-    "6. Verify from here: pnpm verify --url https://<your-deployment>.vercel.app",
+    "3. Redeploy (variables apply to new deployments only): `vercel deploy --prod`, or Deployments → Redeploy.",
+    "4. Verify from here: pnpm verify --vercel --url https://<your-deployment>.vercel.app",
     "",
-    "Try it all locally first, no AWS needed: pnpm dev (runs the app on the local sandbox).",
+    "Rehearse it all offline first, no AWS or Vercel account needed: docs/setup.md#rehearse-it-locally-first",
   ].join("\n");
 }

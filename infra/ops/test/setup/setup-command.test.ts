@@ -93,12 +93,12 @@ describe("pnpm configure without a terminal", () => {
     }
     expect(stdout).toContain("AWS_ROLE_ARN = stack output RoleArnPreview   (Preview only)");
     expect(stdout).not.toContain("VERCEL_OIDC_AUDIENCE");
+    // The project's settings are vercel:env's too: no dashboard step left.
     expect(stdout).toContain(
-      "Remove the old keys from Vercel: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
+      "pnpm vercel:env --apply  # the variables below, OIDC federation (team issuer), root directory, Node.js; removes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
     );
-    expect(stdout).toContain(
-      "Settings → Security → Secure backend access with OIDC federation, issuer mode Team",
-    );
+    expect(stdout).toContain("ENABLE_EXPERIMENTAL_COREPACK = 1   (Production, Preview)");
+    expect(stdout).not.toContain("Turn on OIDC");
     expect(stdout).not.toContain(secret);
   });
 
