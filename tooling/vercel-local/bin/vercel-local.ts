@@ -1,10 +1,11 @@
 // pnpm vercel:local [--env production|preview|development] [--port 3000] [--function-region iad1]
-//   [--unconfigured]
+//   [--unconfigured] [--network]
 //   Builds apps/web with the real Vercel CLI (offline) and serves it the way Vercel runs it, on
 //   the local sandbox (one already running, else one started here and stopped on exit).
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
+import { networkWarning } from "@repo/web/scripts/listen";
 import { BuildFailedError } from "../src/build";
 import { buildForSandbox, serveBuild } from "../src/deployment";
 import { VERCEL_REGIONS } from "../src/environment";
@@ -21,7 +22,7 @@ import {
 } from "../src/sandbox";
 
 const USAGE =
-  "usage: pnpm vercel:local [--env production|preview|development] [--port N] [--function-region iad1] [--unconfigured]\n  --unconfigured  the project as the Deploy button leaves it (no AWS variables): the page its owner sees first";
+  "usage: pnpm vercel:local [--env production|preview|development] [--port N] [--function-region iad1] [--unconfigured] [--network]\n  --unconfigured  the project as the Deploy button leaves it (no AWS variables): the page its owner sees first\n  --network       listen on every interface, not loopback only (says what becomes reachable)";
 const ENVIRONMENTS = ["production", "preview", "development"];
 
 class UsageError extends Error {}
@@ -33,6 +34,7 @@ function options() {
     port: { type: "string", default: "3000" },
     "function-region": { type: "string", default: "iad1" },
     unconfigured: { type: "boolean", default: false },
+    network: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   } as const;
   try {
@@ -63,6 +65,7 @@ function options() {
     port: Number(port),
     functionRegion: region,
     unconfigured: parsed.values.unconfigured,
+    network: parsed.values.network,
   };
 }
 
@@ -180,6 +183,10 @@ async function main(): Promise<number> {
     log(
       `function ${name}: ${(bytes / 1024 / 1024).toFixed(1)} MB as deployed (its folder + traced files)`,
     );
+  }
+  if (chosen.network) {
+    // What --network exposes, as `pnpm dev --network` says it (@repo/web's listen.ts).
+    for (const line of networkWarning(String(chosen.port))) log(line);
   }
   log(
     `${chosen.environment} deployment ${deployment.deploymentId}${chosen.unconfigured ? ", unconfigured (no AWS variables)," : ""} ready on http://localhost:${chosen.port} in ${seconds} s (Ctrl-C stops it)`,

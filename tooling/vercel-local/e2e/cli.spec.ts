@@ -148,4 +148,22 @@ test("Ctrl-C leaves no process behind: sandbox, functions, servers", async () =>
   await expect.poll(() => groupMembers(pgid), { timeout: 15_000 }).toEqual([]);
   expect(output()).toContain("SIGINT: stopping");
   expect(output()).not.toMatch(JWT);
+
+  // --network: the deployment on every interface (said, with what it exposes); the sandbox and
+  // the functions stay on loopback. Same sources: the build is reused.
+  const open = runCli(["--port", String(port), "--network"]);
+  const openGroup = open.child.pid as number;
+  await expect
+    .poll(() => (open.child.exitCode === null ? open.output() : `exited: ${open.output()}`), {
+      timeout: 200_000,
+      intervals: [1000],
+    })
+    .toMatch(/ready on http|^exited/);
+  expect(open.output()).toContain("--network: listening on every interface");
+  expect(open.output()).toContain("act with its AWS credentials");
+  const openAddresses = listeningAddresses(openGroup);
+  expect(openAddresses.filter((address) => !LOOPBACK.test(address))).toEqual(["0.0.0.0"]);
+  process.kill(-openGroup, "SIGINT");
+  await exited(open.child);
+  await expect.poll(() => groupMembers(openGroup), { timeout: 15_000 }).toEqual([]);
 });

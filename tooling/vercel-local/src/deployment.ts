@@ -111,6 +111,8 @@ export interface ServeOptions extends Omit<DeploymentOptions, "git"> {
    * URL) from this URL instead, e.g. the sandbox issuer's stand-in `${issuerUrl}/~token`.
    */
   tokenExchangeStandIn?: string;
+  /** Serve on every interface, not loopback only (`--network`). */
+  network?: boolean;
   log(line: string): void;
 }
 
@@ -169,6 +171,7 @@ export async function serveBuild(
       outputDir: built.outputDir,
       host,
       port: options.port,
+      network: options.network,
       log: options.log,
       withholdOidcHeader: options.withholdOidcHeader,
       requestHeaders: async () => ({

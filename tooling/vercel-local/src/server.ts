@@ -65,6 +65,8 @@ export interface DeploymentServerOptions {
    */
   withholdOidcHeader?: (functionName: string) => boolean;
   port: number;
+  /** Every interface instead of loopback (`pnpm vercel:local --network`). */
+  network?: boolean;
   log(line: string): void;
 }
 
@@ -195,7 +197,7 @@ export async function serveDeployment(options: DeploymentServerOptions): Promise
   });
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, "127.0.0.1", () => {
+    server.listen(options.port, options.network ? "0.0.0.0" : "127.0.0.1", () => {
       server.off("error", reject);
       const address = server.address();
       resolve(typeof address === "object" && address ? address.port : options.port);
