@@ -1,5 +1,6 @@
-// pnpm sandbox [--port N] [--state-dir DIR]
-//   The whole Vercel-OIDC flow on 127.0.0.1, in the foreground, until Ctrl-C.
+// pnpm sandbox [--port N] [--state-dir DIR] [--network]
+//   The whole Vercel-OIDC flow on 127.0.0.1, in the foreground, until Ctrl-C (--network: the AWS
+//   endpoint on every interface too, said with what it exposes).
 // pnpm sandbox token [--environment ENV] [--project NAME] [--team SLUG] [--expired]
 //   [--lifetime SECONDS] [--state-dir DIR]
 //   Prints a token from the running sandbox's issuer to stdout (nothing else goes there).
@@ -10,7 +11,7 @@ import type { MintOptions } from "../src/issuer";
 import { DEFAULT_STATE_DIR, readRunningSandbox } from "../src/state";
 
 const USAGE = `usage:
-  pnpm sandbox [--port N] [--state-dir DIR]
+  pnpm sandbox [--port N] [--state-dir DIR] [--network]
   pnpm sandbox token [--environment production|preview|development] [--project NAME]
                      [--team SLUG] [--expired] [--lifetime SECONDS] [--state-dir DIR]`;
 
@@ -26,6 +27,7 @@ function parse(args: string[]) {
       team: { type: "string" },
       expired: { type: "boolean" },
       lifetime: { type: "string" },
+      network: { type: "boolean" },
     },
   });
 }
@@ -77,6 +79,7 @@ async function runForeground(values: ReturnType<typeof parse>["values"], stateDi
     sandbox = await startSandbox({
       stateDir,
       ports: { gateway: wholeNumber(values.port, "--port") },
+      network: values.network,
       log: (line) => console.log(pc.dim(line)),
     });
   } catch (error) {
@@ -93,6 +96,16 @@ async function runForeground(values: ReturnType<typeof parse>["values"], stateDi
     return 1;
   }
   console.log(formatSandboxSummary(sandbox, process.uptime() * 1000));
+  if (values.network) {
+    const { interfaceAddresses } = await import("../src/http");
+    const port = sandbox.processes.ports.gateway;
+    const where = interfaceAddresses().map((address) => `http://${address}:${port}`);
+    console.log(
+      pc.yellow(
+        `--network: the AWS endpoint listens on every interface${where.length ? ` (${where.join(", ")})` : ""}. Anyone who can reach this machine can call the sandbox's AWS with a token it issues or its placeholder keys, and read the sample bucket. The issuer, the Vercel API stand-in and the admin API stay on loopback. Use it on networks you trust only.`,
+      ),
+    );
+  }
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -13,7 +13,14 @@ import {
   LookupRateLimiter,
 } from "./cloudtrail";
 import { type ActiveFault, type FaultInjector, type FaultSpec, faultSpecProblem } from "./faults";
-import { readBody, readJsonBody, refuseBrowserRequests, refuseForeignHost, sendJson } from "./http";
+import {
+  interfaceAddresses,
+  readBody,
+  readJsonBody,
+  refuseBrowserRequests,
+  refuseForeignHost,
+  sendJson,
+} from "./http";
 import { closeServer, LOOPBACK, listen } from "./net";
 import {
   credentialsFromStsXml,
@@ -78,6 +85,11 @@ export interface GatewayOptions {
    * started with), for `pnpm infra:deploy --sandbox`: POST /_sandbox/deployment compares.
    */
   deployment?: { stackName: string; facts: DeploymentFacts };
+  /**
+   * `pnpm sandbox --network`: the AWS endpoint on every interface, answering the machine's own
+   * addresses too. The admin API (/_sandbox/) keeps to loopback names. @default false
+   */
+  network?: boolean;
 }
 
 /** One AWS call as the gateway saw it (query-protocol and JSON-target calls; not S3's REST). */
@@ -154,6 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const issuedKeys = new IssuedCredentials();
   const admin = options.adminCredentials;
   const motoHost = `${LOOPBACK}:${options.motoPort}`;
+  const networkHosts = options.network ? interfaceAddresses() : [];
   let stats = emptyStats();
 
   const server = createServer((request, response) => {
@@ -167,9 +180,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // DNS rebinding: a web page under another name must not reach the sandbox through the browser.
-    if (!refuseForeignHost(request, response)) return;
+    if (!refuseForeignHost(request, response, networkHosts)) return;
     const url = new URL(request.url ?? "/", `http://${LOOPBACK}`);
     if (url.pathname.startsWith("/_sandbox/")) {
+      // Faults, stats and the deployment check are for this machine's own tools only.
+      if (networkHosts.length > 0 && !refuseForeignHost(request, response)) return;
       await adminApi(request, response, url.pathname);
       return;
     }
@@ -644,7 +659,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
 
-  const port = await listen(server, options.port ?? 0);
+  const port = await listen(server, options.port ?? 0, options.network ? "0.0.0.0" : LOOPBACK);
   return {
     url: `http://${LOOPBACK}:${port}`,
     port,

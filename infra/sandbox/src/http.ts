@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { networkInterfaces } from "node:os";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -64,12 +65,26 @@ export function escapeXml(text: string): string {
  * `[::1]`, any port: a local proxy in front keeps its own): a page under another name that
  * resolves to 127.0.0.1 (DNS rebinding) carries that name in Host. Returns false after a 403.
  */
-export function refuseForeignHost(request: IncomingMessage, response: ServerResponse): boolean {
+export function refuseForeignHost(
+  request: IncomingMessage,
+  response: ServerResponse,
+  /** With `--network`: the machine's own addresses too (still no other name). */
+  alsoAllowed: readonly string[] = [],
+): boolean {
   const host = (request.headers.host ?? "").toLowerCase();
   const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
   if (name === "127.0.0.1" || name === "localhost" || name === "[::1]") return true;
+  if (name !== undefined && alsoAllowed.includes(name)) return true;
   sendJson(response, 403, {
-    error: `this sandbox server answers only requests to 127.0.0.1, localhost or [::1] (Host was "${host}")`,
+    error: `this sandbox server answers only requests to 127.0.0.1, localhost or [::1]${alsoAllowed.length ? ` or ${alsoAllowed.join(", ")}` : ""} (Host was "${host}")`,
   });
   return false;
+}
+
+/** The machine's own IPv4 addresses on its network interfaces (what --network makes reachable). */
+export function interfaceAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((address) => address && !address.internal && address.family === "IPv4")
+    .map((address) => address?.address ?? "");
 }

@@ -75,6 +75,11 @@ export interface SandboxOptions {
   /** Delay before CloudTrail events show up in LookupEvents (AWS: ~5 min). @default 0 */
   cloudTrailDeliveryDelayMs?: number;
   python?: string;
+  /**
+   * The AWS endpoint (the gateway) on every interface, for clients on other machines; the issuer,
+   * the Vercel API stand-in, moto and the admin API stay on loopback. @default false
+   */
+  network?: boolean;
   /** Progress and one line per STS exchange (never a token). @default silent */
   log?: (line: string) => void;
 }
@@ -220,6 +225,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       extraStsActions: options.extraStsActions,
       onCall: options.onCall,
       deployment: { stackName: deployed.stackName, facts: deploymentFacts(config) },
+      network: options.network,
     });
     cleanups.push(() => gateway.close());
     const vercelApi = await startVercelApiStandIn({

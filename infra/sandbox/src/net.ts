@@ -30,19 +30,20 @@ export function isPortInUse(port: number, host = LOOPBACK): Promise<boolean> {
   });
 }
 
-/** Listens on 127.0.0.1 (port 0 = any free port) and resolves with the port actually bound. */
-export function listen(server: Server, port: number): Promise<number> {
+/**
+ * Listens on 127.0.0.1 (port 0 = any free port), or on `host` (`0.0.0.0` for --network), and
+ * resolves with the port actually bound.
+ */
+export function listen(server: Server, port: number, host = LOOPBACK): Promise<number> {
   return new Promise((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException) =>
       reject(
         error.code === "EADDRINUSE"
-          ? new Error(
-              `${LOOPBACK}:${port} is already in use: choose another port (0 = any free one)`,
-            )
+          ? new Error(`${host}:${port} is already in use: choose another port (0 = any free one)`)
           : error,
       );
     server.once("error", fail);
-    server.listen(port, LOOPBACK, () => {
+    server.listen(port, host, () => {
       server.off("error", fail);
       const address = server.address();
       resolve(typeof address === "object" && address ? address.port : port);

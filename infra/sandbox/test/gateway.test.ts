@@ -1,8 +1,10 @@
 // The whole sandbox on free ports: the app's credential provider through the gateway, every
 // refusal STS would give, CloudTrail records of both, faults, and pass-through to moto.
 
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { rm } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
   GetObjectCommand,
@@ -23,6 +25,7 @@ import { deploymentFacts } from "@repo/infra/deployment-facts";
 import { decodeJwt, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_OBJECTS } from "../src/deploy";
+import { interfaceAddresses } from "../src/http";
 import { isPortInUse } from "../src/net";
 import { isAlive } from "../src/state";
 import { SAMPLE_CONFIG } from "../test-kit/sample-config";
@@ -503,6 +506,44 @@ describe("Signature Version 2", () => {
       expect(xml).toMatch(/<RequestId>[\w-]+<\/RequestId>/);
     }
   });
+});
+
+describe("--network", () => {
+  it("puts the AWS endpoint on every interface and answers the machine's own address; the admin API and the issuer stay loopback", async () => {
+    const open = await startTestSandbox({ network: true });
+    try {
+      const own = interfaceAddresses()[0];
+      const { ports } = open.processes;
+      // Read from the kernel, never by connecting elsewhere: requests below go to 127.0.0.1 with
+      // the Host a client on the network would send.
+      const listening = execFileSync("ss", ["-ltnH"], { encoding: "utf8" });
+      expect(listening).toMatch(new RegExp(`0\\.0\\.0\\.0:${ports.gateway}\\b`));
+      expect(listening).toMatch(new RegExp(`127\\.0\\.0\\.1:${ports.issuer}\\b`));
+      const asIfFrom = (path: string, host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const request = httpRequest(
+            { host: "127.0.0.1", port: ports.gateway, path, headers: { host } },
+            (response) => {
+              response.resume();
+              resolve(response.statusCode ?? 0);
+            },
+          );
+          request.on("error", reject);
+          request.end();
+        });
+      if (own) {
+        // The AWS endpoint answers under the machine's address (an S3 call without credentials:
+        // refused by S3's rules, not by the Host check)…
+        expect(await asIfFrom(`/${open.bucket}`, `${own}:${ports.gateway}`)).not.toBe(403);
+        // …the admin API does not.
+        expect(await asIfFrom("/_sandbox/stats", `${own}:${ports.gateway}`)).toBe(403);
+      }
+      // Any other name is still refused (DNS rebinding).
+      expect(await asIfFrom(`/${open.bucket}`, `attacker.example:${ports.gateway}`)).toBe(403);
+    } finally {
+      await open.stop();
+    }
+  }, 120_000);
 });
 
 describe("stop", () => {
