@@ -202,7 +202,13 @@ export function ErrorPanel({ heading, error }: { heading: string; error: PublicE
         <summary>Technical details</summary>
         <dl className={styles.facts}>
           <Row term="Code">
-            <code>{error.code}</code>
+            {error.docs ? (
+              <a href={error.docs}>
+                <code>{error.code}</code>
+              </a>
+            ) : (
+              <code>{error.code}</code>
+            )}
           </Row>
           {error.awsCode ? (
             <Row term="AWS error">

@@ -12,6 +12,8 @@ export interface PublicError {
   detail?: string;
   expected?: { sub?: string; aud?: string };
   token?: { iss?: string; aud?: string | string[]; sub?: string; expired: boolean };
+  /** Where the code is explained (@repo/aws-auth's README, at the version in use). */
+  docs?: string;
 }
 
 export function toPublicError(error: unknown, resolution: CredentialResolution): PublicError {
@@ -26,6 +28,7 @@ export function toPublicError(error: unknown, resolution: CredentialResolution):
     fixes: [...explained.fixes],
   };
   if (explained.awsCode) result.awsCode = explained.awsCode;
+  if (explained.docs) result.docs = explained.docs;
   if (explained.detail) result.detail = explained.detail;
   if (explained.expected) result.expected = { ...explained.expected };
   if (explained.token) {

@@ -27,6 +27,8 @@ describe("toPublicError", () => {
       fixes: ["Use the role made for this environment."],
       awsCode: "AccessDenied",
       token: { sub: "owner:acme:project:web:environment:preview", expired: false },
+      // The section of @repo/aws-auth's README that explains the code.
+      docs: expect.stringMatching(/\/packages\/aws-auth\/README\.md#trust-denied$/),
     });
   });
 
@@ -42,6 +44,7 @@ describe("toPublicError", () => {
       "cause",
       "code",
       "detail",
+      "docs",
       "fixes",
       "title",
     ]);

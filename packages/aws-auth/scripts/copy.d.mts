@@ -6,3 +6,4 @@ export function plainPackageJson(
 ): Record<string, unknown>;
 export function writeCopy(dir: string): void;
 export function writeTarball(file: string): void;
+export function pinDocsLink(dir: string, commit?: string): void;

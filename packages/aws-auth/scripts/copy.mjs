@@ -93,6 +93,33 @@ export function writeCopy(dir) {
   });
   writeFileSync(join(dir, "package.json"), `${JSON.stringify(plain, null, 2)}\n`);
   writeFileSync(join(dir, "pnpm-workspace.yaml"), PLAIN_PNPM_SETTINGS);
+  pinDocsLink(dir);
+}
+
+/**
+ * The explained errors link this package's README on the template's main branch; a copy links the
+ * commit it was made from, so its links keep describing its own version (src/docs-link.ts).
+ */
+export function pinDocsLink(dir, commit = sourceCommit()) {
+  if (!commit) return;
+  const file = join(dir, "src", "docs-link.ts");
+  const text = readFileSync(file, "utf8");
+  writeFileSync(
+    file,
+    text.replace("/blob/main/packages/aws-auth/", `/blob/${commit}/packages/aws-auth/`),
+  );
+}
+
+/** The commit this package's checkout is at, or undefined outside a git checkout. */
+function sourceCommit() {
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: PACKAGE_DIR,
+      encoding: "utf8",
+    }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** An npm tarball of the copy at `file`. */

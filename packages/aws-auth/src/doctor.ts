@@ -143,6 +143,7 @@ export function formatDoctorReport(report: DoctorReport): string {
   } else if (report.error) {
     lines.push(`error     ${report.error.title}`, `          ${report.error.cause}`);
     for (const fix of report.error.fixes) lines.push(`          - ${fix}`);
+    if (report.error.docs) lines.push(`          more: ${report.error.docs}`);
   } else if (report.mode === "none") {
     lines.push("identity  none: no AWS credentials are configured (see findings)");
   }

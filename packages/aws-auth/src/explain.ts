@@ -1,5 +1,5 @@
 import { explainAudienceExchange, isAudienceExchangeError } from "./audience";
-import { type ExplainedError, isExplainedAwsError } from "./explained-error";
+import { type ExplainedError, isExplainedAwsError, withDocs } from "./explained-error";
 import type { CredentialResolution, EnvLike } from "./mode";
 import { explainOidcTokenUnavailable, isOidcTokenUnavailable } from "./oidc-context";
 import { currentTokenSummary, type TokenSummary } from "./token";
@@ -51,8 +51,15 @@ const asShape = (error: unknown): ErrorShape =>
     ? (error as ErrorShape)
     : { message: String(error ?? "unknown error") };
 
-/** Turns any error from STS, S3, the SDK's providers or @vercel/oidc into title, cause and fixes. */
+/**
+ * Turns any error from STS, S3, the SDK's providers or @vercel/oidc into title, cause and fixes,
+ * with the link to where its code is documented.
+ */
 export function explainAwsError(error: unknown, context: ExplainContext = {}): ExplainedError {
+  return withDocs(explain(error, context));
+}
+
+function explain(error: unknown, context: ExplainContext): ExplainedError {
   if (isExplainedAwsError(error)) return error.explained;
   if (isOidcTokenUnavailable(error)) {
     // No token was there to read (or it was past exp): nothing token-shaped to summarize.

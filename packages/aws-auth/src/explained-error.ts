@@ -1,4 +1,5 @@
 // Type-only: nothing of token.ts (Node-only) is loaded by this module.
+import { docsLink } from "./docs-link";
 import type { TokenSummary } from "./types";
 
 /** An AWS failure turned into something a person can act on. Never holds a secret. */
@@ -16,7 +17,15 @@ export interface ExplainedError {
   token?: TokenSummary;
   /** What the role's trust policy expects, when the caller knows it (verify, the sandbox). */
   expected?: { sub?: string; aud?: string };
+  /** Where the code is explained (this package's README, at the version in use). */
+  docs?: string;
 }
+
+/** The explanation with its documentation link. */
+export const withDocs = (explained: ExplainedError): ExplainedError => ({
+  ...explained,
+  docs: explained.docs ?? docsLink(explained.code),
+});
 
 const BRAND = Symbol.for("keyless.aws-auth.ExplainedAwsError");
 
@@ -24,11 +33,10 @@ const BRAND = Symbol.for("keyless.aws-auth.ExplainedAwsError");
 export class ExplainedAwsError extends Error {
   override name = "ExplainedAwsError";
   readonly [BRAND] = true;
-  constructor(
-    readonly explained: ExplainedError,
-    options?: { cause?: unknown },
-  ) {
+  readonly explained: ExplainedError;
+  constructor(explained: ExplainedError, options?: { cause?: unknown }) {
     super(`${explained.title}: ${explained.cause}`, options);
+    this.explained = withDocs(explained);
   }
 }
 
