@@ -7,12 +7,12 @@ import { accountConfigs } from "@repo/infra/accounts";
 import { colorsFor, printWarnings, runCli } from "@repo/infra/cli";
 import { type InfraConfig, type InfraEnv, loadInfraConfig, readInfraEnv } from "@repo/infra/config";
 import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
+import { SANDBOX_CREDENTIALS, sandboxEnv } from "../src/sandbox-target";
 import { webAppNodeVersion } from "../src/setup/web-app";
 import { parseVerifyArgs, VERIFY_HELP } from "../src/verify/args";
 import { formatDuration } from "../src/verify/duration";
 import { runVerify } from "../src/verify/index";
 import { renderJson, renderText, startSpinner } from "../src/verify/render";
-import { SANDBOX_CREDENTIALS, sandboxVerifyEnv } from "../src/verify/sandbox-target";
 import { vercelProjectReader } from "../src/verify/vercel-project";
 
 runCli(async () => {
@@ -24,7 +24,7 @@ runCli(async () => {
   let env = readInfraEnv();
   let credentials: Parameters<typeof runVerify>[1]["credentials"];
   if (args.sandbox) {
-    env = await sandboxVerifyEnv(env);
+    env = await sandboxEnv(env);
     credentials = SANDBOX_CREDENTIALS;
   }
   const config = loadInfraConfig(env);

@@ -158,6 +158,11 @@ test.describe("the offline rehearsal in docs/setup.md, as written", () => {
       last = terminal.output();
     }
     expect(existsSync(join(repo, ".env"))).toBe(true);
+    // The app was served with what vercel:env set on the sandbox's Vercel project.
+    const app = terminals.find((t) => t.output().includes("vercel:local"));
+    expect(app?.output()).toContain(
+      "variables: the sandbox's Vercel project's (AWS_REGION, AWS_ROLE_ARN",
+    );
     expect(last).toContain("All 8 checks passed.");
     expect(last).toMatch(/vercel-project\s+web \(team acme\): OIDC federation on/);
   });

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type InfraEnv, loadInfraConfig } from "@repo/infra/config";
+import { VercelEnvApi } from "@repo/ops/vercel-api";
 import { runVerify, type VerifyReport } from "@repo/ops/verify";
 import { type SandboxOptions, startSandbox } from "@repo/sandbox";
 import { SANDBOX_VERCEL_TOKEN } from "@repo/sandbox/vercel-api";
@@ -70,21 +71,16 @@ export async function sandboxProjectVariables(
   environment: VercelEnvironment,
 ): Promise<Record<string, string> | undefined> {
   if (!sandbox.vercelApiUrl || !sandbox.vercelProject) return undefined;
-  const { teamSlug, name } = sandbox.vercelProject;
-  const url = `${sandbox.vercelApiUrl}/v10/projects/${encodeURIComponent(name)}/env?slug=${encodeURIComponent(teamSlug)}`;
-  const response = await fetch(url, {
-    headers: { authorization: `Bearer ${SANDBOX_VERCEL_TOKEN}` },
-    signal: AbortSignal.timeout(5_000),
+  // The same client as `pnpm vercel:env`, pointed at the sandbox's stand-in.
+  const api = new VercelEnvApi({
+    token: SANDBOX_VERCEL_TOKEN,
+    baseUrl: sandbox.vercelApiUrl,
+    project: { idOrName: sandbox.vercelProject.name, teamSlug: sandbox.vercelProject.teamSlug },
   });
-  if (!response.ok)
-    throw new Error(`the sandbox's Vercel API answered ${response.status} for ${url}`);
-  const { envs } = (await response.json()) as {
-    envs: { key: string; value: string; type: string; target: string[]; gitBranch?: string }[];
-  };
   const variables = Object.fromEntries(
-    envs
-      .filter((e) => e.type === "plain" && !e.gitBranch && e.target.includes(environment))
-      .map((e) => [e.key, e.value]),
+    (await api.list())
+      .filter((v) => v.type === "plain" && !v.gitBranch && v.target.includes(environment))
+      .map((v) => [v.key, v.value ?? ""]),
   );
   return variables.AWS_ROLE_ARN ? variables : undefined;
 }

@@ -24,6 +24,8 @@ import {
 import type { VercelProjectSettings } from "./vercel-project-plan";
 
 export const DEFAULT_VERCEL_API_URL = "https://api.vercel.com";
+/** One call to Vercel's API may take this long; then it fails, explained, instead of hanging. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface VercelProjectRef {
   /** prj_… id or the project name. */
@@ -259,6 +261,7 @@ export class VercelEnvApi {
           ...(body === undefined ? {} : { "Content-Type": "application/json" }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
       const cause =

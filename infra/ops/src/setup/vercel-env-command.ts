@@ -17,8 +17,8 @@ import {
 } from "@repo/infra/cli";
 import { loadInfraConfig } from "@repo/infra/config";
 import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import { SANDBOX_CREDENTIALS, sandboxEnv } from "../sandbox-target";
 import { trustedStackValues } from "../stack-values";
-import { SANDBOX_CREDENTIALS, sandboxVerifyEnv } from "../verify/sandbox-target";
 import { type EnvironmentNames, resolveEnvironmentNames } from "./environment-names";
 import {
   ENV_FILE_OPTION,
@@ -134,7 +134,7 @@ async function vercelEnv(
   const layered = layeredEnvironment(envFile, options.environment);
   // --sandbox: the running sandbox's stack and its Vercel API stand-in, as in the real set-up.
   const env = flags.sandbox
-    ? await sandboxVerifyEnv(layered, options.sandboxStateDir, "pnpm vercel:env --sandbox")
+    ? await sandboxEnv(layered, options.sandboxStateDir, "pnpm vercel:env --sandbox")
     : layered;
   const config = loadInfraConfig(env);
   // One Vercel project holds every environment's variables: planned from one account only, the

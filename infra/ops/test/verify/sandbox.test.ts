@@ -17,8 +17,8 @@ import {
 import { startTestSandbox, type TestSandbox } from "@repo/sandbox/test-kit/sandbox";
 import { SANDBOX_VERCEL_TOKEN } from "@repo/sandbox/vercel-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sandboxEnv } from "../../src/sandbox-target";
 import { runVercelEnv } from "../../src/setup/vercel-env-command";
-import { sandboxVerifyEnv } from "../../src/verify/sandbox-target";
 import { collector } from "../helpers/streams";
 import {
   ALL_PASSED_WITHOUT_URL,
@@ -356,7 +356,7 @@ describe("pnpm verify against the sandbox", { timeout: 90_000 }, () => {
   });
 
   it("--sandbox points the same checks at a running sandbox, and says so when none runs", async () => {
-    const pointed = await sandboxVerifyEnv({ VERCEL_TEAM_SLUG: "", AWS_PROFILE: "dev" }, stateDir);
+    const pointed = await sandboxEnv({ VERCEL_TEAM_SLUG: "", AWS_PROFILE: "dev" }, stateDir);
     expect(pointed).toMatchObject({
       VERCEL_TEAM_SLUG: "acme",
       VERCEL_PROJECT_NAME: "web",
@@ -366,9 +366,7 @@ describe("pnpm verify against the sandbox", { timeout: 90_000 }, () => {
     });
     const empty = await mkdtemp(join(tmpdir(), "keyless-verify-nosandbox-"));
     try {
-      await expect(sandboxVerifyEnv({}, empty)).rejects.toThrow(
-        /no sandbox is running.*pnpm sandbox/,
-      );
+      await expect(sandboxEnv({}, empty)).rejects.toThrow(/no sandbox is running.*pnpm sandbox/);
     } finally {
       await rm(empty, { recursive: true, force: true });
     }

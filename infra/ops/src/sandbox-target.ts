@@ -20,7 +20,7 @@ export const SANDBOX_CREDENTIALS = {
 };
 
 /** The infra environment pointed at the running sandbox; throws NoSandboxError when none runs. */
-export async function sandboxVerifyEnv(
+export async function sandboxEnv(
   env: InfraEnv,
   stateDir = DEFAULT_STATE_DIR,
   command = "pnpm verify --sandbox",
