@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parse, populate } from "dotenv";
 
 export interface LoadedEnvFiles {
@@ -22,11 +22,16 @@ export function loadWorkspaceEnv(
 ): LoadedEnvFiles {
   const files: string[] = [];
   if (env.VERCEL === "1") return { files };
+  // The sandbox's state folder: `.sandbox/`, or KEYLESS_SANDBOX_DIR from the process environment
+  // (infra/sandbox/src/state.ts; the sandbox never reads it from .env, so neither does this).
+  const stateDir = resolve(workspaceRoot, env.KEYLESS_SANDBOX_DIR?.trim() || ".sandbox");
   if (mergeEnvFile(join(workspaceRoot, ".env"), env)) files.push(".env");
 
-  const sandboxEnv = join(workspaceRoot, ".sandbox", "app.env");
+  const sandboxEnv = join(stateDir, "app.env");
   const awsConfigured = Boolean(env.AWS_ROLE_ARN || env.AWS_PROFILE);
-  if (!awsConfigured && mergeEnvFile(sandboxEnv, env)) files.push(".sandbox/app.env");
+  if (!awsConfigured && mergeEnvFile(sandboxEnv, env)) {
+    files.push(relative(workspaceRoot, sandboxEnv));
+  }
   return { files };
 }
 

@@ -33,6 +33,24 @@ describe("loadWorkspaceEnv", () => {
     expect(env.AWS_PROFILE).toBeUndefined();
   });
 
+  it("reads the sandbox's app.env from KEYLESS_SANDBOX_DIR when the environment sets it", () => {
+    sandboxEnv("AWS_ROLE_ARN=arn:aws:iam::000000000000:role/default-folder\n");
+    mkdirSync(join(root, "elsewhere"));
+    writeFileSync(
+      join(root, "elsewhere", "app.env"),
+      "AWS_ROLE_ARN=arn:aws:iam::000000000000:role/elsewhere\n",
+    );
+    const env: Record<string, string | undefined> = { KEYLESS_SANDBOX_DIR: "elsewhere" };
+    expect(loadWorkspaceEnv(root, env).files).toEqual(["elsewhere/app.env"]);
+    expect(env.AWS_ROLE_ARN).toBe("arn:aws:iam::000000000000:role/elsewhere");
+
+    // Set in .env, it is not the sandbox's folder (the sandbox reads the environment only).
+    writeFileSync(join(root, ".env"), "KEYLESS_SANDBOX_DIR=elsewhere\n");
+    const fromFile: Record<string, string | undefined> = {};
+    expect(loadWorkspaceEnv(root, fromFile).files).toEqual([".env", ".sandbox/app.env"]);
+    expect(fromFile.AWS_ROLE_ARN).toBe("arn:aws:iam::000000000000:role/default-folder");
+  });
+
   it("reads neither file on Vercel, where the project's variables are the configuration", () => {
     writeFileSync(join(root, ".env"), "VERCEL_TOKEN=secret\nAWS_PROFILE=work\n");
     sandboxEnv("AWS_ROLE_ARN=arn:aws:iam::000000000000:role/sandbox\n");

@@ -1,9 +1,22 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** `.sandbox/` at the repo root: git-ignored, holds nothing that outlives a run. */
-export const DEFAULT_STATE_DIR = fileURLToPath(new URL("../../../.sandbox", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+/**
+ * Where a sandbox keeps its state: `.sandbox/` at the repo root (git-ignored, holds nothing that
+ * outlives a run), or KEYLESS_SANDBOX_DIR (relative to the repo root) when set. Everything that
+ * finds a running sandbox follows the same variable: `pnpm dev`, `pnpm vercel:local`, the
+ * `--sandbox` commands and the app's env loading. The tests set it, so `pnpm test` never meets
+ * the sandbox you run, nor one test's sandbox another's.
+ */
+export function sandboxStateDir(env: Readonly<Record<string, string | undefined>> = process.env) {
+  const dir = env.KEYLESS_SANDBOX_DIR?.trim();
+  return dir ? resolve(REPO_ROOT, dir) : join(REPO_ROOT, ".sandbox");
+}
+
+export const DEFAULT_STATE_DIR = sandboxStateDir();
 
 export const STATE_FILE = "state.json";
 export const APP_ENV_FILE = "app.env";

@@ -1,15 +1,14 @@
-import { dirname, relative } from "node:path";
+import { relative } from "node:path";
 import pc from "picocolors";
 import { SAMPLE_OBJECTS } from "./deploy";
 import type { SandboxHandle } from "./index";
-import { DEFAULT_STATE_DIR } from "./state";
+import { REPO_ROOT } from "./state";
 
 /** What `pnpm sandbox` prints once ready: where everything is and how to see a refusal. */
 export function formatSandboxSummary(sandbox: SandboxHandle, readyMs: number): string {
   // Paths as seen from the repo root, where `pnpm sandbox` is run.
-  const repoRoot = dirname(DEFAULT_STATE_DIR);
   const path = (file: string) => {
-    const fromRoot = relative(repoRoot, file);
+    const fromRoot = relative(REPO_ROOT, file);
     return fromRoot.startsWith("..") ? file : fromRoot;
   };
   const row = (label: string, value: string, note = "") =>

@@ -22,12 +22,12 @@ const INFRA = fileURLToPath(new URL("..", import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 /** Runs a TypeScript entry point of infra with node + tsx (no pnpm wrapper in between). */
-function runTs(script: string, args: string[] = []): ChildProcess {
+function runTs(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, ["--import", TSX, script, ...args], {
     cwd: INFRA,
     stdio: ["ignore", "pipe", "pipe"],
     // The sample team whatever the developer's .env says (the process environment wins over it).
-    env: { ...process.env, ...isolatedInfraEnv(), NO_COLOR: "1" },
+    env: { ...process.env, ...isolatedInfraEnv(), NO_COLOR: "1", ...env },
   });
 }
 
@@ -73,7 +73,8 @@ describe("pnpm sandbox (foreground) and pnpm sandbox token", () => {
     // What a crashed run leaves behind: a restart must start clean anyway.
     await writeFile(join(stateDir, "state.json"), JSON.stringify({ pid: 2 ** 22 + 1 }));
     await writeFile(join(stateDir, "web-identity-token"), "stale");
-    sandbox = runTs("bin/sandbox.ts", ["--state-dir", stateDir]);
+    // Its state folder named by KEYLESS_SANDBOX_DIR (the tests below check what it wrote there).
+    sandbox = runTs("bin/sandbox.ts", [], { KEYLESS_SANDBOX_DIR: stateDir });
     output = collect(sandbox);
     await waitFor(
       () => output.stdout.includes("Keyless sandbox ready") || sandbox.exitCode !== null,

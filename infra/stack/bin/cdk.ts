@@ -4,7 +4,7 @@
 
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { accountConfigs, parseAccounts, TARGET_ACCOUNT_VARIABLE } from "../src/accounts";
 import { CommandFailure, printWarnings, runCli, usageError } from "../src/cli";
@@ -137,8 +137,18 @@ async function trustAndPermissions(config: InfraConfig): Promise<string> {
   return describeTrust(config, synthesizeKeylessTemplate(config), roleLogicalId);
 }
 
-/** Where `pnpm sandbox` says it runs (its documented state file; no sandbox code is loaded). */
-const SANDBOX_STATE = join(INFRA_DIR, "..", "..", ".sandbox", "state.json");
+/**
+ * Where `pnpm sandbox` says it runs: its documented state file, in `.sandbox/` at the repo root or
+ * KEYLESS_SANDBOX_DIR (the sandbox's own rule, infra/sandbox/src/state.ts; the stack may not load
+ * the sandbox, which depends on it).
+ */
+const SANDBOX_STATE = resolve(
+  INFRA_DIR,
+  "..",
+  "..",
+  process.env.KEYLESS_SANDBOX_DIR?.trim() || ".sandbox",
+  "state.json",
+);
 
 /**
  * `pnpm infra:deploy --sandbox`: moto takes no `cdk deploy` (it drops change sets' outputs), so

@@ -11,6 +11,11 @@ import { hostBasics } from "../src/environment";
 import { REPO_ROOT } from "../src/sandbox";
 import { freePort, JWT } from "./support";
 
+// A sandbox state folder of this file's own: `pnpm vercel:local` uses a sandbox already running in
+// `.sandbox/` (yours, or another workspace's test), and what it starts must not be found by others.
+const stateDir = mkdtempSync(join(tmpdir(), "keyless-vercel-local-cli-"));
+test.afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
 function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -18,7 +23,7 @@ function runCli(
   // Its own process group, as a terminal gives it: Ctrl-C reaches the whole group.
   const child = spawn("pnpm", ["vercel:local", ...args], {
     cwd: REPO_ROOT,
-    env,
+    env: { ...env, KEYLESS_SANDBOX_DIR: stateDir },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });

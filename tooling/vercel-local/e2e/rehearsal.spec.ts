@@ -2,7 +2,9 @@
 // by line, in a copy of this repository (its files as they are now, one commit; pnpm install
 // --offline, from the store the main install filled). Here because it ends on the Vercel path. A line whose comment says "until Ctrl-C" is a terminal of its own: started
 // in the background, waited for, and stopped with Ctrl-C (SIGINT to its process group) at the end.
-// Every other line must exit 0; the last, `pnpm verify`, must pass every check.
+// Every other line must exit 0; the last, `pnpm verify`, must pass every check. One change: the
+// app's port, 3000 as written, is a free one (`--port N`, and N in verify's --url), so a `pnpm dev`
+// of yours or another test's server on 3000 cannot fail the run.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -10,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { REPO_ROOT as ROOT } from "../src/sandbox";
+import { freePort } from "./support";
 
 const BLOCK = /<!-- rehearsal:start[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- rehearsal:end -->/;
 
@@ -57,6 +60,16 @@ function copyOfThisRepository(): string {
   git(dir, "add", "-A");
   git(dir, "commit", "--quiet", "-m", "Initial commit");
   return dir;
+}
+
+/** The block's commands with the app on `port` instead of the 3000 it is written with. */
+function onPort<T extends { command: string }>(commands: T[], port: number): T[] {
+  return commands.map((step) => ({
+    ...step,
+    command: /^pnpm vercel:local\b/.test(step.command)
+      ? `${step.command} --port ${port}`
+      : step.command.replaceAll("localhost:3000", `localhost:${port}`),
+  }));
 }
 
 interface Terminal {
@@ -127,6 +140,16 @@ test.describe("the offline rehearsal in docs/setup.md, as written", () => {
     for (const step of commands.filter((c) => /infra:deploy|vercel:env|verify/.test(c.command))) {
       expect(step.command).toContain("--sandbox");
     }
+    // verify reaches the app where vercel:local serves it (its default port, 3000).
+    expect(commands.find((c) => c.command.startsWith("pnpm verify"))?.command).toContain(
+      "--url http://localhost:3000",
+    );
+    expect(onPort(commands, 4123).map((c) => c.command)).toEqual(
+      expect.arrayContaining([
+        "pnpm vercel:local --port 4123",
+        "pnpm verify --sandbox --vercel --url http://localhost:4123",
+      ]),
+    );
   });
 
   test("runs every command to success, and verify passes every check", async () => {
@@ -138,7 +161,11 @@ test.describe("the offline rehearsal in docs/setup.md, as written", () => {
       stdio: "ignore",
       timeout: 300_000,
     });
-    const commands = rehearsalCommands(readFileSync(join(repo, "docs", "setup.md"), "utf8"));
+    const port = await freePort();
+    const commands = onPort(
+      rehearsalCommands(readFileSync(join(repo, "docs", "setup.md"), "utf8")),
+      port,
+    );
     let last = "";
     for (const { command, background } of commands) {
       const terminal = startTerminal(command, repo);

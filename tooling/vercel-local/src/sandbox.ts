@@ -1,12 +1,11 @@
 // Every import of the sandbox (and of verify) lives here, so moving those packages is a one-line
 // change. Nothing else in this workspace imports @repo/infra, @repo/sandbox or @repo/ops.
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type InfraEnv, loadInfraConfig } from "@repo/infra/config";
 import { VercelEnvApi } from "@repo/ops/vercel-api";
 import { runVerify, type VerifyReport } from "@repo/ops/verify";
 import { type SandboxOptions, startSandbox } from "@repo/sandbox";
+import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
 import { SANDBOX_VERCEL_TOKEN } from "@repo/sandbox/vercel-api";
 
 export { MotoUnavailableError, SandboxConfigError } from "@repo/sandbox";
@@ -31,28 +30,16 @@ export interface SandboxAccess {
 }
 
 export const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const DEFAULT_STATE_DIR = join(REPO_ROOT, ".sandbox");
 
 /**
- * `.sandbox/state.json` of a live `pnpm sandbox` / `pnpm dev` (a stable, documented file: no
- * secrets), or undefined when none runs. Read here rather than through the sandbox's own reader,
- * which its package does not export.
+ * The sandbox `pnpm sandbox` / `pnpm dev` runs (its state folder: `.sandbox/`, or
+ * KEYLESS_SANDBOX_DIR), or undefined when none runs.
  */
 export async function findRunningSandbox(
   stateDir = DEFAULT_STATE_DIR,
 ): Promise<SandboxAccess | undefined> {
-  let state: Omit<SandboxAccess, "owned" | "stop"> & { pid: number };
-  try {
-    state = JSON.parse(await readFile(join(stateDir, "state.json"), "utf8"));
-  } catch {
-    return undefined;
-  }
-  try {
-    process.kill(state.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return undefined;
-  }
-  return { ...pickAccess(state), owned: false, stop: async () => {} };
+  const state = await readRunningSandbox(stateDir);
+  return state ? { ...pickAccess(state), owned: false, stop: async () => {} } : undefined;
 }
 
 function pickAccess(state: Omit<SandboxAccess, "owned" | "stop">) {

@@ -15,7 +15,14 @@ import { freePort } from "../helpers/moto";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const bin = mkdtempSync(join(tmpdir(), "keyless-dev-nomoto-"));
-afterAll(() => rmSync(bin, { recursive: true, force: true }));
+// A sandbox state folder of this file's own: `pnpm dev` uses a sandbox already running in
+// `.sandbox/` (yours, or another workspace's test running at the same time), and none of that may
+// decide what these tests see.
+const stateDir = mkdtempSync(join(tmpdir(), "keyless-dev-state-"));
+afterAll(() => {
+  rmSync(bin, { recursive: true, force: true });
+  rmSync(stateDir, { recursive: true, force: true });
+});
 
 /** PATH holds only what `pnpm dev` itself needs: node, pnpm and a shell for pnpm's scripts. */
 function whichPath(name: string): string {
@@ -45,13 +52,25 @@ it("pnpm dev without moto: the one-line prerequisite message, before any build",
       NO_COLOR: "1",
       AWS_ROLE_ARN: "",
       AWS_PROFILE: "",
+      KEYLESS_SANDBOX_DIR: stateDir,
     },
+    // Its own process group: if it does start something, the whole group is stopped below.
+    detached: true,
   });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
+  const code = await Promise.race([
+    closed,
+    new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), 45_000)),
+  ]);
+  if (code === "still running") stopGroup(child.pid as number);
 
+  expect({ code, output: code === "still running" ? output : "" }).toEqual({
+    code: expect.any(Number),
+    output: "",
+  });
   expect(code).not.toBe(0);
   const missing = output.split("\n").filter((line) => line.includes("was not found"));
   expect(missing).toEqual([
@@ -60,6 +79,15 @@ it("pnpm dev without moto: the one-line prerequisite message, before any build",
   // Nothing was started: no sandbox, no next dev, no build.
   expect(output).not.toMatch(/moto listening|Next\.js|next dev|Compiling|Creating an optimized/);
 }, 60_000);
+
+/** SIGKILL to a process group that may already be gone. */
+function stopGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
 
 /** Processes of a process group still alive. */
 function groupMembers(pgid: number): number[] {
@@ -80,7 +108,13 @@ it("SIGTERM to pnpm dev alone stops the sandbox and next dev too", async () => {
     {
       cwd: fileURLToPath(new URL("../..", import.meta.url)),
       detached: true,
-      env: { ...process.env, AWS_ROLE_ARN: "", AWS_PROFILE: "", NO_COLOR: "1" },
+      env: {
+        ...process.env,
+        AWS_ROLE_ARN: "",
+        AWS_PROFILE: "",
+        NO_COLOR: "1",
+        KEYLESS_SANDBOX_DIR: stateDir,
+      },
     },
   );
   const pgid = child.pid as number;
@@ -95,8 +129,8 @@ it("SIGTERM to pnpm dev alone stops the sandbox and next dev too", async () => {
       })
       .toMatch(/Ready in|^exited/);
     expect(output).toMatch(/Ready in/);
-    // dev.ts, next dev and (unless a sandbox already ran) moto.
-    expect(groupMembers(pgid).length).toBeGreaterThanOrEqual(2);
+    // dev.ts, next dev and moto (the sandbox it started, in this file's own state folder).
+    expect(groupMembers(pgid).length).toBeGreaterThanOrEqual(3);
     // next dev and the sandbox's servers listen on loopback only (read from the kernel).
     const addresses = listeningAddresses(pgid);
     expect(addresses.length).toBeGreaterThan(0);
@@ -105,10 +139,6 @@ it("SIGTERM to pnpm dev alone stops the sandbox and next dev too", async () => {
     child.kill("SIGTERM");
     await expect.poll(() => groupMembers(pgid), { timeout: 30_000, interval: 250 }).toEqual([]);
   } finally {
-    try {
-      process.kill(-pgid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
+    stopGroup(pgid);
   }
 }, 150_000);
