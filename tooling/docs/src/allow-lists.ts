@@ -17,4 +17,11 @@ export const GENERATED_PATHS: Readonly<Record<string, string>> = {
   "infra/sandbox/node_modules/.cache/keyless-sandbox":
     "the sandbox's template cache (infra/sandbox/src/synthesis.ts)",
   "infra/stack/cdk.out": "`pnpm infra:synth` (the aws-cdk CLI)",
+  "tooling/vercel-local/.reports/p7.json":
+    "`pnpm --filter @repo/vercel-local bench:p7` (tooling/vercel-local/src/p7-cold-start.ts)",
+  "tooling/vercel-local/.reports/p7.log":
+    "`pnpm --filter @repo/vercel-local bench:p7` (tooling/vercel-local/src/p7-cold-start.ts)",
+  ".vercel/project.json": "written by `vercel link` (the Vercel CLI); read by @vercel/oidc",
+  ".vercel/output": "`vercel build`'s output, in the folder it builds (the Vercel CLI)",
+  ".vercel/build.log": "the Vercel-path harness's build log (tooling/vercel-local/src/build.ts)",
 };

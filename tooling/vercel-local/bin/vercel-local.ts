@@ -86,8 +86,10 @@ async function sandbox(log: (line: string) => void): Promise<SandboxAccess> {
   }
   log("no sandbox running: starting one (moto, local issuer, gateway)…");
   // The build bakes the sandbox's endpoint into the CSP, so a gateway port that stays the same
-  // from run to run (one per checkout, when free) lets the next start reuse the build.
-  const stable = 41_000 + (createHash("sha256").update(REPO_ROOT).digest()[0] ?? 0);
+  // from run to run (one per checkout, when free) lets the next start reuse the build. Below
+  // 32768, where Linux hands out ports to programs asking for any free one (and to outgoing
+  // connections), so another process rarely holds it by chance.
+  const stable = 31_000 + (createHash("sha256").update(REPO_ROOT).digest()[0] ?? 0);
   const start = (gateway: number) =>
     startOwnSandbox({ ports: { gateway }, log: (line) => log(`[sandbox] ${line}`) });
   if (!(await portIsFree(stable))) return start(0);

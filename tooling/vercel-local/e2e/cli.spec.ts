@@ -16,6 +16,18 @@ import { freePort, JWT } from "./support";
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-vercel-local-cli-"));
 test.afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
+/** The process groups runCli started: what a failed test leaves alive is killed after it. */
+const groups: number[] = [];
+test.afterEach(() => {
+  for (const pgid of groups.splice(0)) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // Already gone (the test stopped it).
+    }
+  }
+});
+
 function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -27,6 +39,7 @@ function runCli(
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  if (child.pid !== undefined) groups.push(child.pid);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString();

@@ -174,9 +174,17 @@ test.describe("the offline rehearsal in docs/setup.md, as written", () => {
         await ready(terminal, command, 300_000);
         continue;
       }
-      const code = await new Promise<number | null>((resolve) =>
-        terminal.child.once("exit", resolve),
-      );
+      // Bounded like the background ones: a command that hangs is stopped, and fails below.
+      const code = await new Promise<number | null | "timed out">((resolve) => {
+        const timer = setTimeout(() => {
+          resolve("timed out");
+          void ctrlC(terminal);
+        }, 300_000);
+        terminal.child.once("exit", (exitCode) => {
+          clearTimeout(timer);
+          resolve(exitCode);
+        });
+      });
       expect({ command, code, output: code === 0 ? "" : terminal.output().slice(-3000) }).toEqual({
         command,
         code: 0,

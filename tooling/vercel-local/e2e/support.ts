@@ -63,14 +63,24 @@ export const HARNESS_LOG = fileURLToPath(
 /** A JWT (three base64url parts, the first two JSON objects): what no page or log may show. */
 export const JWT = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port free now, for a server these tests start later — often after a build, minutes on. Taken
+ * at random below 32768, outside the range Linux hands to programs asking for any free port (the
+ * other tests running beside these) and to outgoing connections, so it is rarely taken meanwhile.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await isFree(port)) return port;
+  }
+  throw new Error("no free port found between 20000 and 32000 in 50 tries");
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
   });
 }
 

@@ -114,6 +114,8 @@ it("SIGTERM to pnpm dev alone stops the sandbox and next dev too", async () => {
         AWS_PROFILE: "",
         NO_COLOR: "1",
         KEYLESS_SANDBOX_DIR: stateDir,
+        // A build folder of its own: next dev locks its folder, and yours may be running.
+        KEYLESS_DIST_DIR: "node_modules/.cache/keyless-dev-test",
       },
     },
   );
