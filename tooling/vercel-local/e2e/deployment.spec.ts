@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect, type Page, test } from "@playwright/test";
 import { downloadThroughLink, uploadThroughForm } from "@repo/web/e2e/demo-flow";
-import { verifySandbox } from "../src/sandbox";
+import { REPO_ROOT, verifySandbox } from "../src/sandbox";
 import { env, HARNESS_LOG, JWT, lookupAssumeRoleEvents } from "./support";
 
 const started = Date.now();
@@ -17,7 +18,7 @@ async function open(page: Page, url: string) {
 test("production runs in vercel-oidc mode with Vercel's headers, and /api/health is ok", async ({
   page,
   request,
-}) => {
+}, testInfo) => {
   const response = await open(page, env("VL_PRODUCTION_URL"));
   expect(response?.status()).toBe(200);
   // The routes in config.json put the app's security headers on the function's answer.
@@ -27,6 +28,13 @@ test("production runs in vercel-oidc mode with Vercel's headers, and /api/health
   const html = await page.content();
   expect(html).not.toContain(env("VL_ROLE"));
   expect(html).not.toMatch(/(?<!\d)\d{12}(?!\d)|arn:aws:/);
+  // The README's picture is this page: VL_README_SCREENSHOT=1 writes it to docs/images/ instead.
+  await page.screenshot({
+    path: process.env.VL_README_SCREENSHOT
+      ? join(REPO_ROOT, "docs", "images", "production-page.png")
+      : testInfo.outputPath("production-page.png"),
+    fullPage: true,
+  });
 
   const health = await request.get(`${env("VL_PRODUCTION_URL")}/api/health`);
   const body = await health.text();
