@@ -1,4 +1,4 @@
-// pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox] [--vercel]
+// pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox] [--vercel] [--github]
 // Proves a deployment works after `pnpm infra:deploy`; see src/verify/README.md.
 // Exit codes: 0 every check passed, 1 a check failed, 2 usage or configuration error (the
 // shared convention of @repo/infra/cli).
@@ -11,6 +11,7 @@ import { SANDBOX_CREDENTIALS, sandboxEnv } from "../src/sandbox-target";
 import { webAppNodeVersion } from "../src/setup/web-app";
 import { parseVerifyArgs, VERIFY_HELP } from "../src/verify/args";
 import { formatDuration } from "../src/verify/duration";
+import { githubOidcReader } from "../src/verify/github-oidc";
 import { runVerify } from "../src/verify/index";
 import { renderJson, renderText, startSpinner } from "../src/verify/render";
 import { vercelProjectReader } from "../src/verify/vercel-project";
@@ -32,6 +33,7 @@ runCli(async () => {
   const vercel = args.vercel
     ? { read: vercelProjectReader(config, env), nodeVersion: webAppNodeVersion() }
     : undefined;
+  const github = args.github ? githubOidcReader(config, env) : undefined;
 
   // With KEYLESS_ACCOUNTS: one run per account, each with its profile; exit 0 only if all pass.
   const targets = accountConfigs(config);
@@ -42,7 +44,7 @@ runCli(async () => {
         `== Account ${target.account} (${target.environments.join(", ")}), profile ${target.profile ?? "from the environment"} ==`,
       );
     }
-    const outcome = await verifyOne(target, env, args, credentials, vercel);
+    const outcome = await verifyOne(target, env, args, credentials, { vercel, github });
     if (!args.json) {
       console.log(
         renderText(outcome, colorsFor(process.stdout, env), process.stdout.columns || 100),
@@ -86,7 +88,7 @@ async function verifyOne(
   env: InfraEnv,
   args: ReturnType<typeof parseVerifyArgs>,
   credentials: Parameters<typeof runVerify>[1]["credentials"],
-  vercel: Parameters<typeof runVerify>[1]["vercel"],
+  { vercel, github }: Pick<Parameters<typeof runVerify>[1], "vercel" | "github">,
 ) {
   const spinner = args.json
     ? { update() {}, stop() {} }
@@ -109,6 +111,7 @@ async function verifyOne(
         env,
         credentials,
         vercel,
+        github,
         onCloudTrailProgress: (progress) =>
           spinner.update(
             `Looking for AssumeRoleWithWebIdentity in CloudTrail (up to ${formatDuration(args.waitMs)}): ${progress.lookups} lookup${progress.lookups === 1 ? "" : "s"}${progress.throttled ? `, ${progress.throttled} throttled` : ""}`,

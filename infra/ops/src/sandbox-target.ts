@@ -1,10 +1,11 @@
 // `--sandbox` (`pnpm verify`, `pnpm vercel:env`): the same command against the running local
 // sandbox. Only what the sandbox itself does differently changes — its AWS endpoint, its stack
 // name and region, placeholder credentials (the gateway signs the sandbox's own calls), its
-// Vercel API stand-in and that stand-in's token, and the sample team/project where none is set.
+// Vercel and GitHub API stand-ins and their token, and the sample team/project where none is set.
 
 import { UsageError } from "@repo/infra/cli";
 import type { InfraEnv } from "@repo/infra/config";
+import { SANDBOX_GITHUB_TOKEN } from "@repo/sandbox/github-api";
 import { DEFAULT_STATE_DIR, readRunningSandbox } from "@repo/sandbox/state";
 import { SANDBOX_DEFAULTS } from "@repo/sandbox/synthesis";
 import { SANDBOX_VERCEL_TOKEN } from "@repo/sandbox/vercel-api";
@@ -49,6 +50,10 @@ export async function sandboxEnv(
     // A real Vercel project and token mean nothing here either: the sandbox's stand-in.
     ...(state.vercelApiUrl
       ? { VERCEL_API_URL: state.vercelApiUrl, VERCEL_TOKEN: SANDBOX_VERCEL_TOKEN }
+      : {}),
+    // And its stand-in of GitHub's API, holding the configured repository.
+    ...(state.githubApiUrl
+      ? { GITHUB_API_URL: state.githubApiUrl, GITHUB_TOKEN: SANDBOX_GITHUB_TOKEN }
       : {}),
   };
 }

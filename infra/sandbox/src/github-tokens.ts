@@ -4,7 +4,13 @@
 // sandbox's IAM is verified against that key.
 
 import { randomUUID } from "node:crypto";
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_ISSUER, githubSubject } from "@repo/infra/github-naming";
+import {
+  GITHUB_DEPLOY_WORKFLOW,
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_ISSUER,
+  GITHUB_SUB_CLAIM_KEYS,
+  type GithubSubjectForm,
+} from "@repo/infra/github-naming";
 import type { JWTPayload } from "jose";
 
 export interface GithubMintOptions {
@@ -16,6 +22,16 @@ export interface GithubMintOptions {
   environment?: string;
   /** A pull_request event: `sub` ends in `:pull_request`. */
   pullRequest?: boolean;
+  /** The workflow file the job runs (job_workflow_ref). @default ".github/workflows/deploy.yml" */
+  workflow?: string;
+  /**
+   * The repository's customized claim keys (include_claim_keys): `sub` is then each key as
+   * `key:value`, in order, `context` standing for the default form's tail. Unset = GitHub's
+   * default `sub`.
+   */
+  claimKeys?: readonly string[];
+  /** Shorthand: `workflow` = the claim keys `pnpm github:oidc --apply` sets. */
+  subjectForm?: GithubSubjectForm;
   /** Overrides for forged tokens. */
   audience?: string;
   issuer?: string;
@@ -33,18 +49,13 @@ export function githubClaims(options: GithubMintOptions = {}, now = Date.now()):
   const [repo = "", repoId = "2000002"] = repoPart.split("@");
   const branch = options.branch ?? "main";
   const ref = `refs/heads/${branch}`;
-  const subject = options.environment
-    ? githubSubject(spelled, { environment: options.environment })
-    : options.pullRequest
-      ? `repo:${spelled}:pull_request`
-      : githubSubject(spelled, { branch });
+  const workflowPath = options.workflow ?? GITHUB_DEPLOY_WORKFLOW;
   const lifetime = options.lifetimeSeconds ?? 300;
   const issuedAt = Math.floor(now / 1000) - (options.expired ? EXPIRED_AGO_SECONDS + lifetime : 0);
-  const workflowRef = `${owner}/${repo}/.github/workflows/deploy.yml@${ref}`;
-  return {
+  const workflowRef = `${owner}/${repo}/${workflowPath}@${ref}`;
+  const claims = {
     iss: options.issuer ?? GITHUB_OIDC_ISSUER,
     aud: options.audience ?? GITHUB_OIDC_AUDIENCE,
-    sub: subject,
     jti: randomUUID(),
     iat: issuedAt,
     nbf: issuedAt,
@@ -64,7 +75,11 @@ export function githubClaims(options: GithubMintOptions = {}, now = Date.now()):
     run_number: "1",
     run_attempt: "1",
     runner_environment: "github-hosted",
-    workflow: "deploy",
+    workflow:
+      workflowPath
+        .split("/")
+        .at(-1)
+        ?.replace(/\.ya?ml$/, "") ?? "deploy",
     workflow_ref: workflowRef,
     workflow_sha: "0".repeat(40),
     job_workflow_ref: workflowRef,
@@ -72,4 +87,39 @@ export function githubClaims(options: GithubMintOptions = {}, now = Date.now()):
     ...(options.environment ? { environment: options.environment } : {}),
     ...(options.pullRequest ? { head_ref: branch, base_ref: "main" } : {}),
   };
+  const keys =
+    options.claimKeys ?? (options.subjectForm === "workflow" ? GITHUB_SUB_CLAIM_KEYS : undefined);
+  return { sub: customizedSubject(spelled, claims, options, keys), ...claims };
+}
+
+/** GitHub writes `:` inside a claim value as `%3A`. */
+const escapeColons = (value: string) => value.replaceAll(":", "%3A");
+
+/**
+ * The `sub` GitHub writes: the default form without claim keys, else each key as `key:value` in
+ * order (`repo` is the repository segment, `context` the default form's tail), as GitHub's docs
+ * describe it — written here independently of the naming rules the stack trusts, so a test can hold
+ * the two against each other.
+ */
+function customizedSubject(
+  repository: string,
+  claims: Record<string, unknown>,
+  job: Pick<GithubMintOptions, "environment" | "pullRequest">,
+  keys: readonly string[] | undefined,
+): string {
+  const context = job.environment
+    ? `environment:${escapeColons(job.environment)}`
+    : job.pullRequest
+      ? "pull_request"
+      : `ref:${escapeColons(String(claims.ref))}`;
+  if (!keys) return `repo:${repository}:${context}`;
+  return keys
+    .map((key) =>
+      key === "repo"
+        ? `repo:${repository}`
+        : key === "context"
+          ? context
+          : `${key}:${escapeColons(String(claims[key] ?? ""))}`,
+    )
+    .join(":");
 }

@@ -7,6 +7,7 @@ import { deployStack, motoClients, seedBucket } from "./deploy";
 import { createAccountAdmins, enforceIam } from "./enforcement";
 import { type ActiveFault, FaultInjector, type FaultSpec } from "./faults";
 import { type GatewayCall, type GatewayStats, startGateway } from "./gateway";
+import { type FakeGithub, type FakeGithubRepository, startGithubApiStandIn } from "./github-api";
 import type { GithubMintOptions } from "./github-tokens";
 import {
   createLocalIssuer,
@@ -42,7 +43,13 @@ export { SANDBOX_DEFAULTS, SandboxConfigError } from "./synthesis";
 
 export interface SandboxOptions {
   /** 0 or unset = a free port for each. */
-  ports?: { gateway?: number; issuer?: number; moto?: number; vercelApi?: number };
+  ports?: {
+    gateway?: number;
+    issuer?: number;
+    moto?: number;
+    vercelApi?: number;
+    githubApi?: number;
+  };
   /** Where state.json, app.env and the token file go. @default <repo>/.sandbox */
   stateDir?: string;
   /** Lifetime of minted tokens, the token file's included. @default 3600 */
@@ -133,6 +140,13 @@ export interface SandboxHandle {
    * and `verify --sandbox --vercel`. Its token is SANDBOX_VERCEL_TOKEN.
    */
   vercelApi: Pick<FakeVercel, "url" | "envs" | "settings">;
+  /**
+   * The sandbox's GitHub API (github-api.ts): the configured repository (KEYLESS_GITHUB_REPOSITORY,
+   * else acme/keyless) with GitHub's default `sub`, for `github:oidc --sandbox` and
+   * `verify --sandbox --github`; mintGithubToken writes the `sub` its customization says. Its token
+   * is SANDBOX_GITHUB_TOKEN.
+   */
+  githubApi: Pick<FakeGithub, "url" | "customizations">;
   stop(): Promise<void>;
 }
 
@@ -244,6 +258,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     });
     cleanups.push(() => vercelApi.close());
+    const githubRepository = config.github?.repository ?? "acme/keyless";
+    const githubApi = await startGithubApiStandIn({
+      port: options.ports?.githubApi,
+      repositories: [sampleGithubRepository(githubRepository)],
+    });
+    cleanups.push(() => githubApi.close());
+    const mintGithub = (mintOptions: GithubMintOptions = {}) => {
+      const template = githubApi.subjectTemplate(mintOptions.repository ?? githubRepository);
+      const followRepository = mintOptions.claimKeys === undefined && !mintOptions.subjectForm;
+      return issuer.mintGithub({
+        ...(followRepository ? { claimKeys: template?.claimKeys } : {}),
+        ...mintOptions,
+        repository: mintOptions.repository ?? template?.repository ?? githubRepository,
+      });
+    };
 
     const tokenFile = join(stateDir, TOKEN_FILE);
     const appEnvFile = join(stateDir, APP_ENV_FILE);
@@ -299,6 +328,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       appEnvFile,
       vercelApiUrl: vercelApi.url,
       vercelProject: { teamSlug: config.teamSlug, name: config.projectName },
+      githubApiUrl: githubApi.url,
     };
     await writePrivateFile(join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
 
@@ -333,7 +363,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       appEnv,
       mintToken: async (mintOptions) => (await issuer.mint(mintOptions)).token,
       githubDeployRoleArn: deployed.githubDeployRoleArn,
-      mintGithubToken: async (mintOptions) => (await issuer.mintGithub(mintOptions)).token,
+      mintGithubToken: async (mintOptions) => (await mintGithub(mintOptions)).token,
       writeTokenFile,
       faults: {
         inject: (spec) => faults.inject(spec),
@@ -344,6 +374,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       resetStats: () => gateway.resetStats(),
       cloudTrail: { events: () => cloudTrail.events(), clear: () => cloudTrail.clear() },
       vercelApi: { url: vercelApi.url, envs: vercelApi.envs, settings: vercelApi.settings },
+      githubApi: { url: githubApi.url, customizations: githubApi.customizations },
       stop: () => {
         stopping ??= runCleanups();
         return stopping;
@@ -353,4 +384,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await runCleanups();
     throw error;
   }
+}
+
+/**
+ * The configured repository as the GitHub API stand-in holds it: the ids its spelling gives
+ * (owner@id/repo@id, a repository GitHub writes immutable subjects for), else sample ones — the
+ * same the sandbox's GitHub tokens carry.
+ */
+function sampleGithubRepository(spelled: string): FakeGithubRepository {
+  const [ownerPart = "", repoPart = ""] = spelled.split("/");
+  const [owner = "", ownerId] = ownerPart.split("@");
+  const [name = "", id] = repoPart.split("@");
+  return {
+    owner,
+    name,
+    ownerId: Number(ownerId ?? 1000001),
+    id: Number(id ?? 2000002),
+    immutableByDefault: ownerId !== undefined,
+  };
 }

@@ -40,6 +40,8 @@ export interface SandboxState {
   vercelApiUrl?: string;
   /** The project it holds: the configured team (slug) and project name. */
   vercelProject?: { teamSlug: string; name: string };
+  /** The sandbox's GitHub API (github-api.ts); its token is SANDBOX_GITHUB_TOKEN. */
+  githubApiUrl?: string;
 }
 
 /** Writes a file only its owner can read, atomically (readers never see half a token). */

@@ -87,7 +87,44 @@ async function assumeDeployRole(options: GithubMintOptions): Promise<Credentials
 }
 
 describe("the GitHub Actions deploy path against the sandbox", { timeout: 240_000 }, () => {
+  it("refuses even deploy.yml on main until the repository's sub names the workflow", async () => {
+    await expect(assumeDeployRole({ branch: "main" })).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
+    // `pnpm github:oidc --sandbox --apply`, as the docs rehearse it: the sandbox's GitHub API.
+    const applied = await new Promise<{ status: number; stdout: string; stderr: string }>(
+      (resolve) => {
+        execFile(
+          join(OPS_DIR, "node_modules/.bin/tsx"),
+          ["bin/github-oidc.ts", "--sandbox", "--apply"],
+          {
+            cwd: OPS_DIR,
+            env: { ...CONFIG, HOME: home, KEYLESS_SANDBOX_DIR: stateDir },
+            encoding: "utf8",
+            timeout: 120_000,
+          },
+          (error, stdout, stderr) =>
+            resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      },
+    );
+    expect(applied).toMatchObject({ status: 0, stderr: "" });
+    expect(applied.stdout).toContain(
+      `~ PUT {"use_default":false,"include_claim_keys":["repo","context","job_workflow_ref"]}`,
+    );
+    expect(sandbox.githubApi.customizations.get("acme/keyless")).toMatchObject({
+      useDefault: false,
+    });
+  });
+
   it.each([
+    ["another workflow on main", { workflow: ".github/workflows/chatops.yml" }, "AccessDenied"],
+    [
+      "a workflow_run job on the default branch",
+      { workflow: ".github/workflows/ci-report.yml" },
+      "AccessDenied",
+    ],
+    ["GitHub's default sub (customization undone)", { subjectForm: "default" }, "AccessDenied"],
     ["another branch", { branch: "dev" }, "AccessDenied"],
     ["a pull request", { pullRequest: true }, "AccessDenied"],
     ["another repository", { repository: "acme/other" }, "AccessDenied"],
@@ -103,10 +140,12 @@ describe("the GitHub Actions deploy path against the sandbox", { timeout: 240_00
     await expect(assumeDeployRole(options)).rejects.toMatchObject({ name });
   });
 
-  it("a push to main assumes the role; verify runs with only its permissions", async () => {
+  it("deploy.yml on main assumes the role; verify runs with only its permissions", async () => {
     const credentials = await assumeDeployRole({ branch: "main" });
     const events = sandbox.cloudTrail.events().filter((e) => !e.errorCode);
-    expect(events.at(-1)?.userIdentity.userName).toBe("repo:acme/keyless:ref:refs/heads/main");
+    expect(events.at(-1)?.userIdentity.userName).toBe(
+      "repo:acme/keyless:ref:refs/heads/main:job_workflow_ref:acme/keyless/.github/workflows/deploy.yml@refs/heads/main",
+    );
 
     const asDeployRole = {
       ...CONFIG,

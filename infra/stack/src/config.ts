@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
 import { type AccountTarget, ONLY_ACCOUNT_VARIABLE, onlyAccount, parseAccounts } from "./accounts";
 import {
+  GITHUB_SUBJECT_FORMS,
   type GithubDeployTarget,
+  type GithubSubjectForm,
   githubBranchProblem,
   githubEnvironmentProblem,
   githubProviderArnProblem,
@@ -97,6 +99,8 @@ export interface GithubDeployConfig {
   /** owner/repo (or owner@id/repo@id), exactly as GitHub writes it in `sub`. */
   readonly repository: string;
   readonly target: GithubDeployTarget;
+  /** Which `sub` GitHub writes for the repository (KEYLESS_GITHUB_SUBJECT). */
+  readonly subjectForm: GithubSubjectForm;
   /** The one `sub` the deploy role accepts. */
   readonly subject: string;
   readonly existingProviderArn?: string;
@@ -286,9 +290,11 @@ export function validateProductionDomains(
 }
 
 /**
- * The deploy role for GitHub Actions (opt-in: KEYLESS_GITHUB_REPOSITORY). It trusts one `sub`: the job's
- * GitHub environment when KEYLESS_GITHUB_DEPLOY_ENVIRONMENT is set (GitHub then puts the environment in
- * `sub`, not the branch), else pushes to KEYLESS_GITHUB_DEPLOY_BRANCH (default main).
+ * The deploy role for GitHub Actions (opt-in: KEYLESS_GITHUB_REPOSITORY). It trusts one `sub`: the
+ * deploy workflow (.github/workflows/deploy.yml) run from KEYLESS_GITHUB_DEPLOY_BRANCH (default
+ * main), in the GitHub environment KEYLESS_GITHUB_DEPLOY_ENVIRONMENT when set — once the repository's
+ * `sub` is customized to name the workflow (`pnpm github:oidc --apply`). KEYLESS_GITHUB_SUBJECT=default
+ * keeps GitHub's default `sub` instead, which names only the branch or the environment.
  * Not GITHUB_*: every Actions runner sets GITHUB_REPOSITORY itself (always owner/repo, even where
  * the token's `sub` uses owner@id/repo@id), and GitHub refuses variables named GITHUB_*.
  */
@@ -297,6 +303,7 @@ export function validateGithubDeploy(env: InfraEnv): Validated<GithubDeployConfi
     "KEYLESS_GITHUB_DEPLOY_BRANCH",
     "KEYLESS_GITHUB_DEPLOY_ENVIRONMENT",
     "KEYLESS_GITHUB_OIDC_PROVIDER_ARN",
+    "KEYLESS_GITHUB_SUBJECT",
   ];
   if (blank(env.KEYLESS_GITHUB_REPOSITORY)) {
     const stray = others.find((name) => !blank(env[name]));
@@ -320,7 +327,14 @@ export function validateGithubDeploy(env: InfraEnv): Validated<GithubDeployConfi
     const environment = env.KEYLESS_GITHUB_DEPLOY_ENVIRONMENT.trim();
     const problem = githubEnvironmentProblem(environment);
     if (problem) return fail("KEYLESS_GITHUB_DEPLOY_ENVIRONMENT", problem);
-    target = { environment };
+    target = { branch, environment };
+  }
+  const subjectForm = (env.KEYLESS_GITHUB_SUBJECT?.trim() || "workflow") as GithubSubjectForm;
+  if (!GITHUB_SUBJECT_FORMS.includes(subjectForm)) {
+    return fail(
+      "KEYLESS_GITHUB_SUBJECT",
+      `"${subjectForm}" is not a subject form: workflow (the default: only deploy.yml on the deploy branch; run \`pnpm github:oidc --apply\` once) or default (GitHub's own sub: any workflow on the branch)`,
+    );
   }
   let existingProviderArn: string | undefined;
   if (!blank(env.KEYLESS_GITHUB_OIDC_PROVIDER_ARN)) {
@@ -333,7 +347,8 @@ export function validateGithubDeploy(env: InfraEnv): Validated<GithubDeployConfi
   return ok({
     repository,
     target,
-    subject: githubSubject(repository, target),
+    subjectForm,
+    subject: githubSubject(repository, target, subjectForm),
     existingProviderArn,
   });
 }

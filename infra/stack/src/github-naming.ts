@@ -7,6 +7,11 @@
 //   repo:OWNER/REPO:environment:NAME        a job that names an environment
 //   repo:OWNER/REPO:pull_request            pull_request events
 //   repo:OWNER/REPO:ref:refs/heads/BRANCH   otherwise (refs/tags/TAG for tags)
+// A repository may customize its `sub` (PUT /repos/{owner}/{repo}/actions/oidc/customization/sub,
+// include_claim_keys): GitHub then writes each key as `key:value`, in order, `context` being the
+// default form's tail. With GITHUB_SUB_CLAIM_KEYS (repo, context, job_workflow_ref) it also names
+// the workflow file and the ref it ran from:
+//   repo:OWNER/REPO:ref:refs/heads/main:job_workflow_ref:OWNER/REPO/.github/workflows/deploy.yml@refs/heads/main
 // Repositories created (or renamed or transferred) after 2026-07-15 use immutable subjects,
 // `repo:OWNER@OWNER_ID/REPO@REPO_ID:…`; GITHUB_REPOSITORY takes that spelling too. A `:` inside a
 // value is written `%3A`.
@@ -93,19 +98,78 @@ export function githubEnvironmentProblem(name: string): string | undefined {
 const hasControlCharacter = (text: string) =>
   [...text].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 
-/** What the deploy role trusts: the default branch's pushes, or one GitHub environment's jobs. */
-export type GithubDeployTarget = { readonly branch: string } | { readonly environment: string };
+/**
+ * What the deploy role trusts: jobs of the deploy workflow on `branch` — in one GitHub environment
+ * when `environment` is set (GitHub then writes the environment in `sub`, not the branch).
+ */
+export interface GithubDeployTarget {
+  readonly branch: string;
+  readonly environment?: string;
+}
+
+/**
+ * Which `sub` the deploy role pins. `workflow` (the default): the repository's `sub` customized to
+ * GITHUB_SUB_CLAIM_KEYS, so only the deploy workflow's file, run from the deploy branch, matches.
+ * `default`: GitHub's own `sub`, which names the branch or the environment only — every workflow
+ * of the repository on that branch matches, and in an environment, a job on any branch.
+ */
+export type GithubSubjectForm = "workflow" | "default";
+export const GITHUB_SUBJECT_FORMS: readonly GithubSubjectForm[] = ["workflow", "default"];
+
+/** The claim keys the `workflow` form has GitHub put in `sub`, in this order. */
+export const GITHUB_SUB_CLAIM_KEYS = ["repo", "context", "job_workflow_ref"] as const;
+
+/** The one workflow file the deploy role trusts (in the `workflow` form). */
+export const GITHUB_DEPLOY_WORKFLOW = ".github/workflows/deploy.yml";
+
+/** A job as GitHub describes it in `sub`. */
+export interface GithubJob {
+  /** The ref the run is for: refs/heads/BRANCH, refs/tags/TAG. */
+  readonly ref: string;
+  /** The GitHub environment the job names. */
+  readonly environment?: string;
+  /** A pull_request event. */
+  readonly pullRequest?: boolean;
+  /** The workflow file the job runs, and the ref it was read at. @default deploy.yml at `ref` */
+  readonly workflow?: { readonly path: string; readonly ref: string };
+}
 
 /** GitHub writes `:` inside a claim value as `%3A`, so the parts of `sub` stay unambiguous. */
 const escapeColons = (value: string) => value.replaceAll(":", "%3A");
 
-/** The exact `sub` of a token from a run of `repository` for `target`. */
-export function githubSubject(repository: string, target: GithubDeployTarget): string {
-  const tail =
-    "environment" in target
-      ? `environment:${escapeColons(target.environment)}`
-      : `ref:refs/heads/${escapeColons(target.branch)}`;
-  return `repo:${repository}:${tail}`;
+/** `owner/repo` without immutable ids: how job_workflow_ref names the repository. */
+export const githubRepositoryPath = (repository: string): string => repository.replace(/@\d+/g, "");
+
+/** The exact `sub` of `job`'s token, in the repository's `form`. */
+export function githubJobSubject(
+  repository: string,
+  job: GithubJob,
+  form: GithubSubjectForm,
+): string {
+  const context =
+    job.environment !== undefined
+      ? `environment:${escapeColons(job.environment)}`
+      : job.pullRequest
+        ? "pull_request"
+        : `ref:${escapeColons(job.ref)}`;
+  const subject = `repo:${repository}:${context}`;
+  if (form === "default") return subject;
+  const workflow = job.workflow ?? { path: GITHUB_DEPLOY_WORKFLOW, ref: job.ref };
+  const workflowRef = `${githubRepositoryPath(repository)}/${workflow.path}@${workflow.ref}`;
+  return `${subject}:job_workflow_ref:${escapeColons(workflowRef)}`;
+}
+
+/** The exact `sub` the deploy role trusts: the deploy workflow on the target's branch. */
+export function githubSubject(
+  repository: string,
+  target: GithubDeployTarget,
+  form: GithubSubjectForm,
+): string {
+  return githubJobSubject(
+    repository,
+    { ref: `refs/heads/${target.branch}`, environment: target.environment },
+    form,
+  );
 }
 
 /** Why `arn` cannot be GitHub's OIDC provider, or undefined when it can. */

@@ -20,15 +20,40 @@ describe("KEYLESS_GITHUB_* configuration", () => {
     expect(loadInfraConfig({ ...SAMPLE, GITHUB_REPOSITORY: "octo/hello" }).github).toBeUndefined();
   });
 
-  it("defaults to the main branch", () => {
+  it("defaults to deploy.yml on the main branch, in the customized sub that names the workflow", () => {
     expect(
       loadInfraConfig({ ...SAMPLE, KEYLESS_GITHUB_REPOSITORY: "acme/keyless" }).github,
     ).toEqual({
       repository: "acme/keyless",
       target: { branch: "main" },
-      subject: "repo:acme/keyless:ref:refs/heads/main",
+      subjectForm: "workflow",
+      subject:
+        "repo:acme/keyless:ref:refs/heads/main:job_workflow_ref:acme/keyless/.github/workflows/deploy.yml@refs/heads/main",
       existingProviderArn: undefined,
     });
+  });
+
+  it("KEYLESS_GITHUB_SUBJECT=default keeps GitHub's own sub; anything else is refused with the choices", () => {
+    const github = loadInfraConfig({
+      ...SAMPLE,
+      KEYLESS_GITHUB_REPOSITORY: "acme/keyless",
+      KEYLESS_GITHUB_DEPLOY_ENVIRONMENT: "production",
+      KEYLESS_GITHUB_SUBJECT: "default",
+    }).github;
+    expect(github).toMatchObject({
+      target: { branch: "main", environment: "production" },
+      subjectForm: "default",
+      subject: "repo:acme/keyless:environment:production",
+    });
+    expect(() =>
+      loadInfraConfig({
+        ...SAMPLE,
+        KEYLESS_GITHUB_REPOSITORY: "acme/keyless",
+        KEYLESS_GITHUB_SUBJECT: "job_workflow_ref",
+      }),
+    ).toThrow(
+      /KEYLESS_GITHUB_SUBJECT.*"job_workflow_ref" is not a subject form: workflow .* or default/s,
+    );
   });
 
   it.each([

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  GITHUB_SUB_CLAIM_KEYS,
   githubAppBoundaryName,
   githubBranchProblem,
   githubDeployBoundaryName,
   githubEnvironmentProblem,
+  githubJobSubject,
   githubProviderArnProblem,
   githubRepositoryProblem,
   githubStackNameLimit,
@@ -13,20 +15,51 @@ import {
 } from "../src/github-naming";
 
 describe("GitHub naming rules", () => {
-  it("builds the sub GitHub puts in a run's token", () => {
-    expect(githubSubject("acme/keyless", { branch: "main" })).toBe(
+  it("builds the sub GitHub puts in a run's token, in its default form", () => {
+    expect(githubSubject("acme/keyless", { branch: "main" }, "default")).toBe(
       "repo:acme/keyless:ref:refs/heads/main",
     );
-    expect(githubSubject("acme/keyless", { environment: "production" })).toBe(
-      "repo:acme/keyless:environment:production",
-    );
+    expect(
+      githubSubject("acme/keyless", { branch: "main", environment: "production" }, "default"),
+    ).toBe("repo:acme/keyless:environment:production");
     // Immutable subjects for repositories created after 2026-07-15.
-    expect(githubSubject("acme@1234/keyless@5678", { branch: "main" })).toBe(
+    expect(githubSubject("acme@1234/keyless@5678", { branch: "main" }, "default")).toBe(
       "repo:acme@1234/keyless@5678:ref:refs/heads/main",
     );
     // GitHub escapes ':' inside a value.
-    expect(githubSubject("acme/keyless", { environment: "prod:eu" })).toBe(
-      "repo:acme/keyless:environment:prod%3Aeu",
+    expect(
+      githubSubject("acme/keyless", { branch: "main", environment: "prod:eu" }, "default"),
+    ).toBe("repo:acme/keyless:environment:prod%3Aeu");
+    expect(
+      githubJobSubject("acme/keyless", { ref: "refs/pull/7/merge", pullRequest: true }, "default"),
+    ).toBe("repo:acme/keyless:pull_request");
+  });
+
+  it("and customized to repo, context and job_workflow_ref: the workflow file and the ref it ran from", () => {
+    expect(GITHUB_SUB_CLAIM_KEYS).toEqual(["repo", "context", "job_workflow_ref"]);
+    expect(githubSubject("acme/keyless", { branch: "main" }, "workflow")).toBe(
+      "repo:acme/keyless:ref:refs/heads/main:job_workflow_ref:acme/keyless/.github/workflows/deploy.yml@refs/heads/main",
+    );
+    // In an environment the context is the environment, and job_workflow_ref still pins the branch.
+    expect(
+      githubSubject("acme/keyless", { branch: "release", environment: "production" }, "workflow"),
+    ).toBe(
+      "repo:acme/keyless:environment:production:job_workflow_ref:acme/keyless/.github/workflows/deploy.yml@refs/heads/release",
+    );
+    // The ids stay in the repo segment; job_workflow_ref names the repository by name.
+    expect(githubSubject("acme@1234/keyless@5678", { branch: "main" }, "workflow")).toBe(
+      "repo:acme@1234/keyless@5678:ref:refs/heads/main:job_workflow_ref:acme/keyless/.github/workflows/deploy.yml@refs/heads/main",
+    );
+    // Another workflow on the same branch: the same default sub, a different customized one.
+    const chatops = {
+      ref: "refs/heads/main",
+      workflow: { path: ".github/workflows/chatops.yml", ref: "refs/heads/main" },
+    };
+    expect(githubJobSubject("acme/keyless", chatops, "default")).toBe(
+      githubSubject("acme/keyless", { branch: "main" }, "default"),
+    );
+    expect(githubJobSubject("acme/keyless", chatops, "workflow")).not.toBe(
+      githubSubject("acme/keyless", { branch: "main" }, "workflow"),
     );
   });
 

@@ -20,7 +20,7 @@ describe("the GitHub Actions deploy role", { timeout: 60_000 }, () => {
     expect(urls).toEqual(["https://oidc.vercel.com/acme"]);
   });
 
-  it("adds GitHub's provider and trusts exactly aud sts.amazonaws.com and the default branch", () => {
+  it("adds GitHub's provider and trusts exactly aud sts.amazonaws.com and deploy.yml on the default branch", () => {
     const { template, raw } = synth();
     template.hasResourceProperties("AWS::IAM::OIDCProvider", {
       Url: "https://token.actions.githubusercontent.com",
@@ -35,7 +35,8 @@ describe("the GitHub Actions deploy role", { timeout: 60_000 }, () => {
         Condition: {
           StringEquals: {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": "repo:acme/keyless:ref:refs/heads/main",
+            "token.actions.githubusercontent.com:sub":
+              "repo:acme/keyless:ref:refs/heads/main:job_workflow_ref:acme/keyless/.github/workflows/deploy.yml@refs/heads/main",
           },
         },
       },
@@ -46,7 +47,7 @@ describe("the GitHub Actions deploy role", { timeout: 60_000 }, () => {
     });
   });
 
-  it("trusts one GitHub environment instead, and uses an existing provider by ARN", () => {
+  it("trusts deploy.yml in one GitHub environment instead, and uses an existing provider by ARN", () => {
     const { template, raw } = synth({
       KEYLESS_GITHUB_DEPLOY_ENVIRONMENT: "production",
       KEYLESS_GITHUB_OIDC_PROVIDER_ARN: GITHUB_ARN,
@@ -58,7 +59,16 @@ describe("the GitHub Actions deploy role", { timeout: 60_000 }, () => {
     const trust = raw.Resources.GithubDeployRole.Properties.AssumeRolePolicyDocument;
     expect(trust.Statement[0].Principal).toEqual({ Federated: GITHUB_ARN });
     expect(trust.Statement[0].Condition.StringEquals).toMatchObject({
-      "token.actions.githubusercontent.com:sub": "repo:acme/keyless:environment:production",
+      "token.actions.githubusercontent.com:sub":
+        "repo:acme/keyless:environment:production:job_workflow_ref:acme/keyless/.github/workflows/deploy.yml@refs/heads/main",
+    });
+  });
+
+  it("trusts GitHub's default sub when KEYLESS_GITHUB_SUBJECT=default", () => {
+    const { raw } = synth({ KEYLESS_GITHUB_SUBJECT: "default" });
+    const trust = raw.Resources.GithubDeployRole.Properties.AssumeRolePolicyDocument;
+    expect(trust.Statement[0].Condition.StringEquals).toMatchObject({
+      "token.actions.githubusercontent.com:sub": "repo:acme/keyless:ref:refs/heads/main",
     });
   });
 

@@ -175,6 +175,13 @@ describe("the workflows, read by GitHub's own parser and expression evaluator", 
     for (const { file, errors } of workflows) expect(errors, file).toEqual([]);
   });
 
+  it("deploy.yml cannot be called by another workflow: the deploy role trusts its own runs only", () => {
+    // A workflow_call trigger would let any workflow on the branch run it as a reusable workflow,
+    // and GitHub names the called file in job_workflow_ref: the role's pinned sub would match.
+    const events = workflows.find((workflow) => workflow.file === "deploy.yml")?.template.events;
+    expect(Object.keys(events ?? {}).sort()).toEqual(["push", "workflow_dispatch"]);
+  });
+
   it("reports a broken workflow (the parser is not silent)", async () => {
     const result = parseWorkflow(
       { name: "broken.yml", content: "on: push\njobs:\n  a:\n    runs-on: x\n    stepz: []\n" },

@@ -21,11 +21,11 @@ import {
   type StandardVercelEnvironment,
   VERCEL_ISSUER_MODES,
 } from "@repo/infra/vercel-naming";
+import { requestJson } from "./io";
 import type { VercelProjectSettings } from "./vercel-project-plan";
 
 export const DEFAULT_VERCEL_API_URL = "https://api.vercel.com";
 /** One call to Vercel's API may take this long; then it fails, explained, instead of hanging. */
-const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface VercelProjectRef {
   /** prj_… id or the project name. */
@@ -251,34 +251,18 @@ export class VercelEnvApi {
     if (this.project.teamId) url.searchParams.set("teamId", this.project.teamId);
     else if (this.project.teamSlug) url.searchParams.set("slug", this.project.teamSlug);
     const what = `${method} ${url.pathname}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
+    const { response, body: parsed } = await requestJson(
+      url,
+      {
         method,
-        headers: {
-          Authorization: `Bearer ${this.#token}`,
-          Accept: "application/json",
-          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (error) {
-      const cause =
-        error instanceof Error
-          ? ((error.cause as Error | undefined)?.message ?? error.message)
-          : String(error);
-      throw new VercelApiError(
-        `Could not reach the Vercel API at ${url.origin} (${what}): ${this.#redact(cause)}`,
-      );
-    }
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text === "" ? {} : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
+        headers: { Authorization: `Bearer ${this.#token}`, Accept: "application/json" },
+        body,
+      },
+      (cause) =>
+        new VercelApiError(
+          `Could not reach the Vercel API at ${url.origin} (${what}): ${this.#redact(cause)}`,
+        ),
+    );
     if (!response.ok) throw this.#explain(response.status, parsed, what);
     if (parsed === undefined) {
       throw new VercelApiError(`Vercel answered ${what} with something that is not JSON`);

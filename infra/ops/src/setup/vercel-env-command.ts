@@ -8,13 +8,7 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { parseRoleArn } from "@repo/aws-auth/role-arn";
 import { accountConfigs } from "@repo/infra/accounts";
-import {
-  CommandFailure,
-  isUsageProblem,
-  parseCommandArgs,
-  reportError,
-  UsageError,
-} from "@repo/infra/cli";
+import { parseCommandArgs, UsageError } from "@repo/infra/cli";
 import { loadInfraConfig } from "@repo/infra/config";
 import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
 import { SANDBOX_CREDENTIALS, sandboxEnv } from "../sandbox-target";
@@ -27,6 +21,7 @@ import {
   layeredEnvironment,
   type Output,
   printer,
+  reportingFailures,
 } from "./io";
 import { readDeployedStack, StackOutputsError } from "./stack-outputs";
 import { DEFAULT_VERCEL_API_URL, describeProjectRef, VercelEnvApi } from "./vercel-api";
@@ -111,14 +106,7 @@ function parseVercelEnvArgs(argv: readonly string[]) {
 
 export async function runVercelEnv(options: VercelEnvOptions): Promise<number> {
   const print = printer(options);
-  try {
-    return await vercelEnv(options, print);
-  } catch (error) {
-    if (isUsageProblem(error) || error instanceof CommandFailure) {
-      return reportError(error, print.error);
-    }
-    throw error;
-  }
+  return reportingFailures(print, () => vercelEnv(options, print));
 }
 
 async function vercelEnv(

@@ -4,7 +4,7 @@
 import { parseCommandArgs, usageError } from "@repo/infra/cli";
 import { DurationError, parseDuration } from "./duration";
 
-export const VERIFY_HELP = `usage: pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox] [--vercel]
+export const VERIFY_HELP = `usage: pnpm verify [--since DURATION] [--wait DURATION] [--url URL] [--json] [--sandbox] [--vercel] [--github]
 
 Checks a deployed Keyless stack with your own AWS credentials (AWS_PROFILE or the SDK's default
 chain), in this order:
@@ -18,6 +18,8 @@ chain), in this order:
   7 vercel-project with --vercel: the Vercel project has OIDC federation on in the stack's issuer
                    mode, root directory apps/web, the app's Node.js version and
                    ENABLE_EXPERIMENTAL_COREPACK (what \`pnpm vercel:env --apply\` sets)
+    github-oidc    with --github: the repository's GitHub OIDC sub is the one the deploy role
+                   trusts (what \`pnpm github:oidc --apply\` sets)
   8 cloudtrail     a successful AssumeRoleWithWebIdentity for the roles, with the session name
                    that names the deployment (CloudTrail delivers in ~5 minutes)
 
@@ -30,6 +32,8 @@ options:
   --json            print {"ok","checks":[{"name","ok","detail"}],"events":[…]} only
   --vercel          also check the Vercel project's settings (needs VERCEL_TOKEN; VERCEL_PROJECT_ID
                     or VERCEL_PROJECT_NAME, VERCEL_TEAM_ID or VERCEL_TEAM_SLUG from .env)
+  --github          also check the GitHub deploy role's repository: its OIDC sub (needs GITHUB_TOKEN
+                    and KEYLESS_GITHUB_REPOSITORY)
   --sandbox         check the running local sandbox (\`pnpm sandbox\`): its endpoint, stack and
                     placeholder credentials, the sandbox's team/project defaults (acme/web)
   -h, --help        this text
@@ -53,6 +57,7 @@ export interface VerifyArgs {
   json: boolean;
   sandbox: boolean;
   vercel: boolean;
+  github: boolean;
   help: boolean;
 }
 
@@ -71,6 +76,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
       json: { type: "boolean" },
       sandbox: { type: "boolean" },
       vercel: { type: "boolean" },
+      github: { type: "boolean" },
     },
   });
   const duration = (text: string, option: string) => {
@@ -116,6 +122,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
     json: values.json ?? false,
     sandbox: values.sandbox ?? false,
     vercel: values.vercel ?? false,
+    github: values.github ?? false,
     help,
   };
 }

@@ -34,6 +34,7 @@ import {
   fetchTrust,
   type VerifyClients,
 } from "./fetch";
+import { checkGithubOidc, type githubOidcReader } from "./github-oidc";
 import { checkTrust } from "./trust";
 import type { CheckName, CheckResult, VerifyReport } from "./types";
 import { checkVercelProject, type VercelProjectFacts } from "./vercel-project";
@@ -69,6 +70,8 @@ export interface VerifyDeps {
   onCloudTrailProgress?(progress: PollProgress): void;
   /** --vercel: reads the Vercel project (vercelProjectReader), and the app's Node.js line. */
   vercel?: { read(): Promise<VercelProjectFacts | { error: string }>; nodeVersion: string };
+  /** --github: reads the repository's OIDC subject customization (githubOidcReader). */
+  github?: ReturnType<typeof githubOidcReader>;
 }
 
 /** The report plus what the human renderer shows on top of it. */
@@ -127,9 +130,13 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
     // Asked first: the app's exchange then has the whole run to reach CloudTrail.
     const health = options.url ? fetchHealth(options.url, deps.fetch) : undefined;
     const vercelFacts = deps.vercel?.read();
+    const githubFacts = deps.github?.read();
     const pushVercelCheck = async () => {
       if (deps.vercel && vercelFacts) {
         checks.push(checkVercelProject(await vercelFacts, config, deps.vercel.nodeVersion));
+      }
+      if (deps.github && githubFacts) {
+        checks.push(checkGithubOidc(await githubFacts, deps.github.github));
       }
     };
     const source = deps.credentials?.source ?? credentialSource(env, config.profile);

@@ -13,6 +13,7 @@ export const CHECK_NAMES = [
   "permissions",
   "health",
   "vercel-project",
+  "github-oidc",
   "cloudtrail",
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];

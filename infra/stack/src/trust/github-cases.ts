@@ -1,9 +1,17 @@
 // trust:check's GitHub-shaped claim sets around the configured repository: the one run that may
-// assume the deploy role, and the near misses that must not (another branch, a pull request, a
-// tag, another repository, a fork, a look-alike owner, a wrong audience, a case variant).
+// assume the deploy role, and the near misses that must not (another branch, another workflow, a
+// workflow_run job, a pull request, a tag, another repository, a fork, a look-alike owner, a wrong
+// audience, a case variant). Each `sub` is the one GitHub writes for that run in the repository's
+// subject form; where GitHub's default form cannot tell a run from the deploy workflow's, the row
+// says ALLOWED and why.
 
 import type { GithubDeployConfig } from "../config";
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_ISSUER, githubSubject } from "../github-naming";
+import {
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_ISSUER,
+  type GithubJob,
+  githubJobSubject,
+} from "../github-naming";
 
 /** One row of the trust matrix: claims, and the role the configuration means to allow. */
 export interface MatrixCase {
@@ -26,54 +34,102 @@ export function githubMatrixCases(github: GithubDeployConfig, roleId: string): M
     repository: `${owner}/${repo}`,
     repository_owner: owner,
   });
-  const denied = (label: string, sub: string, aud?: string): MatrixCase => ({
+  const form = github.subjectForm;
+  const { branch, environment } = github.target;
+  const deployRef = `refs/heads/${branch}`;
+  /** The `sub` GitHub writes for `job` of our repository, in the repository's form. */
+  const sub = (job: GithubJob) => githubJobSubject(github.repository, job, form);
+  const row = (label: string, subject: string, allowed: boolean, aud?: string): MatrixCase => ({
     label: `GitHub: ${label}`,
-    claims: token(sub, aud),
-    expectedRole: null,
+    claims: token(subject, aud),
+    expectedRole: allowed ? roleId : null,
   });
+  // GitHub's default `sub` names only the branch or the environment: these runs share the deploy
+  // workflow's `sub`, so the role cannot refuse them — said as ALLOWED rows, with the reason.
+  const sameSubInDefault = form === "default";
+  const because =
+    " (GitHub's default sub names no workflow: KEYLESS_GITHUB_SUBJECT=workflow refuses it)";
   const ours = github.subject;
   const repoPrefix = `repo:${github.repository}`;
+  const otherWorkflow = (path: string) => ({ path, ref: deployRef });
   const cases: MatrixCase[] = [
-    {
-      label: `GitHub: ${"branch" in github.target ? `push to ${github.target.branch}` : `environment ${github.target.environment}`}`,
-      claims: token(ours),
-      expectedRole: roleId,
-    },
-    denied(
-      "another branch",
-      githubSubject(github.repository, {
-        branch: "branch" in github.target ? `${github.target.branch}-other` : "main-other",
-      }),
+    row(
+      `deploy.yml, ${environment ? `environment ${environment} on ${branch}` : `push to ${branch}`}`,
+      ours,
+      true,
     ),
-    denied("a pull request", `${repoPrefix}:pull_request`),
-    denied("a tag", `${repoPrefix}:ref:refs/tags/v1.0.0`),
-    denied(
+    row("deploy.yml on another branch", sub({ ref: `refs/heads/${branch}-other` }), false),
+    row(
+      `another workflow on ${branch} (chatops.yml)${sameSubInDefault ? because : ""}`,
+      sub({
+        ref: deployRef,
+        environment,
+        workflow: otherWorkflow(".github/workflows/chatops.yml"),
+      }),
+      sameSubInDefault,
+    ),
+    row(
+      `a workflow_run job (ci-report.yml, on the default branch)${sameSubInDefault && !environment && branch === "main" ? because : ""}`,
+      sub({ ref: "refs/heads/main", workflow: otherWorkflow(".github/workflows/ci-report.yml") }),
+      sameSubInDefault && !environment && branch === "main",
+    ),
+    row("a pull request", sub({ ref: "refs/pull/7/merge", pullRequest: true }), false),
+    row("a tag", sub({ ref: "refs/tags/v1.0.0" }), false),
+    row(
       "another repository of the owner",
       ours.replace(repoPrefix, `repo:${repository(owner, "other-repo")}`),
+      false,
     ),
-    denied(
+    row(
       `a fork (someone-else/${repo})`,
       ours.replace(repoPrefix, `repo:${repository("someone-else", repo)}`),
+      false,
     ),
-    denied(
+    row(
       `a look-alike owner (${owner}-evil)`,
       ours.replace(repoPrefix, `repo:${repository(`${owner}-evil`, repo)}`),
+      false,
     ),
-    denied(
+    row(
       `repository name extends ours (${repo}-evil)`,
       ours.replace(repoPrefix, `repo:${repository(owner, `${repo}-evil`)}`),
+      false,
     ),
-    denied(
+    row(
       "owner in another case",
       ours.replace(repoPrefix, `repo:${repository(flipCase(owner), repo)}`),
+      false,
     ),
-    denied("GitHub's default audience", ours, `https://github.com/${owner}`),
+    row("GitHub's default audience", ours, false, `https://github.com/${owner}`),
   ];
-  cases.push(
-    "branch" in github.target
-      ? denied("a job in a GitHub environment", `${repoPrefix}:environment:production`)
-      : denied("a push to main outside the environment", `${repoPrefix}:ref:refs/heads/main`),
-  );
+  if (environment) {
+    cases.push(
+      row(
+        `deploy.yml on another branch, naming environment ${environment}${sameSubInDefault ? because : ""}`,
+        sub({ ref: `refs/heads/${branch}-other`, environment }),
+        sameSubInDefault,
+      ),
+      row(`a push to ${branch} outside the environment`, sub({ ref: deployRef }), false),
+    );
+  } else {
+    cases.push(
+      row(
+        "a job in a GitHub environment",
+        sub({ ref: deployRef, environment: "production" }),
+        false,
+      ),
+    );
+  }
+  if (form === "workflow") {
+    // The repository's sub not customized yet: GitHub writes the default form, which this trust refuses.
+    cases.push(
+      row(
+        "deploy.yml before `pnpm github:oidc --apply` (default sub)",
+        githubJobSubject(github.repository, { ref: deployRef, environment }, "default"),
+        false,
+      ),
+    );
+  }
   return cases;
 }
 
