@@ -37,6 +37,11 @@ const nextConfig: NextConfig = {
   distDir: process.env.KEYLESS_DIST_DIR || ".next",
   // `pnpm typecheck` runs tsc for the whole workspace; no second, slower pass inside the build.
   typescript: { ignoreBuildErrors: true },
+  // Since Next 16.5 every `next dev` (pnpm dev, the tests that start it) writes managed blocks into
+  // an AGENTS.md beside this file, leaving an untracked file in every checkout; 16.4 wrote it only
+  // when it detected an AI agent. Off: the tree stays as committed.
+  agentRules: false,
+  experimental: { agentUpgrade: false },
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders(process.env) }];
   },
