@@ -22,17 +22,23 @@ export function loadWorkspaceEnv(
 ): LoadedEnvFiles {
   const files: string[] = [];
   if (env.VERCEL === "1") return { files };
-  // The sandbox's state folder: `.sandbox/`, or KEYLESS_SANDBOX_DIR from the process environment
-  // (infra/sandbox/src/state.ts; the sandbox never reads it from .env, so neither does this).
-  const stateDir = resolve(workspaceRoot, env.KEYLESS_SANDBOX_DIR?.trim() || ".sandbox");
+  // Decided before .env is read: the sandbox never reads KEYLESS_SANDBOX_DIR from it either.
+  const sandboxEnv = sandboxAppEnvFile(workspaceRoot, env);
   if (mergeEnvFile(join(workspaceRoot, ".env"), env)) files.push(".env");
 
-  const sandboxEnv = join(stateDir, "app.env");
   const awsConfigured = Boolean(env.AWS_ROLE_ARN || env.AWS_PROFILE);
   if (!awsConfigured && mergeEnvFile(sandboxEnv, env)) {
     files.push(relative(workspaceRoot, sandboxEnv));
   }
   return { files };
+}
+
+/**
+ * The running sandbox's app.env: in its state folder, `.sandbox/` or KEYLESS_SANDBOX_DIR — the
+ * sandbox's own rule (infra/sandbox/src/state.ts), which the app may not import.
+ */
+export function sandboxAppEnvFile(workspaceRoot: string, env: MutableEnv = process.env): string {
+  return join(resolve(workspaceRoot, env.KEYLESS_SANDBOX_DIR?.trim() || ".sandbox"), "app.env");
 }
 
 /** apps/web lives two levels below the workspace root. */

@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { REPO_ROOT, sandboxStateDir } from "@repo/sandbox/state";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadWorkspaceEnv, workspaceRootFrom } from "../lib/load-env";
+import { loadWorkspaceEnv, sandboxAppEnvFile, workspaceRootFrom } from "../lib/load-env";
 
 describe("loadWorkspaceEnv", () => {
   let root = "";
@@ -49,6 +51,15 @@ describe("loadWorkspaceEnv", () => {
     const fromFile: Record<string, string | undefined> = {};
     expect(loadWorkspaceEnv(root, fromFile).files).toEqual([".env", ".sandbox/app.env"]);
     expect(fromFile.AWS_ROLE_ARN).toBe("arn:aws:iam::000000000000:role/default-folder");
+  });
+
+  it("finds the sandbox's folder by the sandbox's own rule", () => {
+    const repoRoot = workspaceRootFrom(fileURLToPath(new URL("../", import.meta.url)));
+    expect(repoRoot).toBe(resolve(REPO_ROOT));
+    for (const value of [undefined, "  ", "tmp/sandbox-b", "/tmp/keyless-state"]) {
+      const env = { KEYLESS_SANDBOX_DIR: value };
+      expect(sandboxAppEnvFile(repoRoot, env)).toBe(join(sandboxStateDir(env), "app.env"));
+    }
   });
 
   it("reads neither file on Vercel, where the project's variables are the configuration", () => {

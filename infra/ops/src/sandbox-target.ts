@@ -47,13 +47,12 @@ export async function sandboxEnv(
     // A real account's provider or profile means nothing inside the emulator.
     OIDC_PROVIDER_ARN: undefined,
     AWS_PROFILE: undefined,
-    // A real Vercel project and token mean nothing here either: the sandbox's stand-in.
-    ...(state.vercelApiUrl
-      ? { VERCEL_API_URL: state.vercelApiUrl, VERCEL_TOKEN: SANDBOX_VERCEL_TOKEN }
-      : {}),
-    // And its stand-in of GitHub's API, holding the configured repository.
-    ...(state.githubApiUrl
-      ? { GITHUB_API_URL: state.githubApiUrl, GITHUB_TOKEN: SANDBOX_GITHUB_TOKEN }
-      : {}),
+    // A real Vercel project and token mean nothing here either: the sandbox's stand-in, and none
+    // at all from a sandbox too old to serve one (never the real API with your real token).
+    VERCEL_API_URL: state.vercelApiUrl,
+    VERCEL_TOKEN: state.vercelApiUrl ? SANDBOX_VERCEL_TOKEN : undefined,
+    // Likewise its stand-in of GitHub's API, holding the configured repository.
+    GITHUB_API_URL: state.githubApiUrl,
+    GITHUB_TOKEN: state.githubApiUrl ? SANDBOX_GITHUB_TOKEN : undefined,
   };
 }

@@ -1,5 +1,9 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
+  GITHUB_DEPLOY_WORKFLOW,
   GITHUB_SUB_CLAIM_KEYS,
   githubAppBoundaryName,
   githubBranchProblem,
@@ -33,6 +37,11 @@ describe("GitHub naming rules", () => {
     expect(
       githubJobSubject("acme/keyless", { ref: "refs/pull/7/merge", pullRequest: true }, "default"),
     ).toBe("repo:acme/keyless:pull_request");
+  });
+
+  it("names the deploy workflow this repository has (renaming it would lock every run out)", () => {
+    const root = fileURLToPath(new URL("../../..", import.meta.url));
+    expect(existsSync(join(root, GITHUB_DEPLOY_WORKFLOW))).toBe(true);
   });
 
   it("and customized to repo, context and job_workflow_ref: the workflow file and the ref it ran from", () => {

@@ -13,6 +13,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../bin/set-repository.mjs";
 
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
+
+/**
+ * What the installer and the validator are given of this environment: a path, a home and the
+ * network's CA and proxy settings, never a token or credential the developer has exported.
+ */
+const NETWORK_ONLY = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) =>
+    /^(PATH|HOME|TMPDIR|XDG_\w+|NODE_EXTRA_CA_CERTS|SSL_CERT_(FILE|DIR)|(HTTPS?|NO)_PROXY|(https?|no)_proxy|npm_config_\w+|NPM_CONFIG_\w+)$/.test(
+      name,
+    ),
+  ),
+);
 const readJson = <T>(path: string) => JSON.parse(read(path)) as T;
 
 /** Renovate's own validator, from the npm registry; this pin is the only one. */
@@ -20,8 +32,11 @@ const RENOVATE_VALIDATOR = "renovate@44.121.2";
 
 interface RenovateConfig {
   extends?: string[];
+  rangeStrategy?: string;
   packageRules?: {
     groupName?: string;
+    matchDepTypes?: string[];
+    rangeStrategy?: string;
     matchPackageNames?: string[];
     matchDepNames?: string[];
     allowedVersions?: string;
@@ -92,6 +107,7 @@ describe("Renovate (renovate.json)", () => {
     try {
       execFileSync("pnpm", ["install", "--prefer-offline", "--reporter=silent"], {
         cwd: dir,
+        env: NETWORK_ONLY,
         stdio: ["ignore", "ignore", "pipe"],
         timeout: 300_000,
       });
@@ -116,7 +132,7 @@ describe("Renovate (renovate.json)", () => {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],
         timeout: 60_000,
-        env: { ...process.env, LOG_LEVEL: "info", NO_COLOR: "1" },
+        env: { ...NETWORK_ONLY, LOG_LEVEL: "info", NO_COLOR: "1" },
       });
       return { code: 0, output };
     } catch (error) {
@@ -133,6 +149,17 @@ describe("Renovate (renovate.json)", () => {
     const wrong = validate(JSON.stringify({ ...config, packageRulez: [] }));
     expect(wrong.code).not.toBe(0);
     expect(wrong.output).toContain("Invalid configuration option: packageRulez");
+  });
+
+  it("pins exact versions, but keeps engines and peer dependencies as ranges", () => {
+    expect(config.rangeStrategy).toBe("pin");
+    const ranges = (config.packageRules ?? []).find((rule) =>
+      rule.matchDepTypes?.includes("peerDependencies"),
+    );
+    expect(ranges).toMatchObject({
+      matchDepTypes: ["engines", "peerDependencies"],
+      rangeStrategy: "replace",
+    });
   });
 
   it("uses only presets built into Renovate: reading it fetches nothing", () => {

@@ -69,11 +69,12 @@ export const JWT = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/;
  * other tests running beside these) and to outgoing connections, so it is rarely taken meanwhile.
  */
 export async function freePort(): Promise<number> {
+  // Below 31000 too, where `pnpm vercel:local` keeps its sandbox's stable gateway port.
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const port = 20_000 + Math.floor(Math.random() * 11_000);
     if (await isFree(port)) return port;
   }
-  throw new Error("no free port found between 20000 and 32000 in 50 tries");
+  throw new Error("no free port found between 20000 and 31000 in 50 tries");
 }
 
 function isFree(port: number): Promise<boolean> {

@@ -79,6 +79,17 @@ export class GithubOidcApi {
   constructor(options: { token: string; repository: string; baseUrl?: string }) {
     this.#token = options.token.trim();
     this.#baseUrl = (options.baseUrl || DEFAULT_GITHUB_API_URL).replace(/\/+$/, "");
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(this.#baseUrl);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password) {
+      throw new UsageError(
+        `GITHUB_API_URL "${parsed ? `${parsed.protocol}//${parsed.host}` : "(not a URL)"}" is not an http(s) URL without credentials: leave it unset for github.com, or give your GitHub Enterprise API's address (https://HOST/api/v3).`,
+      );
+    }
     this.#path = `/repos/${githubRepositoryPath(options.repository)}/actions/oidc/customization/sub`;
   }
 
@@ -126,9 +137,11 @@ export class GithubOidcApi {
     const hint =
       response.status === 401
         ? "GITHUB_TOKEN was refused: create one that may administer the repository (classic: the repo scope) and export it."
-        : response.status === 403 || response.status === 404
-          ? "The repository was not found with this token: check KEYLESS_GITHUB_REPOSITORY, and that GITHUB_TOKEN may administer it (GitHub answers 404 to a token that cannot see a private repository)."
-          : "GitHub refused the request.";
+        : response.status === 403
+          ? "GITHUB_TOKEN may not change this repository's settings (it needs administration: classic tokens the repo scope), or GitHub's rate limit was reached."
+          : response.status === 404
+            ? "The repository was not found with this token: check KEYLESS_GITHUB_REPOSITORY, and that GITHUB_TOKEN may administer it (GitHub answers 404 to a token that cannot see a private repository)."
+            : "GitHub refused the request.";
     throw new GithubApiError(`${what}: ${response.status} ${detail}. ${hint}`, response.status);
   }
 }
@@ -229,18 +242,21 @@ async function githubOidc(
     repository: github.repository,
     baseUrl: env.GITHUB_API_URL,
   });
-  const desired = desiredCustomization(github, values.immutable === true);
   const trusted = githubSubject(github.repository, github.target, github.subjectForm);
+  // Once chosen (--immutable, or ids in KEYLESS_GITHUB_REPOSITORY, or already on), every PUT
+  // repeats the opt-in to id-based subjects, so no later change can drop it.
+  const keepsIds = values.immutable === true || /@\d+\//.test(github.repository);
 
   line(`GitHub OIDC subject of ${githubRepositoryPath(github.repository)} (${api.endpoint}):`);
   line(`  the deploy role trusts  ${trusted}`);
   if (!token) {
     line("  now                     not read (no GITHUB_TOKEN)");
-    line(`  ~ PUT ${JSON.stringify(desired)}`);
+    line(`  ~ PUT ${JSON.stringify(desiredCustomization(github, keepsIds))}`);
     line("Dry run without GITHUB_TOKEN: this is what --apply would send.");
     return 0;
   }
   const current = await api.read();
+  const desired = desiredCustomization(github, keepsIds || current.useImmutableSubject);
   line(`  now                     ${describe(current)}`);
   if (customizationMatches(current, desired)) {
     line("  = nothing to change");

@@ -73,6 +73,7 @@ export async function requestJson(
   unreachable: (cause: string) => Error,
 ): Promise<{ response: Response; body: unknown }> {
   let response: Response;
+  let text: string;
   try {
     response = await fetch(url, {
       method: init.method,
@@ -83,6 +84,8 @@ export async function requestJson(
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: AbortSignal.timeout(API_REQUEST_TIMEOUT_MS),
     });
+    // Inside the bound too: an answer cut off (or stalled) halfway is unreachable as well.
+    text = await response.text();
   } catch (error) {
     throw unreachable(
       error instanceof Error
@@ -90,7 +93,6 @@ export async function requestJson(
         : String(error),
     );
   }
-  const text = await response.text();
   try {
     return { response, body: text === "" ? {} : JSON.parse(text) };
   } catch {

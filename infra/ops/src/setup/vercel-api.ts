@@ -25,7 +25,6 @@ import { requestJson } from "./io";
 import type { VercelProjectSettings } from "./vercel-project-plan";
 
 export const DEFAULT_VERCEL_API_URL = "https://api.vercel.com";
-/** One call to Vercel's API may take this long; then it fails, explained, instead of hanging. */
 
 export interface VercelProjectRef {
   /** prj_… id or the project name. */

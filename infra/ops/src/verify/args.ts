@@ -18,9 +18,9 @@ chain), in this order:
   7 vercel-project with --vercel: the Vercel project has OIDC federation on in the stack's issuer
                    mode, root directory apps/web, the app's Node.js version and
                    ENABLE_EXPERIMENTAL_COREPACK (what \`pnpm vercel:env --apply\` sets)
-    github-oidc    with --github: the repository's GitHub OIDC sub is the one the deploy role
+  8 github-oidc    with --github: the repository's GitHub OIDC sub is the one the deploy role
                    trusts (what \`pnpm github:oidc --apply\` sets)
-  8 cloudtrail     a successful AssumeRoleWithWebIdentity for the roles, with the session name
+  9 cloudtrail     a successful AssumeRoleWithWebIdentity for the roles, with the session name
                    that names the deployment (CloudTrail delivers in ~5 minutes)
 
 options:

@@ -40,7 +40,7 @@ export function checkGithubOidc(
     detail:
       github.subjectForm === "workflow"
         ? `${repository} names the workflow in its sub: only deploy.yml on ${github.target.branch} assumes the deploy role.`
-        : `${repository} uses GitHub's default sub (KEYLESS_GITHUB_SUBJECT=default): any workflow on ${github.target.branch} may assume the deploy role.`,
+        : `${repository} uses GitHub's default sub (KEYLESS_GITHUB_SUBJECT=default): ${github.target.environment ? `any job naming environment ${github.target.environment}, on any branch,` : `any workflow on ${github.target.branch}`} may assume the deploy role.`,
   };
 }
 

@@ -104,6 +104,33 @@ describe("pnpm github:oidc", () => {
     expect(configured.stdout).toContain("= nothing to change");
   });
 
+  it("keeps the opt-in to id-based subjects in every later change", async () => {
+    await run(["--apply", "--immutable"], { KEYLESS_GITHUB_REPOSITORY: "acme@11/keyless@22" });
+    // Back to GitHub's default form, then to the workflow form: the ids stay.
+    for (const subject of ["default", "workflow"]) {
+      const result = await run(["--apply"], {
+        KEYLESS_GITHUB_REPOSITORY: "acme@11/keyless@22",
+        KEYLESS_GITHUB_SUBJECT: subject,
+      });
+      expect(result.stdout).toContain('"use_immutable_subject":true');
+      expect(result.code).toBe(0);
+    }
+    expect(github.customizations.get("acme/keyless")?.useImmutableSubject).toBe(true);
+  });
+
+  it("an unreachable or malformed GITHUB_API_URL is one explained line, never the token", async () => {
+    const closed = await run([], { GITHUB_API_URL: "http://127.0.0.1:9" });
+    expect(closed.code).toBe(1);
+    expect(closed.stderr).toMatch(
+      /^Could not reach GitHub's API at http:\/\/127\.0\.0\.1:9 \(GET /,
+    );
+    const withCredentials = await run([], {
+      GITHUB_API_URL: `https://user:${TOKEN}@ghe.example/api/v3`,
+    });
+    expect(withCredentials.code).toBe(2);
+    expect(withCredentials.stderr).toContain("is not an http(s) URL without credentials");
+  });
+
   it("without GITHUB_TOKEN: the dry run says what --apply would send; --apply is a usage error", async () => {
     const dry = await run([], { GITHUB_TOKEN: "" });
     expect(dry.code).toBe(0);

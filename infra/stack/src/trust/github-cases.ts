@@ -50,7 +50,9 @@ export function githubMatrixCases(github: GithubDeployConfig, roleId: string): M
   const because =
     " (GitHub's default sub names no workflow: KEYLESS_GITHUB_SUBJECT=workflow refuses it)";
   const ours = github.subject;
-  const repoPrefix = `repo:${github.repository}`;
+  /** The deploy workflow's own run, in another repository: its `sub` names that repository. */
+  const elsewhere = (other: string) =>
+    githubJobSubject(other, { ref: deployRef, environment }, form);
   const otherWorkflow = (path: string) => ({ path, ref: deployRef });
   const cases: MatrixCase[] = [
     row(
@@ -75,31 +77,15 @@ export function githubMatrixCases(github: GithubDeployConfig, roleId: string): M
     ),
     row("a pull request", sub({ ref: "refs/pull/7/merge", pullRequest: true }), false),
     row("a tag", sub({ ref: "refs/tags/v1.0.0" }), false),
-    row(
-      "another repository of the owner",
-      ours.replace(repoPrefix, `repo:${repository(owner, "other-repo")}`),
-      false,
-    ),
-    row(
-      `a fork (someone-else/${repo})`,
-      ours.replace(repoPrefix, `repo:${repository("someone-else", repo)}`),
-      false,
-    ),
-    row(
-      `a look-alike owner (${owner}-evil)`,
-      ours.replace(repoPrefix, `repo:${repository(`${owner}-evil`, repo)}`),
-      false,
-    ),
+    row("another repository of the owner", elsewhere(repository(owner, "other-repo")), false),
+    row(`a fork (someone-else/${repo})`, elsewhere(repository("someone-else", repo)), false),
+    row(`a look-alike owner (${owner}-evil)`, elsewhere(repository(`${owner}-evil`, repo)), false),
     row(
       `repository name extends ours (${repo}-evil)`,
-      ours.replace(repoPrefix, `repo:${repository(owner, `${repo}-evil`)}`),
+      elsewhere(repository(owner, `${repo}-evil`)),
       false,
     ),
-    row(
-      "owner in another case",
-      ours.replace(repoPrefix, `repo:${repository(flipCase(owner), repo)}`),
-      false,
-    ),
+    row("owner in another case", elsewhere(repository(flipCase(owner), repo)), false),
     row("GitHub's default audience", ours, false, `https://github.com/${owner}`),
   ];
   if (environment) {
