@@ -31,6 +31,9 @@ const nextConfig: NextConfig = {
     "@aws-sdk/s3-request-presigner",
   ],
   poweredByHeader: false,
+  // `pnpm dev` prints localhost; the same server opened as 127.0.0.1 is this machine too, and
+  // without this next dev blocks its hot reload there (a warning on every change).
+  allowedDevOrigins: ["127.0.0.1"],
   // Whether the project set AWS_REGION, as the build saw it: functions tell Vercel's preset apart.
   env: buildTimeEnv(),
   // The browser tests build into a folder of their own (see e2e/servers.ts).

@@ -1,6 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { findFreePort, isPortInUse, LOOPBACK } from "./net";
-import { findMoto, type MotoCommand, motoMissingLine, pythonMoto } from "./prerequisites";
+import {
+  findMoto,
+  keylessMotoProblem,
+  type MotoCommand,
+  motoMissingLine,
+  pythonMoto,
+} from "./prerequisites";
 
 /** Python or moto is missing: the one line the user needs, and a non-zero exit. */
 export class MotoUnavailableError extends Error {
@@ -31,6 +37,8 @@ export function resolveMotoCommand(
   options: { python?: string; command?: MotoCommand } = {},
 ): MotoCommand {
   if (options.command) return options.command;
+  const configured = options.python ? undefined : keylessMotoProblem();
+  if (configured) throw new MotoUnavailableError(configured);
   const command = options.python ? pythonMoto(options.python) : findMoto();
   if (!command) throw new MotoUnavailableError(motoMissingLine());
   return command;

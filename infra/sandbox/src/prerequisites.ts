@@ -116,6 +116,28 @@ export function findMoto(env: Env = process.env): MotoCommand | undefined {
   return undefined;
 }
 
+/**
+ * Why KEYLESS_MOTO cannot run (its program is not a command here), or undefined. Checked before
+ * moto starts: the wrapper that runs it would otherwise wait out moto's start timeout and say only
+ * that nothing listened.
+ */
+export function keylessMotoProblem(env: Env = process.env): string | undefined {
+  const program = env.KEYLESS_MOTO?.trim().split(/\s+/)[0];
+  if (!program) return undefined;
+  const found = program.includes("/")
+    ? (() => {
+        try {
+          accessSync(program, constants.X_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      })()
+    : commandOnPath(program, env) !== undefined;
+  if (found) return undefined;
+  return `KEYLESS_MOTO runs "${program}", which is ${program.includes("/") ? "not an executable file" : "not a command on PATH"}: fix KEYLESS_MOTO, or unset it to use moto_server, python3 -m moto.server or Docker (${motoInstallCommand(env)} installs moto)`;
+}
+
 /** Debian, Ubuntu and their kin: apt is how things get installed. */
 const usesApt = (env: Env) =>
   commandOnPath("apt-get", env) !== undefined || existsSync("/etc/debian_version");

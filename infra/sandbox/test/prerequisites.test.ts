@@ -4,8 +4,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { startMoto } from "../src/moto";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { MotoUnavailableError, resolveMotoCommand, startMoto } from "../src/moto";
 import {
   COREPACK_INSTALL_COMMAND,
   chromiumMissingLine,
@@ -13,6 +13,7 @@ import {
   corepackMissingLine,
   findChromium,
   findMoto,
+  keylessMotoProblem,
   MOTO_IMAGE,
   motoInstallCommand,
   motoMissingLine,
@@ -53,6 +54,30 @@ async function startsThrough(env: Record<string, string>) {
 }
 
 describe("finding moto", { timeout: 60_000 }, () => {
+  it("a KEYLESS_MOTO whose program is not a command is one line at once, not a timeout", async () => {
+    const path = binFolder("keyless-moto-empty", {});
+    expect(keylessMotoProblem({ PATH: path, KEYLESS_MOTO: "/nonexistent/moto_server -v" })).toMatch(
+      /^KEYLESS_MOTO runs "\/nonexistent\/moto_server", which is not an executable file: fix KEYLESS_MOTO, or unset it/,
+    );
+    expect(
+      keylessMotoProblem({ PATH: path, KEYLESS_MOTO: "uvx --from moto[server] moto_server" }),
+    ).toContain('"uvx", which is not a command on PATH');
+    expect(
+      keylessMotoProblem({
+        PATH: process.env.PATH ?? "",
+        KEYLESS_MOTO: `${PYTHON} -m moto.server`,
+      }),
+    ).toBeUndefined();
+    expect(keylessMotoProblem({ PATH: path })).toBeUndefined();
+    // What the sandbox and pnpm dev get: the explained error, before anything starts.
+    vi.stubEnv("KEYLESS_MOTO", "/nonexistent/moto_server");
+    try {
+      expect(() => resolveMotoCommand()).toThrow(MotoUnavailableError);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it("KEYLESS_MOTO first: a command line, given the host and port", async () => {
     const env = { PATH: process.env.PATH ?? "", KEYLESS_MOTO: `${PYTHON} -m moto.server` };
     expect(await startsThrough(env)).toBe("KEYLESS_MOTO");
