@@ -1,12 +1,11 @@
 import { connection } from "next/server";
 import { loadDashboard } from "../lib/dashboard";
+import { continuationTokenFrom } from "../lib/demo/objects"; // demo
 import { serverEnv } from "../lib/env";
-import { continuationTokenFrom } from "../lib/objects";
+import { DemoSection } from "./demo/bucket-section"; // demo
 import styles from "./page.module.css";
 import {
-  BucketSection,
   CredentialsSection,
-  DemoOffSection,
   ErrorPanel,
   FindingsSection,
   IdentitySection,
@@ -23,8 +22,10 @@ interface HomeProps {
 export default async function Home({ searchParams }: HomeProps) {
   // Live credentials and a live bucket: render per request, never at build time.
   await connection();
-  const after = continuationTokenFrom((await searchParams).after);
-  const data = await loadDashboard({ after, bucket: serverEnv().S3_BUCKET });
+  // A malformed variable is the explained error page, before anything else.
+  serverEnv();
+  const data = await loadDashboard();
+  const after = continuationTokenFrom((await searchParams).after); // demo
 
   return (
     <>
@@ -63,8 +64,7 @@ export default async function Home({ searchParams }: HomeProps) {
         {data.setup ? (
           <SetupSection steps={data.setup} onVercel={data.credentials.onVercel} />
         ) : null}
-        {data.connected && data.demo !== "off" ? <BucketSection data={data} /> : null}
-        {data.connected && data.demo === "off" ? <DemoOffSection /> : null}
+        {data.connected ? <DemoSection after={after} /> : null /* demo */}
       </main>
       <footer className={styles.footer}>
         <p>

@@ -11,9 +11,6 @@ test("an anonymous visitor of production sees no account, no data, and cannot up
   expect(probes).toHaveLength(5);
 
   await page.goto(VISITOR());
-  await expect(page.getByRole("region", { name: "Bucket demo" })).toContainText(
-    "KEYLESS_PUBLIC_DEMO=on",
-  );
   await expect(page.getByRole("region", { name: "Assumed identity" })).toHaveCount(0);
   await expect(page.getByRole("region", { name: "Credentials" })).toContainText(
     "shows nothing about the AWS account",

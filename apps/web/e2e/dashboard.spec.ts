@@ -1,16 +1,14 @@
+// The pattern's page, served by `next start` on the sandbox: the credential mode, the identity,
+// the security headers, health, a refused token, the keyboard. The bucket demo's own browser tests
+// are in demo.spec.ts.
+
 import { expect, test } from "@playwright/test";
-import { downloadThroughLink, objectRow, uploadThroughForm } from "./demo-flow";
+import { tabStops } from "./keyboard";
 
 const BASE = () => process.env.E2E_BASE_URL ?? "";
 const PREVIEW = () => process.env.E2E_PREVIEW_URL ?? "";
-// The sandbox seeds each environment's own prefix; the app runs as production.
-const SEEDED = ["welcome.txt", "data/sample.json", "images/pixel.png"].map(
-  (key) => `production/${key}`,
-);
 
-const row = objectRow;
-
-test("the dashboard shows the mode, the assumed identity and the seeded objects", async ({
+test("the dashboard shows the mode and the assumed identity, under the CSP", async ({
   page,
 }, testInfo) => {
   const violations: string[] = [];
@@ -29,12 +27,8 @@ test("the dashboard shows the mode, the assumed identity and the seeded objects"
   await expect(identity).toContainText(process.env.E2E_ROLE_ARN ?? "missing role");
   await expect(identity.getByText(/^\d{12}$/)).toBeVisible();
 
-  const bucket = page.getByRole("region", { name: /^Bucket/ });
-  await expect(bucket).toContainText(process.env.E2E_BUCKET ?? "missing bucket");
-  for (const key of SEEDED) await expect(row(page, key)).toBeVisible();
-
-  // The upload form hydrated under the CSP (its button is enabled) without a single violation.
-  await expect(page.getByRole("button", { name: "Upload", exact: true })).toBeEnabled();
+  // Every script the page loads ran under the CSP without a single violation.
+  await page.waitForLoadState("networkidle");
   expect(violations).toEqual([]);
 
   const shot = testInfo.outputPath("dashboard.png");
@@ -42,69 +36,16 @@ test("the dashboard shows the mode, the assumed identity and the seeded objects"
   await testInfo.attach("dashboard", { path: shot, contentType: "image/png" });
 });
 
-test("a file uploads through the presigned PUT, is listed, and downloads byte-identical", async ({
+test("keyboard navigation reaches the page's controls, with a visible focus ring", async ({
   page,
 }) => {
-  const content = Buffer.from(`Keyless e2e upload ${Date.now()}\nsecond line: ✓\n`, "utf8");
   await page.goto(BASE());
-  const key = await uploadThroughForm(page, {
-    name: "e2e upload.txt",
-    storedAs: "e2e-upload.txt",
-    content,
-  });
-  await expect(row(page, key)).toContainText(`${content.length} B`);
-  expect(await downloadThroughLink(page, key)).toEqual(content);
-});
-
-test("the server refuses uploads it would not sign", async ({ page }) => {
-  await page.goto(BASE());
-  await page.getByLabel("File to upload").setInputFiles({
-    name: "page.html",
-    mimeType: "text/html",
-    buffer: Buffer.from("<p>hi</p>"),
-  });
-  await page.getByRole("button", { name: "Upload", exact: true }).click();
-  await expect(page.locator("form").getByRole("alert")).toContainText('type "text/html"');
-
-  const response = await page.request.post(`${BASE()}/api/upload`, {
-    data: { filename: "big.txt", contentType: "text/plain", size: 6 * 1024 * 1024 },
-  });
-  expect(response.status()).toBe(400);
-  expect((await response.json()).error.fixes.join(" ")).toContain("at most 5.0 MB");
-});
-
-test("keyboard navigation reaches every control, with a visible focus ring", async ({ page }) => {
-  await page.goto(BASE());
-  await expect(row(page, SEEDED[0] ?? "")).toBeVisible();
-  const expected = [
-    "link:Skip to content",
-    "link:Health JSON",
-    "input:File to upload",
-    "button:Upload",
-    ...SEEDED.map((key) => `link:Download ${key}`),
-  ];
-  const reached: string[] = [];
-  for (let i = 0; i < 40; i += 1) {
-    await page.keyboard.press("Tab");
-    const focused = await page.evaluate(() => {
-      const element = document.activeElement as HTMLElement | null;
-      if (!element || element === document.body) return null;
-      const label =
-        element.getAttribute("aria-label") ??
-        (element.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : null) ??
-        element.textContent?.trim();
-      const style = getComputedStyle(element);
-      return {
-        name: `${element.tagName.toLowerCase() === "a" ? "link" : element.tagName.toLowerCase()}:${label}`,
-        outline: style.outlineStyle !== "none" && style.outlineWidth !== "0px",
-      };
-    });
-    if (!focused) continue;
-    if (reached.includes(focused.name)) break;
-    reached.push(focused.name);
-    expect(focused.outline, `${focused.name} shows where the focus is`).toBe(true);
-  }
-  for (const control of expected) expect(reached).toContain(control);
+  const reached = await tabStops(page);
+  for (const stop of reached)
+    expect(stop.outline, `${stop.name} shows where the focus is`).toBe(true);
+  expect(reached.map((stop) => stop.name)).toEqual(
+    expect.arrayContaining(["link:Skip to content", "link:Health JSON"]),
+  );
 
   // The skip link moves the focus past the header.
   await page.goto(BASE());

@@ -1,10 +1,8 @@
 import "server-only";
 import { type CredentialResolution, diagnose, type Finding } from "@repo/aws-auth/mode";
 import { type AwsClients, awsClients } from "./aws";
-import { type DemoAccess, demoScope } from "./demo";
 import { isProductionDeployment } from "./deployment";
 import { type CallerIdentity, rememberedCallerIdentity } from "./identity";
-import { listObjectPage, type ObjectPage } from "./objects";
 import { forVisitors, type PublicError, toPublicError } from "./public-error";
 import { type SetupStep, setupStepsFor } from "./setup-steps";
 
@@ -25,9 +23,6 @@ export interface DashboardData {
     | "vercelEnv"
   >;
   findings: Finding[];
-  bucket: string | undefined;
-  /** What visitors may do with the bucket here (see lib/demo.ts). */
-  demo: DemoAccess;
   /** A production deployment: the page shows nothing about the account or the configuration. */
   production: boolean;
   /** STS answered GetCallerIdentity with these credentials. */
@@ -37,17 +32,11 @@ export interface DashboardData {
   /** Started by `pnpm dev` on the local sandbox: the Vercel environment it runs as. */
   sandbox?: string;
   identity?: CallerIdentity;
-  objects?: ObjectPage;
   /** The credentials do not work: nothing else could be read. */
   error?: PublicError;
-  /** The credentials work but listing the bucket failed. */
-  bucketError?: PublicError;
 }
 
 export interface DashboardOptions {
-  /** Continuation token of the bucket page to show. */
-  after?: string;
-  bucket?: string;
   env?: NodeJS.ProcessEnv;
   clients?: () => AwsClients;
 }
@@ -65,7 +54,6 @@ async function gatherDashboard(
   env: NodeJS.ProcessEnv,
 ): Promise<DashboardData> {
   const resolution = diagnose(env);
-  const scope = demoScope(env);
   const data: DashboardData = {
     credentials: {
       mode: resolution.mode,
@@ -80,8 +68,6 @@ async function gatherDashboard(
       vercelEnv: resolution.vercelEnv,
     },
     findings: resolution.findings,
-    bucket: options.bucket,
-    demo: scope.access,
     production: isProductionDeployment(env),
     connected: false,
   };
@@ -103,29 +89,18 @@ async function gatherDashboard(
     return data;
   }
 
-  // Production with the demo off lists nothing; otherwise only this deployment's own keys.
-  const bucket = scope.access === "off" ? undefined : options.bucket;
-  // Both calls wait on the same first STS exchange; run them together.
-  const [identity, objects] = await Promise.allSettled([
-    rememberedCallerIdentity(clients),
-    bucket
-      ? listObjectPage(clients.s3, bucket, options.after, undefined, scope.keyPrefix)
-      : Promise.resolve(undefined),
-  ]);
-  if (identity.status === "rejected") {
-    data.error = toPublicError(identity.reason, resolution);
+  try {
+    data.identity = await rememberedCallerIdentity(clients);
+  } catch (error) {
+    data.error = toPublicError(error, resolution);
     return data;
   }
-  data.identity = identity.value;
   data.connected = true;
-  if (objects.status === "rejected") data.bucketError = toPublicError(objects.reason, resolution);
-  else data.objects = objects.value;
   return data;
 }
 
 /**
- * What a production visitor may see: the mode, whether AWS answered, the demo's objects when it
- * is on. No account id, role ARN, session name, endpoint, token claim or AWS message: those go to
+ * What a production visitor may see: the mode and whether AWS answered. No account id, role ARN, session name, endpoint, token claim or AWS message: those go to
  * the function log, where the owner looks.
  */
 export function forProductionVisitors(data: DashboardData): DashboardData {
@@ -146,15 +121,11 @@ export function forProductionVisitors(data: DashboardData): DashboardData {
       vercelEnv: data.credentials.vercelEnv,
     },
     findings: [],
-    bucket: undefined,
-    demo: data.demo,
     production: true,
     connected: data.connected,
   };
   if (data.setup) view.setup = data.setup;
   if (data.sandbox) view.sandbox = data.sandbox;
-  if (data.objects) view.objects = data.objects;
   if (data.error) view.error = forVisitors(data.error, true);
-  if (data.bucketError) view.bucketError = forVisitors(data.bucketError, true);
   return view;
 }

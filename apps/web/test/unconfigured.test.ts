@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { GET as health } from "../app/api/health/route";
-import { POST as upload } from "../app/api/upload/route";
 import { loadDashboard } from "../lib/dashboard";
 import { DEPLOYMENT_SETUP_STEPS, LOCAL_SETUP_STEPS } from "../lib/setup-steps";
 import { forgetAwsState, stubEnv } from "./helpers/aws";
@@ -22,7 +21,7 @@ describe("with no AWS configured (mode none)", () => {
   beforeEach(() => stubEnv({}));
 
   it("the page shows the setup steps instead of an error", async () => {
-    const data = await loadDashboard({ bucket: "any-bucket" });
+    const data = await loadDashboard();
     expect(data.credentials.mode).toBe("none");
     expect(data.setup).toEqual(LOCAL_SETUP_STEPS);
     expect(data.setup?.flatMap((step) => step.commands)).toEqual(
@@ -95,18 +94,6 @@ describe("with no AWS configured (mode none)", () => {
     expect(logged).toHaveBeenCalledWith(expect.stringMatching(/not-configured/));
     logged.mockRestore();
   });
-
-  it("upload explains that S3_BUCKET is missing before it needs AWS", async () => {
-    const response = await upload(
-      new Request("http://localhost/api/upload", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ filename: "a.txt", contentType: "text/plain", size: 1 }),
-      }),
-    );
-    expect(response.status).toBe(503);
-    expect((await response.json()).error.code).toBe("bucket-not-configured");
-  });
 });
 
 describe("with a profile that does not exist", () => {
@@ -119,7 +106,7 @@ describe("with a profile that does not exist", () => {
   );
 
   it("the page explains the broken configuration with its fix", async () => {
-    const data = await loadDashboard({ bucket: "any-bucket" });
+    const data = await loadDashboard();
     expect(data.credentials.mode).toBe("profile");
     expect(data.findings.map((finding) => finding.code)).toContain("profile-missing");
     expect(data.error).toMatchObject({ code: "bad-configuration" });

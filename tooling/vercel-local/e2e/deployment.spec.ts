@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, type Page, test } from "@playwright/test";
-import { downloadThroughLink, uploadThroughForm } from "@repo/web/e2e/demo-flow";
 import { REPO_ROOT, verifySandbox } from "../src/sandbox";
 import { env, HARNESS_LOG, JWT, lookupAssumeRoleEvents } from "./support";
 
@@ -50,19 +49,6 @@ test("production runs in vercel-oidc mode with Vercel's headers, and /api/health
   // Static files come from static/, not from a function.
   const icon = await request.get(`${env("VL_PRODUCTION_URL")}/icon.svg`);
   expect(icon.headers()["content-type"]).toBe("image/svg+xml");
-});
-
-test("with the demo switch on, a file uploads and downloads byte-identical", async ({ page }) => {
-  const content = Buffer.from(`vercel:local upload ${Date.now()}\n`, "utf8");
-  await open(page, env("VL_PRODUCTION_URL"));
-  // Production's own prefix, a fresh random folder: an upload never replaces another.
-  const key = await uploadThroughForm(page, {
-    name: "vercel local.txt",
-    storedAs: "vercel-local.txt",
-    content,
-  });
-  seen.push(await page.content());
-  expect(await downloadThroughLink(page, key)).toEqual(content);
 });
 
 test("the STS session names the deployment in CloudTrail, and verify finds it", async ({

@@ -1,4 +1,4 @@
-import { handleDownloadRequest } from "../../../lib/download";
+import { handleDownloadRequest } from "../../../lib/demo/download";
 import { serverEnv } from "../../../lib/env";
 
 export const runtime = "nodejs";

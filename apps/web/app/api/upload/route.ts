@@ -1,5 +1,5 @@
+import { handleUploadRequest } from "../../../lib/demo/upload";
 import { serverEnv } from "../../../lib/env";
-import { handleUploadRequest } from "../../../lib/upload";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

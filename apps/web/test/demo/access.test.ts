@@ -2,10 +2,10 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { resolveCredentialMode } from "@repo/aws-auth/mode";
 import { createCredentialProvider } from "@repo/aws-auth/provider";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { demoScope, mayServeKey } from "../lib/demo";
-import { InvalidEnvironmentError, parseServerEnv } from "../lib/env";
-import { presign, presignLifetime } from "../lib/presign";
-import { stubEnv } from "./helpers/aws";
+import { demoScope, mayServeKey } from "../../lib/demo/access";
+import { presign, presignLifetime } from "../../lib/demo/presign";
+import { InvalidEnvironmentError, parseServerEnv } from "../../lib/env";
+import { stubEnv } from "../helpers/aws";
 
 describe("demoScope: what visitors may do with the bucket", () => {
   it("keeps the full demo on the environment's own prefix in preview and development", () => {

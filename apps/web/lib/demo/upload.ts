@@ -3,18 +3,18 @@ import { randomUUID } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { diagnose } from "@repo/aws-auth/mode";
 import { z } from "zod";
-import { type AwsClients, awsClients } from "./aws";
-import { demoScope, UPLOADS_FOLDER } from "./demo";
-import { isProductionDeployment } from "./deployment";
+import { type AwsClients, awsClients } from "../aws";
+import { isProductionDeployment } from "../deployment";
 import {
   BUCKET_NOT_CONFIGURED,
   DEMO_OFF,
   errorResponse,
   jsonResponse,
   requestProblem,
-} from "./http";
+} from "../http";
+import { forVisitors, toPublicError } from "../public-error";
+import { demoScope, UPLOADS_FOLDER } from "./access";
 import { presign } from "./presign";
-import { forVisitors, toPublicError } from "./public-error";
 import { ALLOWED_CONTENT_TYPES, formatBytes, MAX_UPLOAD_BYTES } from "./upload-policy";
 
 export const UPLOAD_URL_SECONDS = 300;

@@ -9,7 +9,7 @@ import {
   formatBytes,
   isAllowedContentType,
   MAX_UPLOAD_BYTES,
-} from "../lib/upload-policy";
+} from "../../lib/demo/upload-policy";
 import styles from "./upload-form.module.css";
 
 type Status =

@@ -1,7 +1,7 @@
 import "server-only";
 import type { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { AwsClients } from "./aws";
+import type { AwsClients } from "../aws";
 
 type Presignable = GetObjectCommand | PutObjectCommand;
 type PresignOptions = NonNullable<Parameters<typeof getSignedUrl>[2]>;

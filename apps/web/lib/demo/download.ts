@@ -1,9 +1,8 @@
 import "server-only";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { diagnose } from "@repo/aws-auth/mode";
-import { type AwsClients, awsClients } from "./aws";
-import { demoScope, mayServeKey } from "./demo";
-import { isProductionDeployment } from "./deployment";
+import { type AwsClients, awsClients } from "../aws";
+import { isProductionDeployment } from "../deployment";
 import {
   BUCKET_NOT_CONFIGURED,
   DEMO_OFF,
@@ -11,9 +10,10 @@ import {
   NO_STORE,
   outsideScope,
   requestProblem,
-} from "./http";
+} from "../http";
+import { forVisitors, toPublicError } from "../public-error";
+import { demoScope, mayServeKey } from "./access";
 import { presign } from "./presign";
-import { forVisitors, toPublicError } from "./public-error";
 
 export const DOWNLOAD_URL_SECONDS = 60;
 

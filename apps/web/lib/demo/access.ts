@@ -1,5 +1,5 @@
 import { resolveCredentialMode, vercelEnvironmentName } from "@repo/aws-auth/mode";
-import { isProductionDeployment } from "./deployment";
+import { isProductionDeployment } from "../deployment";
 
 type Env = Record<string, string | undefined>;
 

@@ -1,0 +1,86 @@
+// docs/make-it-yours.md's demo removal, run as written in a copy of this repository: every line of
+// the block between its markers, then the web app's typecheck and unit tests. What must hold: the
+// pattern's tests — the credential mode, the identity, /api/health, the set-up steps — pass with
+// the demo gone, and nothing left behind names it. (The browser tests of the pattern need no demo
+// either; they run in `pnpm test` on every change.)
+
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../bin/set-repository.mjs";
+import { cloneAsCreated, git } from "./helpers/clone";
+
+const BLOCK = /<!-- demo-removal:start[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- demo-removal:end -->/;
+
+function removalCommands(markdown: string): string[] {
+  const block = BLOCK.exec(markdown)?.[1];
+  if (!block)
+    throw new Error("docs/make-it-yours.md has no demo-removal block between its markers");
+  return block.split("\n").filter((line) => line.trim() !== "");
+}
+
+/** Runs in the copy with a plain environment; the output when it fails. */
+const run = (repo: string, command: string, args: string[], timeout = 300_000) =>
+  execFileSync(command, args, {
+    cwd: repo,
+    encoding: "utf8",
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "FORCE_COLOR")),
+      CI: "true",
+      NO_COLOR: "1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout,
+  });
+
+describe("removing the demo as docs/make-it-yours.md says", { timeout: 600_000 }, () => {
+  let repo = "";
+  beforeAll(() => {
+    repo = cloneAsCreated();
+    for (const line of removalCommands(
+      readFileSync(join(ROOT, "docs", "make-it-yours.md"), "utf8"),
+    )) {
+      run(repo, "sh", ["-c", line]);
+    }
+    run(repo, "pnpm", ["install", "--offline", "--frozen-lockfile"]);
+  }, 600_000);
+  afterAll(() => repo && rmSync(repo, { recursive: true, force: true }));
+
+  it("removes the demo's files and the page's lines, and nothing else of the app", () => {
+    for (const path of [
+      "apps/web/app/demo",
+      "apps/web/lib/demo",
+      "apps/web/app/api/upload",
+      "apps/web/test/demo",
+    ]) {
+      expect({ path, exists: existsSync(join(repo, path)) }).toEqual({ path, exists: false });
+    }
+    const page = readFileSync(join(repo, "apps/web/app/page.tsx"), "utf8");
+    expect(page).not.toMatch(/demo/i);
+    expect(page).toContain("<CredentialsSection");
+    // Only deletions: the removal edits no line of what stays.
+    const changes = git(repo, "diff", "--numstat").trim().split("\n");
+    for (const change of changes) expect(change).toMatch(/^0\t\d+\t/);
+    expect(existsSync(join(repo, "apps/web/app/api/health/route.ts"))).toBe(true);
+  });
+
+  it("leaves the web app's typecheck passing", () => {
+    expect(() => run(repo, "pnpm", ["--filter", "@repo/web", "run", "typecheck"])).not.toThrow();
+  });
+
+  it("leaves the pattern's unit tests passing: the mode, the identity, health, the set-up steps", () => {
+    const output = run(repo, "pnpm", ["--filter", "@repo/web", "exec", "vitest", "run"], 540_000);
+    const summary = /Tests\s+(\d+) passed \((\d+)\)/.exec(output);
+    expect(summary?.[1]).toBeDefined();
+    expect(summary?.[1]).toBe(summary?.[2]);
+    for (const file of [
+      "test/dashboard.test.ts",
+      "test/routes.test.ts",
+      "test/unconfigured.test.ts",
+    ]) {
+      expect(output).toContain(file);
+    }
+    expect(output).not.toContain("test/demo/");
+  });
+});
