@@ -65,8 +65,17 @@ describe("removing the demo as docs/make-it-yours.md says", { timeout: 600_000 }
     expect(existsSync(join(repo, "apps/web/app/api/health/route.ts"))).toBe(true);
   });
 
-  it("leaves the web app's typecheck passing", () => {
+  it("leaves the web app's typecheck and lint passing", () => {
     expect(() => run(repo, "pnpm", ["--filter", "@repo/web", "run", "typecheck"])).not.toThrow();
+    // Biome as CI runs it: errors fail; the one warning is the page's parameter the demo read.
+    const lint = run(repo, "sh", [
+      "-c",
+      "pnpm exec biome ci apps/web --diagnostic-level=warn 2>&1",
+    ]);
+    expect(lint).not.toMatch(/Found \d+ errors?/);
+    expect(lint.match(/lint\/[\w/]+/g) ?? []).toEqual([
+      "lint/correctness/noUnusedFunctionParameters",
+    ]);
   });
 
   it("leaves the pattern's unit tests passing: the mode, the identity, health, the set-up steps", () => {
