@@ -84,4 +84,10 @@ test("a production visitor sees the demo off, and how its owner turns it on", as
   await expect(page.getByRole("region", { name: "Bucket demo" })).toContainText(
     "KEYLESS_PUBLIC_DEMO=on",
   );
+  // And the server agrees: no upload is signed while the demo is off.
+  const upload = await page.request.post(`${VISITOR()}/api/upload`, {
+    data: { filename: "x.txt", contentType: "text/plain", size: 1 },
+  });
+  expect(upload.status()).toBe(403);
+  expect((await upload.json()).error.code).toBe("demo-off");
 });

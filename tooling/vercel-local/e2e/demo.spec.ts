@@ -26,4 +26,10 @@ test("an anonymous visitor of production sees the demo off, and how its owner tu
   await expect(page.getByRole("region", { name: "Bucket demo" })).toContainText(
     "KEYLESS_PUBLIC_DEMO=on",
   );
+  // And the function agrees: no upload is signed while the demo is off.
+  const upload = await page.request.post(`${env("VL_VISITOR_URL")}/api/upload`, {
+    data: { filename: "x.txt", contentType: "text/plain", size: 1 },
+  });
+  expect(upload.status()).toBe(403);
+  expect((await upload.json()).error.code).toBe("demo-off");
 });

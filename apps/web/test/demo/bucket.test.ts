@@ -78,6 +78,28 @@ describe("loadBucketDemo against moto (web-identity-file mode)", () => {
     }
   });
 
+  it("in production, a listing failure tells the visitor a code and a sentence, nothing of AWS's", async () => {
+    vi.stubEnv("VERCEL_ENV", "production");
+    vi.stubEnv("KEYLESS_PUBLIC_DEMO", "on");
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const data = await loadBucketDemo({ bucket: "no-such-bucket-here" });
+      expect(data.objects).toBeUndefined();
+      expect(data.bucket).toBeUndefined();
+      expect(data.bucketError).toEqual({
+        code: "bucket-missing",
+        title: expect.any(String),
+        cause: "Details are in the function log.",
+        fixes: [],
+      });
+      expect(JSON.stringify(data)).not.toMatch(/NoSuchBucket|no-such-bucket-here|\d{12}/);
+    } finally {
+      logged.mockRestore();
+      vi.stubEnv("VERCEL_ENV", undefined);
+      vi.stubEnv("KEYLESS_PUBLIC_DEMO", undefined);
+    }
+  });
+
   it("shares the page's one STS exchange", async () => {
     await loadDashboard();
     await loadBucketDemo({ bucket: BUCKET });
