@@ -1,7 +1,7 @@
 // Where `next start` (the app's serve script) listens, read from the kernel: loopback by
 // default, every interface only with --network. Nothing here connects to a non-loopback address.
 import { expect, test } from "@playwright/test";
-import { LOOPBACK, listeningAddresses } from "./sockets";
+import { LOOPBACK, listeningAddresses } from "@repo/sandbox/test-kit/sockets";
 
 const pids = (): Record<string, number> => JSON.parse(process.env.E2E_SERVER_PIDS ?? "{}");
 

@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { LOOPBACK, listeningAddresses } from "@repo/web/e2e/sockets";
+import { LOOPBACK, listeningAddresses } from "@repo/sandbox/test-kit/sockets";
 import { BuildFailedError, buildDeployment } from "../src/build";
 import { hostBasics } from "../src/environment";
 import { REPO_ROOT } from "../src/sandbox";

@@ -9,8 +9,8 @@ import { accessSync, constants, mkdtempSync, rmSync, symlinkSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LOOPBACK, listeningAddresses } from "@repo/sandbox/test-kit/sockets";
 import { afterAll, expect, it } from "vitest";
-import { LOOPBACK, listeningAddresses } from "../../e2e/sockets";
 import { freePort } from "../helpers/moto";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));

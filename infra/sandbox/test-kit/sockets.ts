@@ -1,5 +1,6 @@
-// The TCP addresses a process tree listens on, read from the kernel (`ss -ltnp`) rather than by
-// connecting: a test never reaches for a non-loopback address.
+// The TCP sockets a process tree listens on, read from the kernel (`ss -ltnp`) rather than by
+// connecting: a test never reaches for a non-loopback address, never connects to itself, and a
+// port another test took after ours was freed is not mistaken for ours.
 import { execFileSync } from "node:child_process";
 
 /** The process and every descendant still alive. */
@@ -21,17 +22,28 @@ function tree(root: number): Set<number> {
   return found;
 }
 
-/** Local addresses (`127.0.0.1`, `0.0.0.0`, `[::1]`, `*`) of the sockets the tree listens on. */
-export function listeningAddresses(root: number): string[] {
+/** The local `address:port` of each socket the tree listens on. */
+function listening(root: number): { address: string; port: number }[] {
   const pids = tree(root);
-  const addresses: string[] = [];
+  const sockets: { address: string; port: number }[] = [];
   for (const line of execFileSync("ss", ["-ltnpH"], { encoding: "utf8" }).split("\n")) {
     const owners = [...line.matchAll(/pid=(\d+)/g)].map((match) => Number(match[1]));
     if (!owners.some((pid) => pids.has(pid))) continue;
     const local = line.trim().split(/\s+/)[3] ?? "";
-    addresses.push(local.slice(0, local.lastIndexOf(":")));
+    const colon = local.lastIndexOf(":");
+    sockets.push({ address: local.slice(0, colon), port: Number(local.slice(colon + 1)) });
   }
-  return addresses;
+  return sockets;
+}
+
+/** Local addresses (`127.0.0.1`, `0.0.0.0`, `[::1]`, `*`) of the sockets the tree listens on. */
+export function listeningAddresses(root: number): string[] {
+  return listening(root).map((socket) => socket.address);
+}
+
+/** The ports the tree listens on. */
+export function listeningPorts(root: number): number[] {
+  return listening(root).map((socket) => socket.port);
 }
 
 export const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\])$/;
