@@ -14,8 +14,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { ROOT } from "../lib/root.mjs";
 
-export const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+export { ROOT };
 export const MARKER = ".github/template-first-run.md";
 const RENDERER = "apps/web/scripts/deploy-button.mjs";
 /** The files that renderer writes. */

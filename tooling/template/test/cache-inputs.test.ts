@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../bin/set-repository.mjs";
+import { ROOT } from "../lib/root.mjs";
 import { cloneAsCreated } from "./helpers/clone";
 
 const TURBO = join(ROOT, "node_modules", ".bin", "turbo");

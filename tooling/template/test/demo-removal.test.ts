@@ -4,35 +4,19 @@
 // the demo gone, and nothing left behind names it. (The browser tests of the pattern need no demo
 // either; they run in `pnpm test` on every change.)
 
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../bin/set-repository.mjs";
-import { cloneAsCreated, git } from "./helpers/clone";
-
-const BLOCK = /<!-- demo-removal:start[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- demo-removal:end -->/;
+import { blockCommands } from "../lib/markers.mjs";
+import { ROOT } from "../lib/root.mjs";
+import { cloneAsCreated, git, runIn } from "./helpers/clone";
 
 function removalCommands(markdown: string): string[] {
-  const block = BLOCK.exec(markdown)?.[1];
-  if (!block)
+  const commands = blockCommands(markdown, "demo-removal");
+  if (!commands)
     throw new Error("docs/make-it-yours.md has no demo-removal block between its markers");
-  return block.split("\n").filter((line) => line.trim() !== "");
+  return commands;
 }
-
-/** Runs in the copy with a plain environment; the output when it fails. */
-const run = (repo: string, command: string, args: string[], timeout = 300_000) =>
-  execFileSync(command, args, {
-    cwd: repo,
-    encoding: "utf8",
-    env: {
-      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "FORCE_COLOR")),
-      CI: "true",
-      NO_COLOR: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout,
-  });
 
 describe("removing the demo as docs/make-it-yours.md says", { timeout: 600_000 }, () => {
   let repo = "";
@@ -41,9 +25,9 @@ describe("removing the demo as docs/make-it-yours.md says", { timeout: 600_000 }
     for (const line of removalCommands(
       readFileSync(join(ROOT, "docs", "make-it-yours.md"), "utf8"),
     )) {
-      run(repo, "sh", ["-c", line]);
+      runIn(repo, "sh", ["-c", line]);
     }
-    run(repo, "pnpm", ["install", "--offline", "--frozen-lockfile"]);
+    runIn(repo, "pnpm", ["install", "--offline", "--frozen-lockfile"]);
   }, 600_000);
   afterAll(() => repo && rmSync(repo, { recursive: true, force: true }));
 
@@ -66,9 +50,9 @@ describe("removing the demo as docs/make-it-yours.md says", { timeout: 600_000 }
   });
 
   it("leaves the web app's typecheck and lint passing", () => {
-    expect(() => run(repo, "pnpm", ["--filter", "@repo/web", "run", "typecheck"])).not.toThrow();
+    expect(() => runIn(repo, "pnpm", ["--filter", "@repo/web", "run", "typecheck"])).not.toThrow();
     // Biome as CI runs it: errors fail; the one warning is the page's parameter the demo read.
-    const lint = run(repo, "sh", [
+    const lint = runIn(repo, "sh", [
       "-c",
       "pnpm exec biome ci apps/web --diagnostic-level=warn 2>&1",
     ]);
@@ -79,7 +63,7 @@ describe("removing the demo as docs/make-it-yours.md says", { timeout: 600_000 }
   });
 
   it("leaves the pattern's unit tests passing: the mode, the identity, health, the set-up steps", () => {
-    const output = run(repo, "pnpm", ["--filter", "@repo/web", "exec", "vitest", "run"], 540_000);
+    const output = runIn(repo, "pnpm", ["--filter", "@repo/web", "exec", "vitest", "run"], 540_000);
     const summary = /Tests\s+(\d+) passed \((\d+)\)/.exec(output);
     expect(summary?.[1]).toBeDefined();
     expect(summary?.[1]).toBe(summary?.[2]);

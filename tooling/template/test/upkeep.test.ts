@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../bin/set-repository.mjs";
+import { ROOT } from "../lib/root.mjs";
 
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 
@@ -272,10 +272,8 @@ describe("the dev container and the editor", () => {
     expect(container.remoteEnv?.PATH?.split(":")[0]).toBe("/home/node/.cache/keyless/bin");
   });
 
-  it("forwards the app's port (pnpm dev and pnpm vercel:local serve on 3000)", () => {
-    expect(read("tooling/vercel-local/bin/vercel-local.ts")).toContain(
-      'port: { type: "string", default: "3000" }',
-    );
+  it("forwards the app's port (pnpm dev serves on next's default, 3000)", () => {
+    expect(read("apps/web/scripts/listen.ts")).toContain('port ?? "3000"');
     expect(container.forwardPorts).toContain(3000);
   });
 

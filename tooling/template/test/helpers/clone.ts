@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ROOT } from "../../bin/set-repository.mjs";
+import { ROOT } from "../../lib/root.mjs";
 
 export const git = (cwd: string, ...args: string[]) =>
   execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], {
@@ -27,3 +27,17 @@ export function cloneAsCreated(): string {
   git(dir, "commit", "--quiet", "-m", "Initial commit");
   return dir;
 }
+
+/** Runs a command in a copy with a plain environment (CI, no colour); throws with its output. */
+export const runIn = (repo: string, command: string, args: string[], timeout = 300_000) =>
+  execFileSync(command, args, {
+    cwd: repo,
+    encoding: "utf8",
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "FORCE_COLOR")),
+      CI: "true",
+      NO_COLOR: "1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout,
+  });
