@@ -1,6 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
-import { awsClientConfig } from "@repo/aws-auth/client-config";
+import { awsClientConfig, s3ClientConfig } from "@repo/aws-auth/client-config";
 import { resetCredentialProvider } from "@repo/aws-auth/provider";
 import { appCall, settle } from "./lib/calls";
 import { CredentialLedger, startFakeAws, startLifetimeProxy } from "./lib/fake-aws";
@@ -62,19 +62,18 @@ export async function runLoad(
     clock,
   });
   resetCredentialProvider();
-  const config = awsClientConfig(
-    oursEnv({
-      region: target.region,
-      endpoint: data.endpoint,
-      stsEndpoint: proxy.endpoint,
-      roleArn: target.roleArn,
-      token: target.token,
-    }),
-  );
+  const env = oursEnv({
+    region: target.region,
+    endpoint: data.endpoint,
+    stsEndpoint: proxy.endpoint,
+    roleArn: target.roleArn,
+    token: target.token,
+  });
+  const config = awsClientConfig(env);
   // A server at this rate needs more than the SDK's default 50 sockets per client.
   const requestHandler = { httpAgent: { keepAlive: true, maxSockets: 256 } };
   const clients = {
-    s3: new S3Client({ ...config, requestHandler }),
+    s3: new S3Client({ ...s3ClientConfig(env), requestHandler }),
     sts: new STSClient({ ...config, requestHandler }),
   };
 

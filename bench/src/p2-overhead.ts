@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { awsClientConfig } from "@repo/aws-auth/client-config";
+import { s3ClientConfig } from "@repo/aws-auth/client-config";
 import { resetCredentialProvider } from "@repo/aws-auth/provider";
 import type { BenchSandbox } from "./lib/sandbox";
 import { mean, percentile } from "./lib/stats";
@@ -39,7 +39,7 @@ async function timeCalls(count: number, call: () => Promise<unknown>): Promise<n
 
 export async function runP2(sandbox: BenchSandbox, options: { quick: boolean }): Promise<P2Result> {
   resetCredentialProvider();
-  const config = awsClientConfig(sandbox.appEnv);
+  const config = s3ClientConfig(sandbox.appEnv);
   const provider = config.credentials;
   const credentials = await provider();
   const staticKeys = {

@@ -1,7 +1,7 @@
 import "server-only";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
-import { awsClientConfig } from "@repo/aws-auth/client-config";
+import { awsClientConfig, s3ClientConfig } from "@repo/aws-auth/client-config";
 import type { SharedCredentialProvider } from "@repo/aws-auth/provider";
 
 export interface AwsClients {
@@ -25,9 +25,9 @@ export function awsClients(): AwsClients {
   if (!holder[slot]) {
     const config = awsClientConfig();
     holder[slot] = {
-      // Presigned PUTs cannot carry a checksum of a body the server never sees; compute checksums
-      // only where S3 requires them so browser uploads keep working.
-      s3: new S3Client({ ...config, requestChecksumCalculation: "WHEN_REQUIRED" }),
+      // S3's extras: checksums only where S3 requires them (a presigned PUT from the browser
+      // cannot carry one), path-style URLs on the sandbox.
+      s3: new S3Client(s3ClientConfig()),
       sts: new STSClient(config),
       credentials: config.credentials,
       region: config.region,

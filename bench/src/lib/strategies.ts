@@ -1,7 +1,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import { fromWebToken } from "@aws-sdk/credential-providers";
-import { awsClientConfig } from "@repo/aws-auth/client-config";
+import { awsClientConfig, s3ClientConfig } from "@repo/aws-auth/client-config";
 import { resetCredentialProvider, type SharedCredentialProvider } from "@repo/aws-auth/provider";
 import { awsCredentialsProvider } from "@vercel/oidc-aws-credentials-provider";
 
@@ -78,11 +78,12 @@ export function makeStrategy(id: Strategy["id"], target: Target): Strategy {
   const label = STRATEGY_LABELS[id];
   switch (id) {
     case "ours": {
-      // Exactly what the web app does: awsClientConfig() for every client of the process.
+      // Exactly what the web app does: one provider for every client of the process.
       resetCredentialProvider();
-      const config = awsClientConfig(oursEnv(target));
+      const env = oursEnv(target);
+      const config = awsClientConfig(env);
       const pair = {
-        s3: new S3Client({ ...config, requestHandler: DATA_PLANE_HANDLER }),
+        s3: new S3Client({ ...s3ClientConfig(env), requestHandler: DATA_PLANE_HANDLER }),
         sts: new STSClient({ ...config, requestHandler: DATA_PLANE_HANDLER }),
       };
       return {

@@ -7,6 +7,12 @@
 // Pure: vercel:env and verify read the facts, this decides.
 
 import {
+  type AppResourceMetadata,
+  appResourceLogicalId,
+  appResourceNamePrefix,
+  formatAppResourceArn,
+} from "@repo/infra/app-resource-naming";
+import {
   APP_BUCKET_LOGICAL_IDS,
   VERCEL_ROLE_LOGICAL_ID_PREFIX,
   vercelRoleLogicalId,
@@ -17,6 +23,19 @@ export interface StackResource {
   readonly logicalId: string;
   readonly physicalId: string;
   readonly type: string;
+  /** From the stack's template (GetTemplate): set on the app's own resources (app-resources.ts). */
+  readonly appResource?: AppResourceMetadata;
+}
+
+/** One environment's app resource, as deployed. */
+export interface DeployedAppResource {
+  readonly id: string;
+  readonly environment: VercelEnvironment;
+  readonly variable: string;
+  readonly logicalId: string;
+  /** What the app's variable is set to (a table's name). */
+  readonly physicalId: string;
+  readonly arn: string;
 }
 
 export interface StackValuesInput {
@@ -35,11 +54,13 @@ export interface StackValues {
   /** Every Vercel role of the stack (built-in environments whether configured or not). */
   readonly roleArns: Partial<Record<VercelEnvironment, string>>;
   readonly bucket?: string;
+  /** The app's own resources (app-resources.ts), each environment's. */
+  readonly appResources: DeployedAppResource[];
   /** Why these values cannot be trusted; empty when they can. */
   readonly problems: string[];
 }
 
-const STACK_ARN = /^arn:(aws|aws-cn|aws-us-gov):cloudformation:[a-z0-9-]+:(\d{12}):stack\//;
+const STACK_ARN = /^arn:(aws|aws-cn|aws-us-gov):cloudformation:([a-z0-9-]+):(\d{12}):stack\//;
 // CDK names the app bucket AppBucket plus an 8-hex-digit hash; AppBucketAccessLogs… is its log bucket.
 const APP_BUCKET = new RegExp(`^${APP_BUCKET_LOGICAL_IDS[0]}[0-9A-F]{8}$`);
 const outputKey = (environment: VercelEnvironment) =>
@@ -51,10 +72,11 @@ export function trustedStackValues(input: StackValuesInput): StackValues {
   if (!stack) {
     return {
       roleArns: {},
+      appResources: [],
       problems: [`stack ${input.stackName} has no readable stack id (${input.stackId || "none"})`],
     };
   }
-  const [, partition, account] = stack;
+  const [, partition = "aws", region = "", account = ""] = stack;
   const fix = `Fix: run \`pnpm infra:deploy\` as an administrator from this repository's configuration, and find who changed the stack (CloudTrail: UpdateStack, ExecuteChangeSet).`;
   const rolePrefix = `${input.stackName}-${VERCEL_ROLE_LOGICAL_ID_PREFIX}`;
   const roleArns: Partial<Record<VercelEnvironment, string>> = {};
@@ -109,5 +131,42 @@ export function trustedStackValues(input: StackValuesInput): StackValues {
       `output BucketName names ${saidBucket}, but the stack's own bucket is ${bucket}; an output is only text a deploy run can change, so it is not used. ${fix}`,
     );
   }
-  return { account, roleArns, ...(bucket ? { bucket } : {}), problems };
+  const appResources: DeployedAppResource[] = [];
+  for (const resource of input.resources) {
+    const declared = resource.appResource;
+    if (!declared) continue;
+    const logicalId = appResourceLogicalId(declared.id, declared.environment);
+    const namePrefix = appResourceNamePrefix(input.stackName, logicalId);
+    if (resource.logicalId !== logicalId || !resource.physicalId.startsWith(namePrefix)) {
+      problems.push(
+        `app resource ${resource.logicalId} (${declared.id} of ${declared.environment}) is named ${resource.physicalId || "nothing"}, not the name CloudFormation generates for ${logicalId} (${namePrefix}…). ${fix}`,
+      );
+      continue;
+    }
+    appResources.push({
+      ...declared,
+      logicalId,
+      physicalId: resource.physicalId,
+      arn: formatAppResourceArn(
+        declared.arnFormat,
+        { partition, region, account },
+        resource.physicalId,
+      ),
+    });
+  }
+  return { account, roleArns, ...(bucket ? { bucket } : {}), appResources, problems };
+}
+
+/** environment → its app resources' variables and values, for the Vercel project. */
+export function appVariablesOf(
+  appResources: readonly DeployedAppResource[],
+): Partial<Record<VercelEnvironment, Record<string, string>>> {
+  const variables: Partial<Record<VercelEnvironment, Record<string, string>>> = {};
+  for (const resource of appResources) {
+    variables[resource.environment] = {
+      ...variables[resource.environment],
+      [resource.variable]: resource.physicalId,
+    };
+  }
+  return variables;
 }

@@ -1,6 +1,10 @@
-import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import {
+  CloudFormationClient,
+  DescribeStackResourcesCommand,
+} from "@aws-sdk/client-cloudformation";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { appResourceMetadataOf } from "@repo/infra/app-resource-naming";
 import {
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_HOST_PATH,
@@ -38,6 +42,8 @@ export interface SandboxStack {
   bucket: string;
   /** The GitHub Actions deploy role, when configured. */
   githubDeployRoleArn?: string;
+  /** Each environment's app resources (app-resources.ts): variable → its resource's name. */
+  appVariables: Partial<Record<VercelEnvironment, Record<string, string>>>;
 }
 
 /** Creates the provider through IAM (moto skips it in templates), then the stack. */
@@ -75,7 +81,31 @@ export async function deployStack(
     roleArns,
     bucket: output(outputKeys.bucket),
     githubDeployRoleArn: outputKeys.githubDeployRole && output(outputKeys.githubDeployRole),
+    appVariables: await appVariablesOf(synthesized, clients.cloudFormation),
   };
+}
+
+/** The app resources the template marks, each named by what moto made of it. */
+async function appVariablesOf(
+  { config, template }: SynthesizedSandbox,
+  cloudFormation: CloudFormationClient,
+): Promise<SandboxStack["appVariables"]> {
+  const resources = (template as { Resources?: Record<string, object> }).Resources ?? {};
+  const declared = Object.entries(resources).flatMap(([logicalId, resource]) => {
+    const metadata = appResourceMetadataOf(resource as { Metadata?: Record<string, unknown> });
+    return metadata ? [{ logicalId, ...metadata }] : [];
+  });
+  if (declared.length === 0) return {};
+  const { StackResources = [] } = await cloudFormation.send(
+    new DescribeStackResourcesCommand({ StackName: config.stackName }),
+  );
+  const variables: SandboxStack["appVariables"] = {};
+  for (const { logicalId, environment, variable } of declared) {
+    const name = StackResources.find((r) => r.LogicalResourceId === logicalId)?.PhysicalResourceId;
+    if (!name) throw new Error(`the stack deployed into moto has no ${logicalId}`);
+    variables[environment] = { ...variables[environment], [variable]: name };
+  }
+  return variables;
 }
 
 /** A 1×1 PNG: enough for "a small binary object" in listings and downloads. */

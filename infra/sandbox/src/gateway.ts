@@ -8,6 +8,7 @@ import {
   type GatewayOptions,
   type GatewayStats,
 } from "./gateway/context";
+import { DYNAMODB_TARGET, dynamodbCall } from "./gateway/dynamodb";
 import { lookupEvents } from "./gateway/lookup-events";
 import { proxyAs } from "./gateway/pass-through";
 import { presigned, refuseSigV2 } from "./gateway/s3";
@@ -20,11 +21,12 @@ import { StsError } from "./sts";
 /**
  * The one AWS endpoint the app talks to. AssumeRoleWithWebIdentity is decided here (then issued
  * by moto), CloudTrail LookupEvents is answered here, /_sandbox/* is the sandbox's own admin API
- * (no AWS service uses that path, and S3 bucket names cannot contain "_"), and every other request
- * streams through to moto untouched.
+ * (no AWS service uses that path, and S3 bucket names cannot contain "_"), a Vercel role's
+ * DynamoDB calls are decided by table here (moto checks them against "*" only), and every other
+ * request streams through to moto untouched.
  *
  * What serves each kind of request lives in ./gateway/: pass-through.ts and upstream.ts (moto),
- * s3.ts (presigned URLs, S3's errors), sts.ts, lookup-events.ts (CloudTrail), admin-api.ts
+ * s3.ts (presigned URLs, S3's errors), dynamodb.ts, sts.ts, lookup-events.ts (CloudTrail), admin-api.ts
  * (/_sandbox/*); they share one GatewayContext (context.ts) made here.
  */
 
@@ -114,6 +116,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         params: {},
       });
       await lookupEvents(context, request, response, scope);
+      return;
+    }
+    // DynamoDB by table (moto checks its calls against "*" only).
+    const dynamodb = typeof target === "string" ? DYNAMODB_TARGET.exec(target) : null;
+    if (dynamodb?.[1] && scope?.service === "dynamodb") {
+      await dynamodbCall(context, request, response, scope, dynamodb[1]);
       return;
     }
     const formPost =

@@ -305,6 +305,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
       // Tells the app's page it runs on the sandbox, and as which Vercel environment.
       KEYLESS_SANDBOX: appEnvironment,
+      // The app's own resources (infra/stack/src/app-resources.ts): this environment's.
+      ...deployed.appVariables[appEnvironment],
     };
     await writePrivateFile(
       appEnvFile,

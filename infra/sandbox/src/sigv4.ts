@@ -39,15 +39,29 @@ const AUTH_QUERY = [
 ];
 
 /** Credentials STS issued through the gateway, by access key id; kept in memory only. */
+/** Who a key issued by AssumeRoleWithWebIdentity acts as. */
+export interface IssuedIdentity {
+  readonly roleArn: string;
+  /** arn:aws:sts::<account>:assumed-role/<role>/<session>: the caller AWS names in refusals. */
+  readonly assumedRoleArn: string;
+}
+
 export class IssuedCredentials {
   readonly #byKeyId = new Map<string, SigningCredentials>();
+  readonly #identities = new Map<string, IssuedIdentity>();
 
-  remember(credentials: SigningCredentials): void {
+  remember(credentials: SigningCredentials, identity?: IssuedIdentity): void {
     this.#byKeyId.set(credentials.accessKeyId, credentials);
+    if (identity) this.#identities.set(credentials.accessKeyId, identity);
   }
 
   get(accessKeyId: string): SigningCredentials | undefined {
     return this.#byKeyId.get(accessKeyId);
+  }
+
+  /** The role a key acts as, when the gateway issued it. */
+  identityOf(accessKeyId: string): IssuedIdentity | undefined {
+    return this.#identities.get(accessKeyId);
   }
 }
 

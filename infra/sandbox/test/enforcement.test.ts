@@ -22,6 +22,7 @@ import {
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SandboxHandle, startSandbox } from "../src/index";
+import { roleCredentials } from "./helpers/role-credentials";
 
 let sandbox: SandboxHandle;
 let stateDir: string;
@@ -29,26 +30,13 @@ let production: S3Client;
 let preview: S3Client;
 
 async function roleClient(environment: string): Promise<S3Client> {
-  const sts = new STSClient({ region: sandbox.region, endpoint: sandbox.endpoint, maxAttempts: 1 });
-  const { Credentials: issued } = await sts.send(
-    new AssumeRoleWithWebIdentityCommand({
-      RoleArn: sandbox.roleArns[environment],
-      RoleSessionName: `vercel-${environment}-test`,
-      WebIdentityToken: await sandbox.mintToken({ environment }),
-    }),
-  );
-  sts.destroy();
   return new S3Client({
     region: sandbox.region,
     endpoint: sandbox.endpoint,
     forcePathStyle: true,
     maxAttempts: 1,
     requestChecksumCalculation: "WHEN_REQUIRED",
-    credentials: {
-      accessKeyId: issued?.AccessKeyId ?? "",
-      secretAccessKey: issued?.SecretAccessKey ?? "",
-      sessionToken: issued?.SessionToken ?? "",
-    },
+    credentials: await roleCredentials(sandbox, environment),
   });
 }
 

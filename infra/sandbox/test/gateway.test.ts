@@ -17,7 +17,7 @@ import {
   GetCallerIdentityCommand,
   STSClient,
 } from "@aws-sdk/client-sts";
-import { awsClientConfig } from "@repo/aws-auth/client-config";
+import { awsClientConfig, s3ClientConfig } from "@repo/aws-auth/client-config";
 import { diagnose } from "@repo/aws-auth/mode";
 import { resetCredentialProvider } from "@repo/aws-auth/provider";
 import { loadInfraConfig } from "@repo/infra/config";
@@ -74,7 +74,7 @@ function exchange(token: string, roleSessionName: string, client = sts()) {
   );
 }
 
-async function listKeys(config: ReturnType<typeof awsClientConfig>): Promise<string[]> {
+async function listKeys(config: ReturnType<typeof s3ClientConfig>): Promise<string[]> {
   const s3 = new S3Client(config);
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: sandbox.bucket }));
   return (listed.Contents ?? []).map((object) => object.Key ?? "").sort();
@@ -87,7 +87,7 @@ describe("the app's credential provider through the gateway", () => {
     expect(diagnose(env).mode).toBe("web-identity-file");
     const before = sandbox.stats().exchangesSucceeded;
     const config = awsClientConfig(env);
-    expect(await listKeys(config)).toEqual(
+    expect(await listKeys(s3ClientConfig(env))).toEqual(
       SAMPLE_OBJECTS.map((object) => `production/${object.key}`).sort(),
     );
     const identity = await new STSClient(config).send(new GetCallerIdentityCommand({}));
@@ -109,7 +109,7 @@ describe("the app's credential provider through the gateway", () => {
         AWS_ENDPOINT_URL: sandbox.endpoint,
       };
       expect(diagnose(env).mode).toBe("vercel-oidc");
-      expect(await listKeys(awsClientConfig(env))).toContain("production/welcome.txt");
+      expect(await listKeys(s3ClientConfig(env))).toContain("production/welcome.txt");
     } finally {
       delete (globalThis as Record<symbol, unknown>)[REQUEST_CONTEXT];
       resetCredentialProvider();
@@ -456,7 +456,7 @@ describe("faults at the gateway (STS calls only)", () => {
 describe("pass-through to moto", () => {
   it("streams S3 objects both ways unchanged", async () => {
     resetCredentialProvider();
-    const s3 = new S3Client(awsClientConfig({ ...sandbox.appEnv }));
+    const s3 = new S3Client(s3ClientConfig({ ...sandbox.appEnv }));
     const body = Buffer.alloc(3 * 1024 * 1024);
     for (let index = 0; index < body.length; index++) body[index] = (index * 31) % 251;
     await s3.send(

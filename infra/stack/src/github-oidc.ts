@@ -16,6 +16,8 @@
 import { Aws, CfnResource, Duration, Lazy, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
+import { acknowledgeAppResourceScopes, appResourceScope } from "./app-resource-scope";
+import type { AppResource } from "./app-resources";
 import {
   APP_BUCKET_LOGICAL_IDS,
   GITHUB_DEPLOY_ROLE_LOGICAL_ID,
@@ -278,7 +280,12 @@ export interface GithubDeployBoundaryProps {
   readonly stackName: string;
   /** The Vercel issuer's host path, for the provider the stack reads or manages. */
   readonly vercelIssuerHostPath: string;
+  /** The app's own resources: a run deploys them with their `deployActions`. */
+  readonly appResources?: readonly DeployedAppResource[];
 }
+
+/** What the deploy role needs of an app resource declaration. */
+export type DeployedAppResource = Pick<AppResource, "id" | "arnFormat" | "deployActions">;
 
 /**
  * The deploy boundary: the most the deploy role may ever do — the deploy permissions with their
@@ -290,9 +297,14 @@ export class GithubDeployBoundary extends FixedNamePolicy {
       managedPolicyName: githubDeployBoundaryName(props.stackName),
       // Written when the boundary capped every role of the stack; kept, being create-only.
       description: `Deploy boundary of ${props.stackName}: the most any of its roles may do`,
-      statements: deployStatements(Stack.of(scope), props.stackName, props.vercelIssuerHostPath),
+      statements: deployStatements(
+        Stack.of(scope),
+        props.stackName,
+        props.vercelIssuerHostPath,
+        props.appResources ?? [],
+      ),
     });
-    acknowledgeDeployWildcards(this, props.stackName);
+    acknowledgeDeployWildcards(this, props.stackName, props.appResources ?? []);
   }
 }
 
@@ -307,6 +319,8 @@ export interface GithubDeployRoleProps
   readonly vercelIssuerHostPath: string;
   /** Its own permissions boundary. */
   readonly boundary: GithubDeployBoundary;
+  /** The app's own resources: a run deploys them with their `deployActions`. */
+  readonly appResources?: readonly DeployedAppResource[];
 }
 
 /**
@@ -318,7 +332,15 @@ export class GithubDeployRole extends iam.Role {
   readonly subject: string;
 
   constructor(scope: Construct, id: string, props: GithubDeployRoleProps) {
-    const { provider, subject, stackName, vercelIssuerHostPath, boundary, ...roleProps } = props;
+    const {
+      provider,
+      subject,
+      stackName,
+      vercelIssuerHostPath,
+      boundary,
+      appResources = [],
+      ...roleProps
+    } = props;
     if (/[*?]/.test(subject) || !subject.startsWith("repo:")) {
       throw new Error(`GithubDeployRole subject "${subject}" must be one exact GitHub sub`);
     }
@@ -337,10 +359,14 @@ export class GithubDeployRole extends iam.Role {
     // app boundary) is an aspect too, and the one applied nearer the role wins.
     iam.PermissionsBoundary.of(this).apply(boundary);
     this.subject = subject;
-    for (const statement of deployStatements(Stack.of(this), stackName, vercelIssuerHostPath)) {
-      this.addToPrincipalPolicy(statement);
-    }
-    acknowledgeDeployWildcards(this, stackName);
+    const statements = deployStatements(
+      Stack.of(this),
+      stackName,
+      vercelIssuerHostPath,
+      appResources,
+    );
+    for (const statement of statements) this.addToPrincipalPolicy(statement);
+    acknowledgeDeployWildcards(this, stackName, appResources);
   }
 }
 
@@ -353,6 +379,7 @@ function deployStatements(
   stack: Stack,
   stackName: string,
   vercelIssuerHostPath: string,
+  appResources: readonly DeployedAppResource[],
 ): iam.PolicyStatement[] {
   const resources = deployResources(stack, stackName, vercelIssuerHostPath);
   const withAppBoundary = {
@@ -377,6 +404,16 @@ function deployStatements(
               : undefined,
         }),
     ),
+    // The app's own resources, each by the name prefix of all its environments' resources.
+    ...appResources
+      .filter((declaration) => declaration.deployActions.length > 0)
+      .map(
+        (declaration) =>
+          new iam.PolicyStatement({
+            actions: [...declaration.deployActions],
+            resources: [appResourceScope(stack, declaration)],
+          }),
+      ),
     ...DEPLOY_DENIALS.map(
       (denial) =>
         new iam.PolicyStatement({
@@ -438,7 +475,12 @@ function deployResources(
 }
 
 /** cdk-nag's AwsSolutions-IAM5 for the deploy statements' prefixes and list-only `*`. */
-function acknowledgeDeployWildcards(scope: Construct, stackName: string): void {
+function acknowledgeDeployWildcards(
+  scope: Construct,
+  stackName: string,
+  appResources: readonly DeployedAppResource[],
+): void {
+  acknowledgeAppResourceScopes(scope, appResources);
   const region = Stack.of(scope).region;
   const prefixes = namePrefixes(stackName);
   Validations.of(scope).acknowledge(

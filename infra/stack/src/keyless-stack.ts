@@ -1,11 +1,28 @@
 // The Keyless stack: Vercel OIDC provider (new or existing), a role per trusted environment, the
 // app bucket, and outputs that are exactly what the Vercel project needs.
 
-import { App, CfnOutput, Fn, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import {
+  App,
+  CfnOutput,
+  CfnResource,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { CfnBucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { Construct } from "constructs";
+import {
+  APP_RESOURCE_METADATA_KEY,
+  type AppResourceMetadata,
+  appResourceLogicalId,
+  appResourceProblem,
+} from "./app-resource-naming";
+import { acknowledgeAppResourceScopes, appResourceScope } from "./app-resource-scope";
+import type { AppResource } from "./app-resources";
 import type { GithubDeployConfig } from "./config";
 import {
   APP_BOUNDARY_LOGICAL_ID,
@@ -55,6 +72,8 @@ export interface KeylessStackProps extends StackProps {
    * only an administrator deploys the stack).
    */
   readonly github?: Pick<GithubDeployConfig, "subject" | "existingProviderArn">;
+  /** The app's own resources, one of each per environment (src/app-resources.ts). @default none */
+  readonly appResources?: readonly AppResource[];
 }
 
 export { environmentSuffix };
@@ -75,10 +94,12 @@ export class KeylessStack extends Stack {
   readonly githubDeployRole?: GithubDeployRole;
   readonly githubDeployBoundary?: GithubDeployBoundary;
   readonly appBoundary?: AppBoundary;
+  readonly appResources: readonly AppResource[];
 
   constructor(scope: Construct, id: string, props: KeylessStackProps) {
     super(scope, id, { synthesizer: new NoBootstrapSynthesizer(), ...props });
     const environments = checkEnvironments(props.environments);
+    this.appResources = checkAppResources(props.appResources ?? []);
 
     const issuerProps = {
       teamSlug: props.teamSlug,
@@ -119,6 +140,7 @@ export class KeylessStack extends Stack {
       });
       (role.node.defaultChild as iam.CfnRole).overrideLogicalId(roleLogicalId(environment));
       this.bucket.grantEnvironmentData(role, environment);
+      const appVariables = this.addAppResources(environment, role);
       roles.set(environment, role);
       const suffix = environmentSuffix(environment);
       new CfnOutput(this, `RoleArn${suffix}`, {
@@ -133,6 +155,7 @@ export class KeylessStack extends Stack {
           `S3_PREFIX=${environmentDataPrefix(environment)}`,
           // The app must ask for the audience the roles require (aws-auth exchanges for it).
           ...(props.audience ? [`VERCEL_OIDC_AUDIENCE=${props.audience}`] : []),
+          ...appVariables,
         ]),
         description: `Paste into Vercel → Project → Settings → Environment Variables, for ${environment} only`,
       });
@@ -146,11 +169,50 @@ export class KeylessStack extends Stack {
       this.githubDeployBoundary = new GithubDeployBoundary(
         this,
         GITHUB_DEPLOY_BOUNDARY_LOGICAL_ID,
-        { stackName: this.stackName, vercelIssuerHostPath: this.provider.issuerHostPath },
+        {
+          stackName: this.stackName,
+          vercelIssuerHostPath: this.provider.issuerHostPath,
+          appResources: this.appResources,
+        },
       );
       fixLogicalId(this.githubDeployBoundary);
       this.githubDeployRole = this.addGithubDeployRole(props.github, this.githubDeployBoundary);
     }
+  }
+
+  /**
+   * `environment`'s own app resources: made, named by a fixed logical id, retained, marked with
+   * their metadata, granted to its role. Returns the lines its Vercel variables take.
+   */
+  private addAppResources(environment: VercelEnvironment, role: VercelOidcRole): string[] {
+    return this.appResources.map((declaration) => {
+      const logicalId = appResourceLogicalId(declaration.id, environment);
+      const instance = declaration.create(this, logicalId);
+      const made = this.node.tryFindChild(logicalId);
+      const resource = made && (CfnResource.isCfnResource(made) ? made : made.node.defaultChild);
+      if (!resource || !CfnResource.isCfnResource(resource)) {
+        throw new Error(
+          `App resource ${declaration.id}: create() made no construct with the id it was given (${logicalId}) directly under the stack; build it as new Table(scope, id, …)`,
+        );
+      }
+      resource.overrideLogicalId(logicalId);
+      // Data outlives infrastructure: deleting the stack or replacing the resource leaves it.
+      resource.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      const metadata: AppResourceMetadata = {
+        id: declaration.id,
+        environment,
+        variable: declaration.variable,
+        arnFormat: declaration.arnFormat,
+      };
+      resource.addMetadata(APP_RESOURCE_METADATA_KEY, metadata);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [...declaration.actions],
+          resources: [...instance.arns],
+        }),
+      );
+      return Fn.join("", [`${declaration.variable}=`, instance.value]);
+    });
   }
 
   /**
@@ -160,7 +222,16 @@ export class KeylessStack extends Stack {
   private addAppBoundary(): AppBoundary {
     const boundary = new AppBoundary(this, APP_BOUNDARY_LOGICAL_ID, {
       stackName: this.stackName,
-      statements: appDataCeiling(this.bucket),
+      statements: [
+        ...appDataCeiling(this.bucket),
+        ...this.appResources.map(
+          (declaration) =>
+            new iam.PolicyStatement({
+              actions: [...declaration.actions],
+              resources: [appResourceScope(this, declaration)],
+            }),
+        ),
+      ],
     });
     fixLogicalId(boundary);
     const bucketId = this.getLogicalId(this.bucket.node.defaultChild as CfnBucket);
@@ -169,6 +240,7 @@ export class KeylessStack extends Stack {
       reason:
         "The ceiling for every Vercel role: objects of this one bucket. Each role's own policy narrows it to its environment's prefix.",
     });
+    acknowledgeAppResourceScopes(boundary, this.appResources);
     iam.PermissionsBoundary.of(this).apply(boundary);
     return boundary;
   }
@@ -190,6 +262,7 @@ export class KeylessStack extends Stack {
       stackName: this.stackName,
       vercelIssuerHostPath: this.provider.issuerHostPath,
       boundary,
+      appResources: this.appResources,
     });
     (role.node.defaultChild as iam.CfnRole).overrideLogicalId(GITHUB_DEPLOY_ROLE_LOGICAL_ID);
     new CfnOutput(this, GITHUB_DEPLOY_ROLE_OUTPUT, {
@@ -221,6 +294,32 @@ function appDataCeiling(bucket: VercelAppBucket): iam.PolicyStatement[] {
       resources: [bucket.arnForObjects("*")],
     }),
   ];
+}
+
+function checkAppResources(appResources: readonly AppResource[]): readonly AppResource[] {
+  const ids = new Set<string>();
+  const variables = new Set<string>();
+  for (const declaration of appResources) {
+    const problem = appResourceProblem(declaration);
+    if (problem) throw new Error(`KeylessStack app resource: ${problem}`);
+    if (ids.has(declaration.id) || variables.has(declaration.variable)) {
+      throw new Error(
+        `KeylessStack app resource ${declaration.id}: its id or variable (${declaration.variable}) is declared twice`,
+      );
+    }
+    // One id a prefix of another would put both under one scope (NotesTable, NotesTableArchive).
+    const overlapping = [...ids].find(
+      (id) => id.startsWith(declaration.id) || declaration.id.startsWith(id),
+    );
+    if (overlapping !== undefined) {
+      throw new Error(
+        `KeylessStack app resource ${declaration.id}: ${overlapping} starts the same way, so one's name prefix would reach the other's resources; rename one (e.g. ArchiveTable)`,
+      );
+    }
+    ids.add(declaration.id);
+    variables.add(declaration.variable);
+  }
+  return appResources;
 }
 
 function checkEnvironments(environments: readonly VercelEnvironment[]): VercelEnvironment[] {

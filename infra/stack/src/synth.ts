@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { App } from "aws-cdk-lib";
+import { APP_RESOURCES, type AppResource } from "./app-resources";
 import type { InfraConfig } from "./config";
 import { createKeylessApp, type KeylessStack } from "./keyless-stack";
 
@@ -18,6 +19,8 @@ export interface CfnTemplate {
 export function createKeylessAppFromConfig(
   config: InfraConfig,
   outdir?: string,
+  /** @default the ones src/app-resources.ts declares */
+  appResources: readonly AppResource[] = APP_RESOURCES,
 ): { app: App; stack: KeylessStack } {
   return createKeylessApp(
     {
@@ -32,6 +35,7 @@ export function createKeylessAppFromConfig(
       projectId: config.projectId,
       productionDomains: config.productionDomains,
       github: config.github,
+      appResources,
     },
     { stackName: config.stackName, region: config.region, account: config.account, outdir },
   );

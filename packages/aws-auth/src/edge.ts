@@ -14,6 +14,7 @@ function refuse(): never {
 }
 
 export const awsClientConfig = refuse;
+export const s3ClientConfig = refuse;
 export const getCredentialProvider = refuse;
 export const processCredentials = refuse;
 export const createCredentialProvider = refuse;

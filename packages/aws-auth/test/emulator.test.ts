@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { awsClientConfig } from "../src/client-config";
+import { awsClientConfig, s3ClientConfig } from "../src/client-config";
 import { resolveCredentialMode } from "../src/mode";
 import { createCredentialProvider, resetCredentialProvider } from "../src/provider";
 import { createIssuer } from "./helpers/issuer";
@@ -68,7 +68,7 @@ const baseEnv = () => ({
 });
 
 async function listAndIdentify(env: Record<string, string>) {
-  const s3 = new S3Client(awsClientConfig(env));
+  const s3 = new S3Client(s3ClientConfig(env));
   const sts = new STSClient(awsClientConfig(env));
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
   const me = await sts.send(new GetCallerIdentityCommand({}));
@@ -101,7 +101,7 @@ describe("against moto", () => {
 
   it("vercel-oidc: outside a request on Vercel, the missing context is explained", async () => {
     const env = { ...baseEnv(), VERCEL: "1", VERCEL_REGION: "iad1" };
-    const s3 = new S3Client(awsClientConfig(env));
+    const s3 = new S3Client(s3ClientConfig(env));
     const error = await s3
       .send(new ListObjectsV2Command({ Bucket: bucket }))
       .catch((e: unknown) => e);
@@ -134,6 +134,26 @@ describe("against moto", () => {
     expect(result.arn).toMatch(/\/keyless-dev$/);
   });
 
+  it("awsClientConfig() is what every client takes; s3ClientConfig() adds S3's extras on the same provider", async () => {
+    const file = join(dir, "split-token");
+    writeFileSync(file, await issuer.mint(), { mode: 0o600 });
+    const env = { ...baseEnv(), AWS_WEB_IDENTITY_TOKEN_FILE: file };
+    const common = awsClientConfig(env);
+    expect(Object.keys(common).sort()).toEqual(["credentials", "endpoint", "region"]);
+    const s3 = s3ClientConfig(env);
+    expect(s3).toMatchObject({
+      region: "us-east-1",
+      endpoint: proxy.endpoint,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      forcePathStyle: true,
+    });
+    expect(s3.credentials).toBe(common.credentials);
+    // Without an endpoint override S3 keeps its virtual-hosted URLs.
+    const { AWS_ENDPOINT_URL: _, ...onAws } = env;
+    resetCredentialProvider();
+    expect(s3ClientConfig(onAws).forcePathStyle).toBeUndefined();
+  });
+
   it("profile: fromIni with AWS_PROFILE", async () => {
     const home = mkdtempSync(join(tmpdir(), "aws-auth-home-"));
     const config = join(home, "config");
@@ -160,7 +180,7 @@ describe("against moto", () => {
     const env = { ...baseEnv(), VERCEL: "1", VERCEL_ENV: "production" };
     const before = proxy.exchanges();
     await withVercelRequest(token, async () => {
-      const s3 = new S3Client(awsClientConfig(env));
+      const s3 = new S3Client(s3ClientConfig(env));
       const sts = new STSClient(awsClientConfig(env));
       await Promise.all(
         Array.from({ length: 1000 }, (_, i) =>

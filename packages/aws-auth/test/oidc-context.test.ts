@@ -79,7 +79,11 @@ describe("reading the Vercel OIDC token", () => {
   });
 
   it("the edge-light entry refuses every call with the same explanation", () => {
-    for (const entry of [edgeEntry.awsClientConfig, edgeEntry.getCredentialProvider]) {
+    for (const entry of [
+      edgeEntry.awsClientConfig,
+      edgeEntry.s3ClientConfig,
+      edgeEntry.getCredentialProvider,
+    ]) {
       let caught: unknown;
       try {
         entry();

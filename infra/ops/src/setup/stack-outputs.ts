@@ -3,12 +3,12 @@
 
 import {
   type CloudFormationClient,
-  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   type DescribeStacksCommandOutput,
 } from "@aws-sdk/client-cloudformation";
 import { CommandFailure } from "@repo/infra/cli";
 import { environmentSuffix, type VercelEnvironment } from "@repo/infra/vercel-naming";
+import { readStackResources } from "../stack-template";
 import type { StackResource } from "../stack-values";
 
 // Output names of KeylessStack (src/stack/keyless-stack.ts). Spelled out here so this CLI does not
@@ -59,18 +59,11 @@ export async function readDeployedStack(
   }
   let resources: StackResource[];
   try {
-    const listed = await cloudFormation.send(
-      new DescribeStackResourcesCommand({ StackName: stackName }),
-    );
-    resources = (listed.StackResources ?? []).map((resource) => ({
-      logicalId: resource.LogicalResourceId ?? "",
-      physicalId: resource.PhysicalResourceId ?? "",
-      type: resource.ResourceType ?? "",
-    }));
+    resources = await readStackResources(cloudFormation, stackName);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new StackOutputsError(
-      `Could not read the resources of stack ${stackName} in ${region}: ${message}. The role and bucket are taken from the stack's resources, not its outputs: use a profile that can call cloudformation:DescribeStackResources, or pass the values as flags.`,
+      `Could not read the resources of stack ${stackName} in ${region}: ${message}. The role, the bucket and the app's resources are taken from the stack's resources and template, not its outputs: use a profile that can call cloudformation:DescribeStackResources and cloudformation:GetTemplate, or pass the values as flags.`,
     );
   }
   return { stackId: stack?.StackId ?? "", outputs, resources };

@@ -12,7 +12,7 @@ import { parseCommandArgs, UsageError } from "@repo/infra/cli";
 import { loadInfraConfig } from "@repo/infra/config";
 import { VERCEL_ENVIRONMENTS, type VercelEnvironment } from "@repo/infra/vercel-naming";
 import { SANDBOX_CREDENTIALS, sandboxEnv } from "../sandbox-target";
-import { trustedStackValues } from "../stack-values";
+import { appVariablesOf, trustedStackValues } from "../stack-values";
 import { type EnvironmentNames, resolveEnvironmentNames } from "./environment-names";
 import {
   ENV_FILE_OPTION,
@@ -51,8 +51,8 @@ export const VERCEL_ENV_USAGE = `usage: pnpm vercel:env [--apply] [--json] [--bu
 
 Configures the Vercel project for Keyless. Variables: AWS_REGION, AWS_ROLE_ARN (one per environment
 in VERCEL_ENVIRONMENTS), S3_BUCKET, ENABLE_EXPERIMENTAL_COREPACK=1 (Vercel installs with the pnpm
-that packageManager pins), and VERCEL_OIDC_AUDIENCE when .env sets a custom audience (removed
-otherwise); deletes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE,
+that packageManager pins), VERCEL_OIDC_AUDIENCE when .env sets a custom audience (removed
+otherwise), and each app resource's variable (infra/stack/src/app-resources.ts) per environment; deletes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE,
 AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>. Settings: OIDC
 federation on with VERCEL_ISSUER_MODE, Root Directory ${WEB_APP_DIRECTORY}, and the Node.js version of
 ${WEB_APP_DIRECTORY}/package.json's engines. A custom environment (e.g. staging) must exist in the project
@@ -259,9 +259,12 @@ async function desiredValuesByAccount(
   }
   const roleArns: Partial<Record<VercelEnvironment, string>> = {};
   const buckets: Partial<Record<VercelEnvironment, string>> = {};
+  const appVariables: Partial<Record<VercelEnvironment, Readonly<Record<string, string>>>> = {};
   for (const scoped of accountConfigs(config)) {
     const desired = await desiredValues(scoped, flags, env, clientFor(scoped.account));
     for (const environment of scoped.environments) {
+      const variables = desired.appVariables?.[environment];
+      if (variables) appVariables[environment] = variables;
       const arn = desired.roleArns[environment] ?? "";
       const parsed = parseRoleArn(arn);
       if (parsed.ok && parsed.arn.accountId !== scoped.account) {
@@ -279,6 +282,7 @@ async function desiredValuesByAccount(
     bucket: buckets[config.environments[0] ?? "production"] ?? "",
     buckets,
     roleArns,
+    appVariables,
   };
 }
 
@@ -300,6 +304,7 @@ async function desiredValues(
     roleArns[environment] = flag;
   }
   let bucket = flags.bucket;
+  let appVariables: DesiredVercelEnv["appVariables"];
   const needsStack =
     bucket === undefined || config.environments.some((environment) => !roleArns[environment]);
   if (needsStack) {
@@ -327,6 +332,7 @@ async function desiredValues(
       );
     }
     bucket ??= trusted.bucket;
+    appVariables = appVariablesOf(trusted.appResources);
     for (const environment of config.environments) {
       roleArns[environment] ??= trusted.roleArns[environment];
     }
@@ -350,6 +356,7 @@ async function desiredValues(
     region: flags.region ?? config.region,
     bucket: bucket ?? "",
     roleArns,
+    ...(appVariables ? { appVariables } : {}),
   };
 }
 

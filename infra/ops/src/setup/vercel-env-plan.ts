@@ -61,6 +61,13 @@ export interface DesiredVercelEnv {
    * "Incorrect token audience" from STS.
    */
   readonly audience?: string;
+  /**
+   * The app's own resources' variables, each environment's (NOTES_TABLE → its table's name): set
+   * like the managed ones. A variable no longer declared is left as it is.
+   */
+  readonly appVariables?: Readonly<
+    Partial<Record<VercelEnvironment, Readonly<Record<string, string>>>>
+  >;
 }
 
 export type PlanStep =
@@ -123,9 +130,19 @@ const ordered = (environments: Iterable<VercelEnvironment>): VercelEnvironment[]
 const sameSet = (a: readonly VercelEnvironment[], b: readonly VercelEnvironment[]) =>
   a.length === b.length && a.every((item) => b.includes(item));
 
+/** The app resources' variables, sorted: planned after the managed ones. */
+const appVariableKeys = (desired: DesiredVercelEnv): string[] =>
+  [
+    ...new Set(
+      Object.values(desired.appVariables ?? {}).flatMap((variables) =>
+        Object.keys(variables ?? {}),
+      ),
+    ),
+  ].sort();
+
 function desiredValue(
   desired: DesiredVercelEnv,
-  key: ManagedVariable,
+  key: string,
   environment: VercelEnvironment,
 ): string | undefined {
   switch (key) {
@@ -140,6 +157,8 @@ function desiredValue(
     case "ENABLE_EXPERIMENTAL_COREPACK":
       // Vercel's build uses the pnpm of packageManager only with Corepack switched on.
       return "1";
+    default:
+      return desired.appVariables?.[environment]?.[key];
   }
 }
 
@@ -148,7 +167,7 @@ const AUDIENCE_UNSET =
   "no VERCEL_OIDC_AUDIENCE in .env: the roles accept only the team audience, so STS would refuse the exchanged token (Incorrect token audience)";
 
 /** key → the environments that should share one value, as one Vercel variable each. */
-function desiredGroups(desired: DesiredVercelEnv, key: ManagedVariable) {
+function desiredGroups(desired: DesiredVercelEnv, key: string) {
   const byValue = new Map<string, VercelEnvironment[]>();
   for (const environment of ordered(desired.environments)) {
     const value = desiredValue(desired, key, environment);
@@ -163,7 +182,7 @@ export function planVercelEnv(
   desired: DesiredVercelEnv,
 ): PlanStep[] {
   const steps: PlanStep[] = [];
-  for (const key of MANAGED_VARIABLES) {
+  for (const key of [...MANAGED_VARIABLES, ...appVariableKeys(desired)]) {
     const groups = desiredGroups(desired, key);
     const satisfied = new Set<number>();
     for (const variable of existing.filter((v) => v.key === key)) {

@@ -3,7 +3,7 @@
 
 import type { InfraConfig } from "@repo/infra/config";
 import { environmentSuffix } from "@repo/infra/vercel-naming";
-import { type StackResource, trustedStackValues } from "../stack-values";
+import { type DeployedAppResource, type StackResource, trustedStackValues } from "../stack-values";
 import {
   allowedActions,
   type PolicyDocument,
@@ -72,6 +72,8 @@ export interface StackCheck {
   /** Every role the stack outputs (RoleArn<Environment>), configured or not. */
   roles: StackRole[];
   bucket?: string;
+  /** The app's own resources (app-resources.ts), each environment's. */
+  appResources?: DeployedAppResource[];
   region?: string;
 }
 
@@ -148,6 +150,7 @@ export function checkStack(
   return {
     roles,
     bucket: trusted.bucket,
+    appResources: trusted.appResources,
     region: facts.outputs.Region,
     result: {
       name,
@@ -250,6 +253,8 @@ export function checkPermissions(
    * may rewrite a Vercel role's policy; the boundary is what keeps it to the app bucket).
    */
   appBoundaryName?: string,
+  /** The app's own resources: each role may reach its environment's ones too. */
+  appResources: readonly DeployedAppResource[] = [],
 ): CheckResult {
   const name = "permissions";
   if (facts.length === 0) {
@@ -285,7 +290,10 @@ export function checkPermissions(
         problems.push(`${problem} in ${policy.kind} policy ${policy.name}`);
       }
       if (bucket) {
-        for (const problem of scopeProblems(document, role.environment, bucket)) {
+        const own = appResources
+          .filter((resource) => resource.environment === role.environment)
+          .map((resource) => resource.arn);
+        for (const problem of scopeProblems(document, role.environment, bucket, own)) {
           problems.push(`${problem} (${policy.kind} policy ${policy.name})`);
         }
       }
@@ -295,12 +303,17 @@ export function checkPermissions(
       return `${role.environment} role ${role.name}: ${problems.join("; ")}.`;
     }
     const distinct = [...new Set(actions)];
-    const where = bucket ? `${bucket}/${role.environment}/ only` : "named resources only";
+    const ownNames = appResources
+      .filter((resource) => resource.environment === role.environment)
+      .map((resource) => resource.physicalId);
+    const where = bucket
+      ? `${[`${bucket}/${role.environment}/`, ...ownNames].join(", ")} only`
+      : "named resources only";
     return `${role.environment}: ${distinct.length > 0 ? `${distinct.join(", ")} on ${where}` : "no permissions"}.`;
   });
   if (!ok) {
     lines.push(
-      "Fix: grant exact actions on the stack's own resources in the construct (infra/stack/src/vercel-oidc.ts) and redeploy; remove policies added by hand (`aws iam delete-role-policy` / `detach-role-policy`); a missing boundary comes back with `pnpm infra:deploy` as an administrator.",
+      "Fix: grant exact actions on the stack's own resources in the construct (infra/stack/src/vercel-oidc.ts; the app's own resources in infra/stack/src/app-resources.ts) and redeploy; remove policies added by hand (`aws iam delete-role-policy` / `detach-role-policy`); a missing boundary comes back with `pnpm infra:deploy` as an administrator.",
     );
   }
   return { name, ok, detail: lines.join(" ") };

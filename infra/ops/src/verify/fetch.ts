@@ -2,11 +2,7 @@
 // take. The operator's own credentials (profile or the SDK's default chain — this runs on a
 // laptop or in CI, never on Vercel); AWS_ENDPOINT_URL points the same calls at the sandbox.
 
-import {
-  CloudFormationClient,
-  DescribeStackResourcesCommand,
-  DescribeStacksCommand,
-} from "@aws-sdk/client-cloudformation";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
   GetOpenIDConnectProviderCommand,
@@ -22,6 +18,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { explainAwsError, redact } from "@repo/aws-auth/explain";
 import type { InfraEnv } from "@repo/infra/config";
+import { readStackResources } from "../stack-template";
 import type {
   HealthFacts,
   IdentityFacts,
@@ -159,10 +156,8 @@ export async function fetchStack(
     for (const output of stack.Outputs ?? []) {
       if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;
     }
-    action = "cloudformation:DescribeStackResources";
-    const { StackResources = [] } = await clients.cloudFormation.send(
-      new DescribeStackResourcesCommand({ StackName: stackName }),
-    );
+    action = "cloudformation:DescribeStackResources and cloudformation:GetTemplate";
+    const resources = await readStackResources(clients.cloudFormation, stackName);
     return {
       found: true,
       name: stack.StackName ?? stackName,
@@ -171,11 +166,7 @@ export async function fetchStack(
       ...(stack.RoleARN ? { serviceRole: stack.RoleARN } : {}),
       stackId: stack.StackId ?? "",
       outputs,
-      resources: StackResources.map((resource) => ({
-        logicalId: resource.LogicalResourceId ?? "",
-        physicalId: resource.PhysicalResourceId ?? "",
-        type: resource.ResourceType ?? "",
-      })),
+      resources,
     };
   } catch (error) {
     if (/does not exist/i.test((error as Error).message ?? ""))

@@ -191,6 +191,7 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
         permissionFacts,
         stack.bucket,
         config.github ? githubAppBoundaryName(config.stackName) : undefined,
+        stack.appResources,
       ),
     );
     let waitMs = options.waitMs;

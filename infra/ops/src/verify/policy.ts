@@ -79,14 +79,18 @@ export function allowedActions(document: PolicyDocument): string[] {
 
 /**
  * Grants in one permissions policy of `environment`'s role that reach past that environment's
- * part of the stack's bucket: an object resource other than `<bucket>/<environment>/*`, the
- * bucket itself without an `s3:prefix` condition inside `<environment>/`, or any other resource.
- * Each problem quotes the statement, so the widening is named, not only its actions.
+ * part of the stack's bucket and its own app resources: an object resource other than
+ * `<bucket>/<environment>/*`, the bucket itself without an `s3:prefix` condition inside
+ * `<environment>/`, or any resource but the environment's app resources (their ARN, or a part of
+ * one: `<table ARN>/index/*`). Each problem quotes the statement, so the widening is named, not
+ * only its actions.
  */
 export function scopeProblems(
   document: PolicyDocument,
   environment: string,
   bucket: string,
+  /** The ARNs of `environment`'s own app resources. */
+  ownResources: readonly string[] = [],
 ): string[] {
   const problems: string[] = [];
   const own = `${environment}/`;
@@ -94,9 +98,13 @@ export function scopeProblems(
     if (statement.Effect !== "Allow") continue;
     const quoted = JSON.stringify(statement);
     for (const resource of listOf(statement.Resource)) {
+      if (ownResources.some((arn) => resource === arn || resource.startsWith(`${arn}/`))) {
+        continue;
+      }
       const [, , service, , , rest = ""] = resource.split(":");
       if (service !== "s3" || (rest !== bucket && !rest.startsWith(`${bucket}/`))) {
-        problems.push(`${quoted} reaches ${resource}, outside the stack's bucket ${bucket}`);
+        const own = ownResources.length > 0 ? ` and ${environment}'s own app resources` : "";
+        problems.push(`${quoted} reaches ${resource}, outside the stack's bucket ${bucket}${own}`);
         continue;
       }
       if (rest === bucket) {

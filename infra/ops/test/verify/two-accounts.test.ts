@@ -43,6 +43,7 @@ const VERIFY_ACTIONS = [
   "sts:GetCallerIdentity",
   "cloudformation:DescribeStacks",
   "cloudformation:DescribeStackResources",
+  "cloudformation:GetTemplate",
   "iam:ListOpenIDConnectProviders",
   "iam:GetOpenIDConnectProvider",
   "iam:GetRole",

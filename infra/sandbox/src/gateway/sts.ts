@@ -122,10 +122,6 @@ export async function assumeRoleWithWebIdentity(
   }
 
   const upstream = await forward(context, request, body ?? Buffer.from(params.toString()));
-  if (upstream.status === 200) {
-    const credentials = credentialsFromStsXml(upstream.body);
-    if (credentials) issuedKeys.remember(credentials);
-  }
   if (upstream.status !== 200) {
     context.stats.exchangesRefused++;
     const code = /<Code>([^<]*)<\/Code>/.exec(upstream.body)?.[1] ?? `HTTP${upstream.status}`;
@@ -140,6 +136,13 @@ export async function assumeRoleWithWebIdentity(
   }
   const xml = completeMotoResponse(upstream.body, approved);
   const issued = parseIssuedCredentials(xml);
+  const credentials = credentialsFromStsXml(upstream.body);
+  if (credentials) {
+    issuedKeys.remember(
+      credentials,
+      roleArn ? { roleArn, assumedRoleArn: issued.assumedRoleArn ?? roleArn } : undefined,
+    );
+  }
   context.stats.exchangesSucceeded++;
   record({ ok: true, ...issued });
   log(

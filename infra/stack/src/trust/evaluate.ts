@@ -266,3 +266,91 @@ export function issuerHostPath(issuer: string): string {
 export function oidcProviderArn(issuer: string, account: string, partition = "aws"): string {
   return `arn:${partition}:iam::${account}:oidc-provider/${issuerHostPath(issuer)}`;
 }
+
+/** A permission statement: a trust statement's fields plus Resource / NotResource. */
+export type PermissionStatement = PolicyStatement & { Resource?: Values; NotResource?: Values };
+
+export interface PermissionRequest {
+  /** `dynamodb:GetItem`. */
+  readonly action: string;
+  /** The ARN acted on. */
+  readonly resource: string;
+  /** Condition keys → request values (names case-insensitive). */
+  readonly context?: Readonly<Record<string, Values>>;
+}
+
+export interface PermissionDecision {
+  readonly allowed: boolean;
+  /** Why, in the words AWS's AccessDenied messages use. */
+  readonly reason: string;
+}
+
+const statementsIn = (document: PolicyDocument): readonly PermissionStatement[] =>
+  (Array.isArray(document.Statement)
+    ? document.Statement
+    : [document.Statement]) as readonly PermissionStatement[];
+
+function permissionStatementMatches(
+  statement: PermissionStatement,
+  request: PermissionRequest,
+  context: ReadonlyMap<string, readonly string[]>,
+): boolean {
+  const actionOk =
+    statement.Action !== undefined
+      ? actionMatches(statement.Action, request.action)
+      : statement.NotAction !== undefined && !actionMatches(statement.NotAction, request.action);
+  const resourceIn = (values: Values) =>
+    asList(values).some((pattern) => wildcardMatches(pattern, request.resource));
+  const resourceOk =
+    statement.Resource !== undefined
+      ? resourceIn(statement.Resource)
+      : statement.NotResource !== undefined && !resourceIn(statement.NotResource);
+  return (
+    actionOk &&
+    resourceOk &&
+    Object.entries(statement.Condition ?? {}).every(([operator, block]) =>
+      Object.entries(block).every(([key, values]) =>
+        conditionHolds(operator, [values].flat().map(String), context.get(key.toLowerCase())),
+      ),
+    )
+  );
+}
+
+/**
+ * Whether a role's identity policies — within its permissions boundary, when it has one — allow
+ * `request`: an explicit Deny in either wins; otherwise the identity policies must allow it and so
+ * must the boundary. The identity-based part of AWS's evaluation only: no resource policies, SCPs
+ * or session policies (Keyless's roles have none), no policy variables.
+ */
+export function evaluatePermission(
+  identity: readonly PolicyDocument[],
+  request: PermissionRequest,
+  boundary?: readonly PolicyDocument[],
+): PermissionDecision {
+  const context = new Map(
+    Object.entries(request.context ?? {}).map(([key, value]) => [key.toLowerCase(), asList(value)]),
+  );
+  const matching = (documents: readonly PolicyDocument[], effect: "Allow" | "Deny") =>
+    documents.some((document) =>
+      statementsIn(document).some(
+        (statement) =>
+          statement.Effect === effect && permissionStatementMatches(statement, request, context),
+      ),
+    );
+  if (matching(identity, "Deny") || (boundary && matching(boundary, "Deny"))) {
+    return { allowed: false, reason: `with an explicit deny in an identity-based policy` };
+  }
+  if (!matching(identity, "Allow")) {
+    return {
+      allowed: false,
+      reason: `because no identity-based policy allows the ${request.action} action`,
+    };
+  }
+  if (boundary && !matching(boundary, "Allow")) {
+    return {
+      allowed: false,
+      reason: `because no permissions boundary allows the ${request.action} action`,
+    };
+  }
+  return { allowed: true, reason: "allowed by an identity-based policy" };
+}

@@ -1,0 +1,115 @@
+// The rules for app resources (app-resources.ts), pure (no aws-cdk-lib): their logical ids, the
+// metadata the stack writes on each, the ARN of one from its physical id, and the checks on what a
+// user declares. The stack builds from these; vercel:env, verify and the sandbox read a deployed
+// stack's app resources through them without loading the CDK.
+
+import { environmentSuffix, type VercelEnvironment } from "./vercel-naming";
+
+/**
+ * The template Metadata key on each app resource. Its value (AppResourceMetadata) says which
+ * environment the resource belongs to and which variable names it: vercel:env and verify read it
+ * with the stack's template (GetTemplate), and take the resource itself from the stack's resources.
+ */
+export const APP_RESOURCE_METADATA_KEY = "Keyless::AppResource";
+
+export interface AppResourceMetadata {
+  /** The declaration's id (NotesTable). */
+  readonly id: string;
+  readonly environment: VercelEnvironment;
+  /** The app's variable for it (NOTES_TABLE); its value is the resource's physical id. */
+  readonly variable: string;
+  /** Its ARN from its physical id: see formatAppResourceArn. */
+  readonly arnFormat: string;
+}
+
+/** One environment's resource: `NotesTable` + `production` → NotesTableProduction. */
+export const appResourceLogicalId = (id: string, environment: VercelEnvironment): string =>
+  `${id}${environmentSuffix(environment)}`;
+
+/**
+ * The start of every name CloudFormation generates for a declaration's resources
+ * (`<stack>-<logical id>-<random>`): the deploy role's and the app boundary's scope for them.
+ */
+export const appResourceNamePrefix = (stackName: string, id: string): string =>
+  `${stackName}-${id}`;
+
+export interface ArnParts {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
+
+/**
+ * `arnFormat` with `{partition}`, `{region}`, `{account}` and `{name}` filled in:
+ * `arn:{partition}:dynamodb:{region}:{account}:table/{name}` names a table by its physical id.
+ */
+export function formatAppResourceArn(arnFormat: string, parts: ArnParts, name: string): string {
+  const values: Record<string, string> = { ...parts, name };
+  return arnFormat.replace(
+    /\{(partition|region|account|name)\}/g,
+    (_, key: string) => values[key] ?? "",
+  );
+}
+
+/** Variables the template's own code sets: an app resource may not take one of these names. */
+const RESERVED_VARIABLE = /^(AWS_|VERCEL_|KEYLESS_|S3_|NEXT_|NODE_)/;
+
+/** Logical-id starts of the stack's own resources, whose name prefixes the deploy role holds. */
+const RESERVED_ID_STARTS = ["VercelRole", "AppBucket", "AppBoundary", "Github", "VercelOidc"];
+
+const EXACT_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
+/** Deploy actions a run never gets: deleting data, or resource policies (no boundary caps them). */
+const ADMINISTRATOR_ONLY =
+  /:(Delete|Remove|Purge)|ResourcePolicy|:Put[A-Za-z]*Policy$|:SetQueueAttributes$/;
+
+/** Why a declaration cannot be used, or undefined: checked before anything is synthesized. */
+export function appResourceProblem(declaration: {
+  readonly id: string;
+  readonly variable: string;
+  readonly actions: readonly string[];
+  readonly arnFormat: string;
+  readonly deployActions: readonly string[];
+}): string | undefined {
+  const { id, variable, actions, arnFormat, deployActions } = declaration;
+  if (!/^[A-Z][A-Za-z0-9]{0,63}$/.test(id)) {
+    return `id "${id}" must be PascalCase letters and digits (e.g. NotesTable): it starts each environment's logical id`;
+  }
+  const taken = RESERVED_ID_STARTS.find((start) => id.startsWith(start));
+  if (taken !== undefined) {
+    return `id "${id}" starts with ${taken}, which the stack's own resources use (the deploy role reaches them by that name prefix); pick another`;
+  }
+  if (!/^[A-Z][A-Z0-9_]*$/.test(variable)) {
+    return `${id}: variable "${variable}" must be an environment variable name in capitals (e.g. NOTES_TABLE)`;
+  }
+  if (RESERVED_VARIABLE.test(variable)) {
+    return `${id}: variable "${variable}" starts with a prefix the template or Vercel uses (AWS_, VERCEL_, KEYLESS_, S3_, NEXT_, NODE_); pick another (e.g. NOTES_TABLE)`;
+  }
+  if (actions.length === 0) {
+    return `${id}: actions is empty; list what each environment's role may do with its own resource (e.g. dynamodb:GetItem)`;
+  }
+  const wide = [...actions, ...deployActions].find((action) => !EXACT_ACTION.test(action));
+  if (wide !== undefined) {
+    return `${id}: action "${wide}" is not one exact action (service:Action, no wildcard)`;
+  }
+  const kept = deployActions.find((action) => ADMINISTRATOR_ONLY.test(action));
+  if (kept !== undefined) {
+    return `${id}: deployActions has ${kept}; deletes and resource policies stay administrator deploys (a run could drop the data, or open it to another account, which no boundary caps)`;
+  }
+  if (!arnFormat.startsWith("arn:{partition}:") || !arnFormat.includes("{name}")) {
+    return `${id}: arnFormat "${arnFormat}" must start with arn:{partition}: and contain {name} (e.g. arn:{partition}:dynamodb:{region}:{account}:table/{name})`;
+  }
+  return undefined;
+}
+
+/** The metadata of a template resource, when it is an app resource. */
+export function appResourceMetadataOf(resource: {
+  readonly Metadata?: Record<string, unknown>;
+}): AppResourceMetadata | undefined {
+  const value = resource.Metadata?.[APP_RESOURCE_METADATA_KEY];
+  if (typeof value !== "object" || value === null) return undefined;
+  const { id, environment, variable, arnFormat } = value as Record<string, unknown>;
+  if ([id, environment, variable, arnFormat].some((field) => typeof field !== "string")) {
+    return undefined;
+  }
+  return value as AppResourceMetadata;
+}
