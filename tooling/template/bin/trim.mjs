@@ -10,7 +10,14 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { optionalParts, PartsError, partsTable, readParts, resolveParts } from "../lib/parts.mjs";
+import {
+  coreParts,
+  optionalParts,
+  PartsError,
+  partsTable,
+  readParts,
+  resolveParts,
+} from "../lib/parts.mjs";
 import { ROOT } from "../lib/root.mjs";
 import {
   applyPlan,
@@ -31,7 +38,9 @@ steps, turbo inputs and docs, then runs \`pnpm install --offline\` so pnpm-lock.
   --no-install  leave pnpm install to you
   --list        the optional parts, as docs/make-it-yours.md shows them
 
-${partsTable(manifest)}`;
+${partsTable(manifest)}
+
+Core, never removed: ${coreParts(manifest)}.`;
 
 /** Uncommitted changes, untracked files included: what a trim could destroy. */
 function dirtyFiles(root) {

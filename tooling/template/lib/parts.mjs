@@ -58,18 +58,23 @@ export function partsTable(manifest) {
     const part = manifest.parts[name];
     const removes = [
       ...part.paths.map((path) => `\`${path}\``),
-      ...Object.values(part.scripts ?? {})
-        .flat()
-        .map((script) => `\`pnpm ${script}\``),
+      ...(part.scripts?.["package.json"] ?? []).map((script) => `\`pnpm ${script}\``),
       ...(part.run ? [`the commands of \`${part.run.file}\`'s ${part.run.block} block`] : []),
     ];
     const needs = part.needs?.length ? ` (needs ${part.needs.join(", ")})` : "";
-    const stays = part.stays ? ` ${part.stays}` : "";
+    const stays = part.stays ? `<br>**Stays:** ${part.stays}` : "";
     return `| \`${name}\` | ${part.summary}${needs} | ${removes.join(", ")}${stays} |`;
   });
   if (rows.length === 0) return "Every optional part is already removed.";
   return ["| part | what it is | what goes |", "|---|---|---|", ...rows].join("\n");
 }
+
+/** The core parts, one line: what `pnpm template:trim` never removes. */
+export const coreParts = (manifest) =>
+  Object.entries(manifest.parts)
+    .filter(([, part]) => part.core)
+    .map(([name, part]) => `${name} (${part.paths.join(", ")})`)
+    .join(", ");
 
 /** The Markdown between `<!-- parts:start -->` and `<!-- parts:end -->`, replaced by `content`. */
 export function replaceTable(markdown, content) {
