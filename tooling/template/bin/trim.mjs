@@ -133,9 +133,12 @@ export function main(argv, root = ROOT, log = console.log, error = console.error
   const written = applyPlan(root, plan);
   formatWritten(root, written, manifest, remove);
   if (!values["no-install"]) {
-    log("pnpm install --offline (the lockfile follows)");
+    log("pnpm install --offline --no-frozen-lockfile (the lockfile follows, also where CI=true)");
     try {
-      execFileSync("pnpm", ["install", "--offline"], { cwd: root, stdio: "inherit" });
+      execFileSync("pnpm", ["install", "--offline", "--no-frozen-lockfile"], {
+        cwd: root,
+        stdio: "inherit",
+      });
     } catch {
       error(
         "template:trim: the parts are removed, but `pnpm install --offline` failed: run `pnpm install` (it may fetch)",
