@@ -1,6 +1,6 @@
 // pnpm trust:check [--claims FILE] [--template FILE] [--json]
-// Without --claims: the built-in matrix as a table; exits 1 when a decision contradicts the
-// configuration. With --claims FILE: decides each claim object of FILE (a JSON array), against
+// Without --claims: the built-in matrix as a table, then who may do what with each app resource
+// (app-resources.ts); exits 1 when a decision contradicts the configuration. With --claims FILE: decides each claim object of FILE (a JSON array), against
 // this repo's stack or, with --template, against a template another CDK app synthesized.
 
 import { readFileSync } from "node:fs";
@@ -8,12 +8,14 @@ import { resolve } from "node:path";
 import { parseCommandArgs, printWarnings, runCli, usageError } from "../src/cli";
 import { loadInfraConfig } from "../src/config";
 import type { CfnTemplate } from "../src/synth";
+import { appResourceRows, formatAppResourceRows } from "../src/trust/app-resources";
 import {
   type ClaimsDecision,
   decideClaimsAgainstTemplate,
   decideClaimsList,
   formatTrustMatrix,
   runTrustMatrix,
+  trustAccount,
 } from "../src/trust/check";
 import { readClaimsFile } from "../src/trust/claims-file";
 
@@ -24,7 +26,8 @@ as synthesized from the current configuration; exit 1 when a decision contradict
 --claims FILE    decide each claim object of FILE (a JSON array) instead
 --template FILE  with --claims: decide against the web-identity roles of FILE, a template another
                  CDK app synthesized (e.g. cdk.out/MyStack.template.json), not this repo's stack
---json           print JSON: the matrix rows, or one { allowed, role, reason } per claim object`;
+--json           print JSON: the matrix rows (then one row per role and app resource), or one
+                 { allowed, role, reason } per claim object`;
 
 /** Paths as the user typed them: pnpm runs this from the workspace, INIT_CWD is where they were. */
 const userPath = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
@@ -74,9 +77,10 @@ runCli(async () => {
   const config = loadInfraConfig();
   if (!values.json) printWarnings(config.warnings);
   // aws-cdk-lib loads only here: a usage, claims-file or configuration error answers at once.
-  const [{ synthesizeKeylessTemplate }, { roleLogicalId }] = await Promise.all([
+  const [{ synthesizeKeylessTemplate }, { roleLogicalId }, { APP_RESOURCES }] = await Promise.all([
     import("../src/synth"),
     import("../src/keyless-stack"),
+    import("../src/app-resources"),
   ]);
   const template = synthesizeKeylessTemplate(config);
 
@@ -86,18 +90,32 @@ runCli(async () => {
   }
 
   const rows = runTrustMatrix(config, template, roleLogicalId);
-  const wrong = rows.filter((row) => !row.ok).length;
+  const { account, partition } = trustAccount(config);
+  const appRows = appResourceRows(
+    template,
+    APP_RESOURCES,
+    { partition, account, region: config.region, stackName: config.stackName },
+    config.environments,
+  );
+  const all = [...rows, ...appRows];
+  const wrong = all.filter((row) => !row.ok).length;
   if (values.json) {
-    console.log(JSON.stringify(rows, null, 2));
+    console.log(JSON.stringify(all, null, 2));
   } else {
     console.log(
       `Trust of stack ${config.stackName}: issuer ${config.issuerUrl}, audience ${config.audience}\n`,
     );
     console.log(formatTrustMatrix(rows));
+    if (appRows.length > 0) {
+      console.log(
+        "\nApp resources (infra/stack/src/app-resources.ts), each role within its boundary:\n",
+      );
+      console.log(formatAppResourceRows(appRows));
+    }
     console.log(
       wrong === 0
-        ? `\nAll ${rows.length} decisions match the configuration.`
-        : `\n${wrong} of ${rows.length} decisions contradict the configuration (rows marked WRONG).`,
+        ? `\nAll ${all.length} decisions match the configuration.`
+        : `\n${wrong} of ${all.length} decisions contradict the configuration (rows marked WRONG).`,
     );
   }
   return wrong === 0 ? 0 : 1;

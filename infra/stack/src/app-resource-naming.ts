@@ -59,8 +59,7 @@ const RESERVED_ID_STARTS = ["VercelRole", "AppBucket", "AppBoundary", "Github", 
 
 const EXACT_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 /** Deploy actions a run never gets: deleting data, or resource policies (no boundary caps them). */
-const ADMINISTRATOR_ONLY =
-  /:(Delete|Remove|Purge)|ResourcePolicy|:Put[A-Za-z]*Policy$|:SetQueueAttributes$/;
+const ADMINISTRATOR_ONLY = /:(Delete|Remove|Purge)|:Put[A-Za-z]*Policy$|:SetQueueAttributes$/;
 
 /** Why a declaration cannot be used, or undefined: checked before anything is synthesized. */
 export function appResourceProblem(declaration: {

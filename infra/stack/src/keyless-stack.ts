@@ -23,6 +23,7 @@ import {
 } from "./app-resource-naming";
 import { acknowledgeAppResourceScopes, appResourceScope } from "./app-resource-scope";
 import type { AppResource } from "./app-resources";
+import { CommandFailure } from "./cli";
 import type { GithubDeployConfig } from "./config";
 import {
   APP_BOUNDARY_LOGICAL_ID,
@@ -191,7 +192,7 @@ export class KeylessStack extends Stack {
       const made = this.node.tryFindChild(logicalId);
       const resource = made && (CfnResource.isCfnResource(made) ? made : made.node.defaultChild);
       if (!resource || !CfnResource.isCfnResource(resource)) {
-        throw new Error(
+        throw new AppResourceError(
           `App resource ${declaration.id}: create() made no construct with the id it was given (${logicalId}) directly under the stack; build it as new Table(scope, id, …)`,
         );
       }
@@ -296,14 +297,19 @@ function appDataCeiling(bucket: VercelAppBucket): iam.PolicyStatement[] {
   ];
 }
 
+/** A declaration in src/app-resources.ts that cannot work: the commands print it without a stack. */
+export class AppResourceError extends CommandFailure {
+  override readonly name = "AppResourceError";
+}
+
 function checkAppResources(appResources: readonly AppResource[]): readonly AppResource[] {
   const ids = new Set<string>();
   const variables = new Set<string>();
   for (const declaration of appResources) {
     const problem = appResourceProblem(declaration);
-    if (problem) throw new Error(`KeylessStack app resource: ${problem}`);
+    if (problem) throw new AppResourceError(`KeylessStack app resource: ${problem}`);
     if (ids.has(declaration.id) || variables.has(declaration.variable)) {
-      throw new Error(
+      throw new AppResourceError(
         `KeylessStack app resource ${declaration.id}: its id or variable (${declaration.variable}) is declared twice`,
       );
     }
@@ -312,7 +318,7 @@ function checkAppResources(appResources: readonly AppResource[]): readonly AppRe
       (id) => id.startsWith(declaration.id) || declaration.id.startsWith(id),
     );
     if (overlapping !== undefined) {
-      throw new Error(
+      throw new AppResourceError(
         `KeylessStack app resource ${declaration.id}: ${overlapping} starts the same way, so one's name prefix would reach the other's resources; rename one (e.g. ArchiveTable)`,
       );
     }

@@ -17,6 +17,7 @@ import { loadInfraConfig } from "../src/config";
 import { APP_BOUNDARY_LOGICAL_ID, GITHUB_DEPLOY_ROLE_LOGICAL_ID } from "../src/github-naming";
 import { KeylessStack } from "../src/keyless-stack";
 import { type CfnTemplate, createKeylessAppFromConfig } from "../src/synth";
+import { appResourceRows, formatAppResourceRows } from "../src/trust/app-resources";
 import { GITHUB_SAMPLE } from "./helpers/github-synth";
 import { NOTES_TABLE } from "./helpers/notes-table";
 
@@ -135,6 +136,81 @@ const stackWith = (appResources: AppResource[]) =>
     environments: ["production"],
     appResources,
   });
+
+describe("trust:check's app-resource rows (the permission evaluator on the template)", {
+  timeout: 60_000,
+}, () => {
+  const place = {
+    partition: "aws",
+    region: "us-east-1",
+    account: "123456789012",
+    stackName: "KeylessVercelOidc",
+  };
+  let template: CfnTemplate;
+  beforeAll(() => {
+    template = synth({});
+  });
+  const summary = (rows: ReturnType<typeof appResourceRows>) =>
+    rows.map((row) => `${row.ok ? "ok" : "WRONG"} ${row.who} ${row.resource} ${row.expected}`);
+
+  it("each role its own table only, and the deploy role may deploy both, within their boundaries", () => {
+    const rows = appResourceRows(template, [NOTES_TABLE], place, ["production", "preview"]);
+    expect(summary(rows)).toEqual([
+      "ok production role NotesTableProduction allowed",
+      "ok preview role NotesTableProduction denied",
+      "ok GitHub deploy role NotesTableProduction allowed",
+      "ok production role NotesTablePreview denied",
+      "ok preview role NotesTablePreview allowed",
+      "ok GitHub deploy role NotesTablePreview allowed",
+    ]);
+    expect(rows[1]?.reason).toBe(
+      "because no identity-based policy allows the dynamodb:GetItem action",
+    );
+    expect(formatAppResourceRows(rows)).toMatch(
+      /ok\s+preview role\s+NotesTableProduction\s+denied\s+dynamodb:GetItem, dynamodb:PutItem, dynamodb:Query/,
+    );
+  });
+
+  it("a preview policy widened to production's table is WRONG (the app boundary holds every table of the stack)", () => {
+    const widened = structuredClone(template);
+    const previewPolicy = Object.values(widened.Resources).find(
+      (resource) =>
+        resource.Type === "AWS::IAM::Policy" &&
+        JSON.stringify(resource.Properties?.Roles) === '[{"Ref":"VercelRolePreview"}]',
+    );
+    const document = previewPolicy?.Properties?.PolicyDocument as { Statement: unknown[] };
+    document.Statement.push({
+      Effect: "Allow",
+      Action: "dynamodb:GetItem",
+      Resource: { "Fn::GetAtt": ["NotesTableProduction", "Arn"] },
+    });
+    const rows = appResourceRows(widened, [NOTES_TABLE], place, ["production", "preview"]);
+    const wrong = rows.filter((row) => !row.ok);
+    expect(wrong).toEqual([
+      expect.objectContaining({
+        who: "preview role",
+        resource: "NotesTableProduction",
+        contrary: ["dynamodb:GetItem"],
+      }),
+    ]);
+    expect(formatAppResourceRows(wrong)).toContain(
+      "expected denied; dynamodb:GetItem allowed: allowed by an identity-based policy",
+    );
+  });
+
+  it("a deploy action the deploy role was not given is WRONG, named", () => {
+    const rows = appResourceRows(
+      template,
+      [{ ...NOTES_TABLE, deployActions: ["dynamodb:CreateTable", "dynamodb:DeleteTable"] }],
+      place,
+      ["production"],
+    );
+    expect(rows.find((row) => !row.ok)).toMatchObject({
+      who: "GitHub deploy role",
+      contrary: ["dynamodb:DeleteTable"],
+    });
+  });
+});
 
 describe("declarations the stack refuses, before anything is synthesized", () => {
   const declare = (change: Partial<AppResource>) => ({ ...NOTES_TABLE, ...change });

@@ -12,7 +12,7 @@ import {
   githubStackNameMax,
 } from "../src/github-naming";
 import { BOUNDARY_POLICY_EDITS } from "../src/github-oidc";
-import { conditionHolds, wildcardMatches } from "../src/trust/evaluate";
+import { evaluatePermission, type PolicyDocument, wildcardMatches } from "../src/trust/evaluate";
 import { githubSynthesizer } from "./helpers/github-synth";
 
 const ACCOUNT = "111122223333";
@@ -322,8 +322,8 @@ describe("the boundaries", { timeout: 60_000 }, () => {
 //
 // IAM's rule for an identity policy with a permissions boundary (same account, no resource
 // policy, no SCP): an explicit Deny in either refuses; otherwise the request needs an Allow in
-// both. A statement applies when an Action, a Resource and every Condition match. The templates
-// use no NotAction/NotResource (asserted above), so that is all this needs.
+// both — the stack's own evaluatePermission, on the template's statements with their intrinsics
+// resolved.
 
 interface Request {
   action: string;
@@ -334,30 +334,23 @@ interface Request {
   context?: Record<string, string | string[]>;
 }
 
-function applies(statement: Statement, request: Request): boolean {
-  const resolved = resolve(statement) as Statement;
-  const context = new Map<string, string[]>(
-    Object.entries({
-      ...request.context,
-      ...(request.boundary ? { "iam:PermissionsBoundary": request.boundary } : {}),
-    }).map(([key, value]) => [key.toLowerCase(), [value].flat()]),
-  );
-  return (
-    actionsOf(resolved).some((a) => wildcardMatches(a, request.action, true)) &&
-    [resolved.Resource].flat().some((r) => wildcardMatches(String(r), request.resource)) &&
-    Object.entries(resolved.Condition ?? {}).every(([operator, block]) =>
-      Object.entries(block).every(([key, values]) =>
-        conditionHolds(operator, [values].flat().map(String), context.get(key.toLowerCase())),
-      ),
-    )
-  );
-}
+const documentOf = (statements: Statement[]): PolicyDocument => ({
+  Statement: statements.map((statement) => resolve(statement)) as PolicyDocument["Statement"],
+});
 
 function allowed(identity: Statement[], boundary: Statement[], request: Request): boolean {
-  const matching = (policy: Statement[], effect: string) =>
-    policy.some((s) => s.Effect === effect && applies(s, request));
-  if (matching(identity, "Deny") || matching(boundary, "Deny")) return false;
-  return matching(identity, "Allow") && matching(boundary, "Allow");
+  return evaluatePermission(
+    [documentOf(identity)],
+    {
+      action: request.action,
+      resource: request.resource,
+      context: {
+        ...request.context,
+        ...(request.boundary ? { "iam:PermissionsBoundary": request.boundary } : {}),
+      },
+    },
+    [documentOf(boundary)],
+  ).allowed;
 }
 
 /** The deploy role's request: under the deploy boundary. */

@@ -24,4 +24,6 @@ export const GENERATED_PATHS: Readonly<Record<string, string>> = {
   ".vercel/project.json": "written by `vercel link` (the Vercel CLI); read by @vercel/oidc",
   ".vercel/output": "`vercel build`'s output, in the folder it builds (the Vercel CLI)",
   ".vercel/build.log": "the Vercel-path harness's build log (tooling/vercel-local/src/build.ts)",
+  "apps/web/app/api/notes/route.ts":
+    "the route docs/add-a-resource.md's worked example creates (tooling/template/test-copy/add-a-resource.test.ts)",
 };

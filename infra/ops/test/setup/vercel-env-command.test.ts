@@ -925,6 +925,43 @@ describe("pnpm vercel:env with the values of the deployed stack", { timeout: 180
   });
 });
 
+describe("planVercelEnv and the app's own resources", () => {
+  it("sets each environment's variable to its own resource, and keeps one already right", () => {
+    const steps = planVercelEnv(
+      [
+        {
+          id: "n1",
+          key: "NOTES_TABLE",
+          type: "plain",
+          value: "S-NotesTableProduction-A",
+          target: ["production"],
+        },
+      ],
+      {
+        environments: ["production", "preview"],
+        region: "us-east-1",
+        bucket: BUCKET,
+        roleArns: { production: ROLE_PRODUCTION, preview: ROLE_PRODUCTION },
+        appVariables: {
+          production: { NOTES_TABLE: "S-NotesTableProduction-A" },
+          preview: { NOTES_TABLE: "S-NotesTablePreview-B" },
+        },
+      },
+    );
+    const notes = steps.filter((step) => step.key === "NOTES_TABLE");
+    expect(notes).toEqual([
+      {
+        action: "keep",
+        id: "n1",
+        key: "NOTES_TABLE",
+        value: "S-NotesTableProduction-A",
+        target: ["production"],
+      },
+      { action: "create", key: "NOTES_TABLE", value: "S-NotesTablePreview-B", target: ["preview"] },
+    ]);
+  });
+});
+
 describe("planVercelEnv and endpoint overrides", () => {
   it("deletes AWS_ENDPOINT_URL and every AWS_ENDPOINT_URL_<SERVICE>: on Vercel they send the token away", () => {
     const steps = planVercelEnv(

@@ -253,6 +253,59 @@ describe("checks on fetched data", () => {
     );
   });
 
+  it("stack: the app's own resources come from the stack's resources, marked by the template", () => {
+    const outputs = {
+      RoleArnProduction: production.arn,
+      RoleArnPreview: preview.arn,
+      BucketName: BUCKET,
+      Region: "us-east-1",
+    };
+    const table = (suffix: string, physicalId: string) => ({
+      logicalId: `NotesTable${suffix}`,
+      physicalId,
+      type: "AWS::DynamoDB::Table",
+      appResource: {
+        id: "NotesTable",
+        environment: suffix.toLowerCase(),
+        variable: "NOTES_TABLE",
+        arnFormat: "arn:{partition}:dynamodb:{region}:{account}:table/{name}",
+      },
+    });
+    const stack = checkStack(
+      deployed(outputs, {
+        resources: [
+          ...deployed(outputs).resources,
+          table("Production", "KeylessVercelOidc-NotesTableProduction-A1"),
+          table("Preview", "KeylessVercelOidc-NotesTablePreview-B2"),
+        ],
+      }),
+      config,
+    );
+    expect(stack.result.ok, stack.result.detail).toBe(true);
+    expect(stack.appResources?.map((resource) => [resource.environment, resource.arn])).toEqual([
+      [
+        "production",
+        `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/KeylessVercelOidc-NotesTableProduction-A1`,
+      ],
+      [
+        "preview",
+        `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/KeylessVercelOidc-NotesTablePreview-B2`,
+      ],
+    ]);
+    // A resource named by hand is not the stack's own.
+    const renamed = checkStack(
+      deployed(outputs, {
+        resources: [...deployed(outputs).resources, table("Production", "someone-elses-table")],
+      }),
+      config,
+    );
+    expect(renamed.result.ok).toBe(false);
+    expect(renamed.result.detail).toContain(
+      "app resource NotesTableProduction (NotesTable of production) is named someone-elses-table, not the name CloudFormation generates for NotesTableProduction (KeylessVercelOidc-NotesTableProduction…)",
+    );
+    expect(renamed.appResources).toEqual([]);
+  });
+
   it("stack: roles and bucket come from the stack's resources; an output naming another account's role fails", () => {
     const outputs = {
       RoleArnProduction: production.arn,
@@ -533,6 +586,56 @@ describe("checks on fetched data", () => {
     expect(checkPermissions(facts(listing), "bucket").detail).toMatch(
       /lists bucket beyond preview\/ \(its s3:prefix condition must keep to preview\/\*\)/,
     );
+  });
+
+  it("permissions: an app resource is granted to its own environment's role only", () => {
+    const table = (environment: string) =>
+      `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/KeylessVercelOidc-NotesTable${environment}-X1`;
+    const appResources = ["Production", "Preview"].map((suffix) => ({
+      id: "NotesTable",
+      environment: suffix.toLowerCase(),
+      variable: "NOTES_TABLE",
+      arnFormat: "arn:{partition}:dynamodb:{region}:{account}:table/{name}",
+      logicalId: `NotesTable${suffix}`,
+      physicalId: `KeylessVercelOidc-NotesTable${suffix}-X1`,
+      arn: table(suffix),
+    }));
+    const policy = (resources: string[]) =>
+      JSON.stringify({
+        Statement: [
+          { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/preview/*" },
+          { Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: resources },
+        ],
+      });
+    const facts = (resources: string[]) => [
+      {
+        role: preview,
+        policies: [{ name: "Default", kind: "inline" as const, document: policy(resources) }],
+      },
+    ];
+    const own = checkPermissions(
+      facts([table("Preview"), `${table("Preview")}/index/byText`]),
+      "bucket",
+      undefined,
+      appResources,
+    );
+    expect(own.ok, own.detail).toBe(true);
+    expect(own.detail).toContain("on bucket/preview/, KeylessVercelOidc-NotesTablePreview-X1 only");
+    const widened = checkPermissions(
+      facts([table("Production")]),
+      "bucket",
+      undefined,
+      appResources,
+    );
+    expect(widened.ok).toBe(false);
+    expect(widened.detail).toContain(
+      `reaches ${table("Production")}, outside the stack's bucket bucket and preview's own app resources`,
+    );
+    expect(widened.detail).toContain(`"Resource":["${table("Production")}"]`);
+    // A name that only starts like its own table is another table.
+    expect(
+      checkPermissions(facts([`${table("Preview")}2`]), "bucket", undefined, appResources).ok,
+    ).toBe(false);
   });
 
   it("permissions: with the GitHub deploy role on, each Vercel role must carry the app boundary", () => {

@@ -348,20 +348,26 @@ export function decideClaimsList(
 
 /** A plain-text table: one row per claim set, the decision, and whether it is as configured. */
 export function formatTrustMatrix(rows: readonly MatrixRow[]): string {
-  const header = ["", "claim set", "sub", "decision", "why"];
-  const body = rows.map((row) => [
-    row.ok ? "ok" : "WRONG",
-    row.label,
-    row.claims.sub ?? "",
-    row.decision.role ? `allowed → ${row.decision.role}` : "denied",
-    row.ok
-      ? row.decision.reason
-      : `expected ${row.expectedRole ?? "denied"}; ${row.decision.reason}`,
-  ]);
+  return formatTable(
+    ["", "claim set", "sub", "decision", "why"],
+    rows.map((row) => [
+      row.ok ? "ok" : "WRONG",
+      row.label,
+      row.claims.sub ?? "",
+      row.decision.role ? `allowed → ${row.decision.role}` : "denied",
+      row.ok
+        ? row.decision.reason
+        : `expected ${row.expectedRole ?? "denied"}; ${row.decision.reason}`,
+    ]),
+  );
+}
+
+/** Columns padded to their widest cell; the last column runs free. */
+export function formatTable(header: readonly string[], body: readonly string[][]): string {
   const widths = header
     .slice(0, -1)
     .map((cell, i) => Math.max(cell.length, ...body.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
+  const line = (cells: readonly string[]) =>
     cells.map((cell, i) => (i < widths.length ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ");
   return [line(header), ...body.map(line)].join("\n");
 }
