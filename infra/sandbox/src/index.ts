@@ -115,6 +115,8 @@ export interface SandboxHandle {
    */
   accountClients(account: string): ReturnType<typeof motoClients>;
   bucket: string;
+  /** Each environment's app resources (infra/stack/src/app-resources.ts): variable → name. */
+  appVariables: Record<string, Record<string, string>>;
   tokenFile: string;
   appEnvFile: string;
   /** The web app's environment (also written to appEnvFile). */
@@ -331,6 +333,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       vercelApiUrl: vercelApi.url,
       vercelProject: { teamSlug: config.teamSlug, name: config.projectName },
       githubApiUrl: githubApi.url,
+      appVariables: deployed.appVariables as Record<string, Record<string, string>>,
     };
     await writePrivateFile(join(stateDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
 
@@ -360,6 +363,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return motoClients(moto.endpoint, config.region, admin);
       },
       bucket: deployed.bucket,
+      appVariables: deployed.appVariables as Record<string, Record<string, string>>,
       tokenFile,
       appEnvFile,
       appEnv,

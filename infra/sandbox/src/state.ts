@@ -42,6 +42,8 @@ export interface SandboxState {
   vercelProject?: { teamSlug: string; name: string };
   /** The sandbox's GitHub API (github-api.ts); its token is SANDBOX_GITHUB_TOKEN. */
   githubApiUrl?: string;
+  /** Each environment's app resources (infra/stack/src/app-resources.ts): variable → name. */
+  appVariables?: Record<string, Record<string, string>>;
 }
 
 /** Writes a file only its owner can read, atomically (readers never see half a token). */

@@ -32,7 +32,11 @@ export function formatSandboxSummary(sandbox: SandboxHandle, readyMs: number): s
   return [
     pc.green(`Keyless sandbox ready in ${(readyMs / 1000).toFixed(1)} s`) +
       pc.dim(" (since the process started)"),
-    row("AWS endpoint", endpoint, "STS, S3, IAM, CloudFormation, CloudTrail (AWS_ENDPOINT_URL)"),
+    row(
+      "AWS endpoint",
+      endpoint,
+      "STS, S3, DynamoDB, IAM, CloudFormation, CloudTrail (AWS_ENDPOINT_URL)",
+    ),
     row("OIDC issuer", sandbox.tokenIssuer, `keys at ${sandbox.issuerUrl}/.well-known/jwks`),
     row("Audience", sandbox.audience),
     ...roles,

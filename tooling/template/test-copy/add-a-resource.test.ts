@@ -270,6 +270,11 @@ describe("docs/add-a-resource.md, applied to a fresh copy", () => {
     );
     expect(result.productionWrite).toMatch(/^AccessDeniedException: .*dynamodb:PutItem/);
     expect(result.own).toBe("succeeded");
+    // What `pnpm vercel:local` gives each environment's deployment, from the sandbox's state.
+    expect(state.appVariables).toEqual({
+      production: { NOTES_TABLE: appEnv.NOTES_TABLE },
+      preview: { NOTES_TABLE: expect.stringMatching(/^KeylessVercelOidc-NotesTablePreview-/) },
+    });
   });
 
   it("pnpm vercel:env sets NOTES_TABLE for each environment to its own table", () => {

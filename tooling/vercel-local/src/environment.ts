@@ -72,7 +72,7 @@ export function newDeploymentId(): string {
  * variable no real project has: it points STS and S3 at the sandbox.
  */
 export function projectVariables(
-  sandbox: Pick<SandboxAccess, "roleArns" | "bucket" | "region" | "endpoint">,
+  sandbox: Pick<SandboxAccess, "roleArns" | "bucket" | "region" | "endpoint" | "appVariables">,
   options: Pick<
     DeploymentOptions,
     "environment" | "omitProjectRegion" | "projectVariables" | "unconfigured" | "fromProject"
@@ -92,6 +92,8 @@ export function projectVariables(
   return {
     AWS_ROLE_ARN: roleArn,
     S3_BUCKET: sandbox.bucket,
+    // The app's own resources (infra/stack/src/app-resources.ts): this environment's.
+    ...sandbox.appVariables?.[options.environment],
     ...(options.omitProjectRegion ? {} : { AWS_REGION: sandbox.region }),
     AWS_ENDPOINT_URL: sandbox.endpoint,
     // Vercel honours package.json#packageManager through Corepack when this is set (read in

@@ -21,6 +21,8 @@ export interface SandboxAccess {
   stackName: string;
   roleArns: Record<string, string>;
   bucket: string;
+  /** Each environment's app resources' variables (infra/stack/src/app-resources.ts). */
+  appVariables?: Record<string, Record<string, string>>;
   /** The sandbox's Vercel API stand-in and the project it holds (sandbox state.json). */
   vercelApiUrl?: string;
   vercelProject?: { teamSlug: string; name: string };
@@ -44,8 +46,18 @@ export async function findRunningSandbox(
 
 function pickAccess(state: Omit<SandboxAccess, "owned" | "stop">) {
   const { endpoint, issuerUrl, region, stackName, roleArns, bucket } = state;
-  const { vercelApiUrl, vercelProject } = state;
-  return { endpoint, issuerUrl, region, stackName, roleArns, bucket, vercelApiUrl, vercelProject };
+  const { vercelApiUrl, vercelProject, appVariables } = state;
+  return {
+    endpoint,
+    issuerUrl,
+    region,
+    stackName,
+    roleArns,
+    bucket,
+    appVariables,
+    vercelApiUrl,
+    vercelProject,
+  };
 }
 
 /**
