@@ -251,7 +251,7 @@ function explain(error: unknown, context: ExplainContext): ExplainedError {
       fixes: [
         "Try again in a moment: instances that already hold credentials keep serving them.",
         `Ask for a higher AWS STS request-rate quota for this account in ${region} (Service Quotas console, or AWS Support where the quota is not listed there).`,
-        "Fewer exchanges: a longer session (the role's MaxSessionDuration and durationSeconds) means one exchange per instance per longer lifetime; see docs/at-scale.md.",
+        "Fewer exchanges: a longer session (the role's MaxSessionDuration and durationSeconds) means one exchange per instance per longer lifetime.",
         "Functions in several regions: give each its regional STS endpoint (AWS_REGION set per function), so each region's quota applies.",
       ],
     };

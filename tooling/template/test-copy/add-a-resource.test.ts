@@ -154,6 +154,18 @@ describe("docs/add-a-resource.md, applied to a fresh copy", () => {
     for (const step of steps) applyStep(repo, step);
   }, 900_000);
 
+  it("adds the route the page shows, and declares the table where the page says", () => {
+    // tooling/docs allow-lists this path as the worked example's: it exists once the steps ran.
+    const route = readFileSync(join(repo, "apps/web/app/api/notes/route.ts"), "utf8");
+    expect(route).toContain('appResourceName("NOTES_TABLE")');
+    const declared = readFileSync(join(repo, "infra/stack/src/app-resources.ts"), "utf8");
+    expect(declared).toMatch(
+      /^import \{ AttributeType, BillingMode, Table \} from "aws-cdk-lib\/aws-dynamodb";$/m,
+    );
+    expect(declared).toContain('id: "NotesTable"');
+    expect(declared).not.toContain("readonly AppResource[] = [];");
+  });
+
   afterAll(() => {
     killGroup(dev);
     if (repo) rmSync(repo, { recursive: true, force: true });

@@ -227,7 +227,7 @@ async function githubOidc(
   const github = config.github;
   if (!github) {
     throw new UsageError(
-      "KEYLESS_GITHUB_REPOSITORY is not set: the stack has no GitHub deploy role, so there is no sub to pin. Set it in .env (owner/repo) first (docs/github-deploy.md).",
+      "KEYLESS_GITHUB_REPOSITORY is not set: the stack has no GitHub deploy role, so there is no sub to pin. Set it in .env (owner/repo) first (infra/stack/README.md → GitHub Actions deploy role).",
     );
   }
   const token = env.GITHUB_TOKEN?.trim() ?? "";
