@@ -9,6 +9,7 @@
 import {
   type AppResourceMetadata,
   appResourceLogicalId,
+  appResourceNameOf,
   appResourceNamePrefix,
   formatAppResourceArn,
 } from "@repo/infra/app-resource-naming";
@@ -137,7 +138,8 @@ export function trustedStackValues(input: StackValuesInput): StackValues {
     if (!declared) continue;
     const logicalId = appResourceLogicalId(declared.id, declared.environment);
     const namePrefix = appResourceNamePrefix(input.stackName, logicalId);
-    if (resource.logicalId !== logicalId || !resource.physicalId.startsWith(namePrefix)) {
+    const name = appResourceNameOf(resource.physicalId);
+    if (resource.logicalId !== logicalId || !name.startsWith(namePrefix)) {
       problems.push(
         `app resource ${resource.logicalId} (${declared.id} of ${declared.environment}) is named ${resource.physicalId || "nothing"}, not the name CloudFormation generates for ${logicalId} (${namePrefix}…). ${fix}`,
       );

@@ -40,11 +40,23 @@ export interface ArnParts {
 }
 
 /**
- * `arnFormat` with `{partition}`, `{region}`, `{account}` and `{name}` filled in:
- * `arn:{partition}:dynamodb:{region}:{account}:table/{name}` names a table by its physical id.
+ * A resource's name from its physical id: the part after the last `/` or `:` — a table's name is
+ * its physical id, a queue's URL and a topic's ARN end with theirs.
  */
-export function formatAppResourceArn(arnFormat: string, parts: ArnParts, name: string): string {
-  const values: Record<string, string> = { ...parts, name };
+export const appResourceNameOf = (physicalId: string): string =>
+  physicalId.split(/[/:]/).pop() ?? physicalId;
+
+/**
+ * `arnFormat` with `{partition}`, `{region}`, `{account}` and `{name}` (appResourceNameOf the
+ * physical id, or a name pattern) filled in:
+ * `arn:{partition}:dynamodb:{region}:{account}:table/{name}` names a table.
+ */
+export function formatAppResourceArn(
+  arnFormat: string,
+  parts: ArnParts,
+  physicalId: string,
+): string {
+  const values: Record<string, string> = { ...parts, name: appResourceNameOf(physicalId) };
   return arnFormat.replace(
     /\{(partition|region|account|name)\}/g,
     (_, key: string) => values[key] ?? "",

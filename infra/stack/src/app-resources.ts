@@ -10,10 +10,8 @@
 
 import type { Construct } from "constructs";
 
-/** What `create` made: the value the app reads and the ARNs the environment's role is granted. */
+/** What `create` made: the ARNs the environment's role is granted. */
 export interface AppResourceInstance {
-  /** The app's variable's value, e.g. `table.tableName`. */
-  readonly value: string;
   /** ARNs the environment's role gets `actions` on, e.g. `[table.tableArn]`. */
   readonly arns: readonly string[];
 }
@@ -21,7 +19,10 @@ export interface AppResourceInstance {
 export interface AppResource {
   /** PascalCase; each environment's logical id is `<id><Environment>` (NotesTableProduction). */
   readonly id: string;
-  /** The variable the app reads its environment's resource from (NOTES_TABLE). */
+  /**
+   * The variable the app reads its environment's resource from (NOTES_TABLE). It holds the
+   * resource's physical id, CloudFormation's `Ref`: a table's name, a queue's URL, a topic's ARN.
+   */
   readonly variable: string;
   /**
    * Makes one environment's resource as a construct with exactly this `id` under `scope`. Leave
@@ -32,8 +33,10 @@ export interface AppResource {
   /** Exact actions each environment's role may take on its own resource. */
   readonly actions: readonly string[];
   /**
-   * The ARN of one of them from its physical id (`{name}`), for verify and the boundaries:
-   * `arn:{partition}:dynamodb:{region}:{account}:table/{name}`.
+   * The ARN of one of them, for verify and the boundaries. `{name}` is the resource's name: its
+   * physical id's last part after a `/` or `:` (a table's name; a queue's from its URL):
+   * `arn:{partition}:dynamodb:{region}:{account}:table/{name}`,
+   * `arn:{partition}:sqs:{region}:{account}:{name}`.
    */
   readonly arnFormat: string;
   /**

@@ -212,7 +212,8 @@ export class KeylessStack extends Stack {
           resources: [...instance.arns],
         }),
       );
-      return Fn.join("", [`${declaration.variable}=`, instance.value]);
+      // The physical id (Ref), as vercel:env and the sandbox read it from the stack's resources.
+      return Fn.join("", [`${declaration.variable}=`, resource.ref]);
     });
   }
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   APP_RESOURCE_METADATA_KEY,
   appResourceMetadataOf,
+  appResourceNameOf,
   appResourceProblem,
   formatAppResourceArn,
 } from "../src/app-resource-naming";
@@ -254,6 +255,25 @@ describe("the pure rules", () => {
         "S-NotesTableProduction-ABC",
       ),
     ).toBe("arn:aws:dynamodb:eu-west-1:111122223333:table/S-NotesTableProduction-ABC");
+  });
+
+  it("{name} is the physical id's last part: a table's name, a queue's URL, a topic's ARN", () => {
+    const parts = { partition: "aws", region: "eu-west-1", account: "111122223333" };
+    expect(appResourceNameOf("S-NotesTableProduction-ABC")).toBe("S-NotesTableProduction-ABC");
+    expect(
+      formatAppResourceArn(
+        "arn:{partition}:sqs:{region}:{account}:{name}",
+        parts,
+        "https://sqs.eu-west-1.amazonaws.com/111122223333/S-JobsQueueProduction-XYZ",
+      ),
+    ).toBe("arn:aws:sqs:eu-west-1:111122223333:S-JobsQueueProduction-XYZ");
+    expect(
+      formatAppResourceArn(
+        "arn:{partition}:sns:{region}:{account}:{name}",
+        parts,
+        "arn:aws:sns:eu-west-1:111122223333:S-EventsTopicProduction-XYZ",
+      ),
+    ).toBe("arn:aws:sns:eu-west-1:111122223333:S-EventsTopicProduction-XYZ");
   });
 
   it("appResourceMetadataOf reads only well-formed metadata", () => {

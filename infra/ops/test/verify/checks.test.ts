@@ -304,6 +304,31 @@ describe("checks on fetched data", () => {
       "app resource NotesTableProduction (NotesTable of production) is named someone-elses-table, not the name CloudFormation generates for NotesTableProduction (KeylessVercelOidc-NotesTableProduction…)",
     );
     expect(renamed.appResources).toEqual([]);
+
+    // A queue: its physical id is its URL; its name (and so its ARN) is the URL's last part.
+    const queue = checkStack(
+      deployed(outputs, {
+        resources: [
+          ...deployed(outputs).resources,
+          {
+            logicalId: "JobsQueueProduction",
+            physicalId: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/KeylessVercelOidc-JobsQueueProduction-C3`,
+            type: "AWS::SQS::Queue",
+            appResource: {
+              id: "JobsQueue",
+              environment: "production",
+              variable: "JOBS_QUEUE",
+              arnFormat: "arn:{partition}:sqs:{region}:{account}:{name}",
+            },
+          },
+        ],
+      }),
+      config,
+    );
+    expect(queue.result.ok, queue.result.detail).toBe(true);
+    expect(queue.appResources?.[0]?.arn).toBe(
+      `arn:aws:sqs:us-east-1:${ACCOUNT}:KeylessVercelOidc-JobsQueueProduction-C3`,
+    );
   });
 
   it("stack: roles and bucket come from the stack's resources; an output naming another account's role fails", () => {

@@ -13,7 +13,7 @@ export const NOTES_TABLE: AppResource = {
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     });
-    return { value: table.tableName, arns: [table.tableArn] };
+    return { arns: [table.tableArn] };
   },
   actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
   arnFormat: "arn:{partition}:dynamodb:{region}:{account}:table/{name}",
