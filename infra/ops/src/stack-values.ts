@@ -11,6 +11,7 @@ import {
   appResourceLogicalId,
   appResourceNameOf,
   appResourceNamePrefix,
+  arnFormatProblem,
   formatAppResourceArn,
 } from "@repo/infra/app-resource-naming";
 import {
@@ -138,6 +139,13 @@ export function trustedStackValues(input: StackValuesInput): StackValues {
     if (!declared) continue;
     const logicalId = appResourceLogicalId(declared.id, declared.environment);
     const namePrefix = appResourceNamePrefix(input.stackName, logicalId);
+    const formatProblem = arnFormatProblem(declared.arnFormat);
+    if (formatProblem) {
+      problems.push(
+        `app resource ${resource.logicalId}'s template Metadata has ${formatProblem}; Metadata is text a deploy run can change, so it is not used. ${fix}`,
+      );
+      continue;
+    }
     const name = appResourceNameOf(resource.physicalId);
     if (resource.logicalId !== logicalId || !name.startsWith(namePrefix)) {
       problems.push(

@@ -355,16 +355,15 @@ function werkzeugQuery(rawQuery: string): string {
 }
 
 /**
- * For a header-signed S3 request with credentials STS issued here whose query moto would misread:
- * checks the client's signature with the SDK's signer (resolves false when it does not match, so
- * the request is refused as S3 would), then signs it again — same credentials, same date — over
- * the query the way moto reads it. SigV4's canonical request is written out here because no
- * signer produces moto's reading; the key derivation and HMAC are the SDK's.
+ * A header-signed request whose key STS issued here, checked with the SDK's signer: the client's
+ * signature over its signed headers (and `body`, when the service signs the payload) must match.
+ * Undefined when the key is unknown or the signature does not match.
  */
-export async function resignForMoto(
+export async function checkHeaderSignature(
   request: { method?: string; url?: string; headers: IncomingHttpHeaders },
   issued: IssuedCredentials,
-): Promise<Record<string, string> | undefined> {
+  body?: Buffer,
+) {
   const auth = parseAuthorization(request.headers.authorization);
   const credentials = auth && issued.get(auth.accessKeyId);
   const amzDateHeader = String(request.headers["x-amz-date"] ?? "");
@@ -377,8 +376,7 @@ export async function resignForMoto(
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
   const payloadHash = headers["x-amz-content-sha256"] ?? UNSIGNED_PAYLOAD;
-  const s3 = signer(credentials, auth.region, auth.service);
-  const expected = await s3.sign(
+  const expected = await signer(credentials, auth.region, auth.service).sign(
     {
       method: request.method ?? "GET",
       protocol: "http:",
@@ -386,12 +384,30 @@ export async function resignForMoto(
       path,
       query: queryObject(query, []),
       headers,
+      ...(body ? { body } : {}),
     },
     { signingDate, signableHeaders: new Set(auth.signedHeaders) },
   );
   const given = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1];
   if (given !== auth.signature) return undefined;
+  return { auth, credentials, headers, payloadHash, amzDateHeader };
+}
 
+/**
+ * For a header-signed S3 request with credentials STS issued here whose query moto would misread:
+ * checks the client's signature with the SDK's signer (resolves false when it does not match, so
+ * the request is refused as S3 would), then signs it again — same credentials, same date — over
+ * the query the way moto reads it. SigV4's canonical request is written out here because no
+ * signer produces moto's reading; the key derivation and HMAC are the SDK's.
+ */
+export async function resignForMoto(
+  request: { method?: string; url?: string; headers: IncomingHttpHeaders },
+  issued: IssuedCredentials,
+): Promise<Record<string, string> | undefined> {
+  const checked = await checkHeaderSignature(request, issued);
+  if (!checked) return undefined;
+  const { auth, credentials, headers, payloadHash, amzDateHeader } = checked;
+  const { path } = splitPath(request.url ?? "/");
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
   const signature = await motoStyleSignature({
     method: request.method ?? "GET",

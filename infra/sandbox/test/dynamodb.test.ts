@@ -11,10 +11,13 @@ import {
   BatchWriteItemCommand,
   CreateTableCommand,
   DynamoDBClient,
+  ExecuteStatementCommand,
   GetItemCommand,
   ListTablesCommand,
   PutItemCommand,
   QueryCommand,
+  TagResourceCommand,
+  TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import {
   CreatePolicyCommand,
@@ -205,26 +208,97 @@ describe("a role's DynamoDB calls, decided by table", () => {
     }
   });
 
+  it("a transaction is decided per item, PartiQL by its statement, a call naming no table on *", async () => {
+    const production = await roleDynamodb("production");
+    expect(
+      await outcome(
+        production.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [{ Put: { TableName: OWN, Item: item("t") } }],
+          }),
+        ),
+      ),
+    ).toBe("succeeded");
+    expect(
+      await outcome(
+        production.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              { Put: { TableName: OWN, Item: item("t2") } },
+              { Delete: { TableName: OTHER, Key: { pk: { S: "seed" } } } },
+            ],
+          }),
+        ),
+      ),
+    ).toMatch(/dynamodb:DeleteItem on resource: .*notes-preview because no identity-based policy/);
+    expect(
+      await outcome(
+        production.send(new ExecuteStatementCommand({ Statement: `SELECT * FROM "${OTHER}"` })),
+      ),
+    ).toMatch(/dynamodb:PartiQLSelect on resource: .*notes-preview /);
+    expect(
+      await outcome(
+        production.send(
+          new TagResourceCommand({ ResourceArn: tableArn(OWN), Tags: [{ Key: "k", Value: "v" }] }),
+        ),
+      ),
+    ).toMatch(/dynamodb:TagResource on resource: \* because/);
+    production.destroy();
+  });
+
+  it("a forged signature or an expired key is refused before anything is decided", async () => {
+    const credentials = await roleCredentials(sandbox, "production");
+    const forged = new DynamoDBClient({
+      region: sandbox.region,
+      endpoint: sandbox.endpoint,
+      maxAttempts: 1,
+      credentials: { ...credentials, secretAccessKey: "not-the-secret" },
+    });
+    expect(
+      await outcome(forged.send(new GetItemCommand({ TableName: OWN, Key: { pk: { S: "a" } } }))),
+    ).toMatch(/^InvalidSignatureException: The request signature we calculated does not match/);
+    forged.destroy();
+  });
+
   it("the sandbox's own calls reach every table", async () => {
     const { TableNames } = await admin.dynamodb.send(new ListTablesCommand({}));
     expect(TableNames).toEqual(expect.arrayContaining([OWN, OTHER]));
   });
 });
 
-describe("dynamodbTargets: every table a call names", () => {
-  it("single-table calls, batches and transactions", () => {
-    expect(dynamodbTargets({ TableName: "t", IndexName: "i" })).toEqual([
-      { table: "t", index: "i" },
+describe("dynamodbTargets: the action IAM checks on every table a call names", () => {
+  it("single-table calls, batches, transactions per item, PartiQL by statement", () => {
+    expect(dynamodbTargets("Query", { TableName: "t", IndexName: "i" })).toEqual([
+      { action: "dynamodb:Query", table: "t", index: "i" },
     ]);
-    expect(dynamodbTargets({ RequestItems: { a: [], b: [] } })).toEqual([
-      { table: "a" },
-      { table: "b" },
+    expect(dynamodbTargets("BatchWriteItem", { RequestItems: { a: [], b: [] } })).toEqual([
+      { action: "dynamodb:BatchWriteItem", table: "a" },
+      { action: "dynamodb:BatchWriteItem", table: "b" },
     ]);
     expect(
-      dynamodbTargets({
+      dynamodbTargets("TransactWriteItems", {
         TransactItems: [{ Put: { TableName: "a" } }, { ConditionCheck: { TableName: "b" } }],
       }),
-    ).toEqual([{ table: "a" }, { table: "b" }]);
-    expect(dynamodbTargets({})).toEqual([]);
+    ).toEqual([
+      { action: "dynamodb:PutItem", table: "a" },
+      { action: "dynamodb:ConditionCheckItem", table: "b" },
+    ]);
+    expect(
+      dynamodbTargets("BatchExecuteStatement", {
+        Statements: [
+          { Statement: 'SELECT * FROM "a" WHERE id = ?' },
+          { Statement: "INSERT INTO b VALUE {'id': 'x'}" },
+          { Statement: 'UPDATE "c" SET n = 1' },
+          { Statement: 'DELETE FROM "d" WHERE id = ?' },
+        ],
+      }),
+    ).toEqual([
+      { action: "dynamodb:PartiQLSelect", table: "a" },
+      { action: "dynamodb:PartiQLInsert", table: "b" },
+      { action: "dynamodb:PartiQLUpdate", table: "c" },
+      { action: "dynamodb:PartiQLDelete", table: "d" },
+    ]);
+    // Nothing the gateway reads a table from: decided against "*".
+    expect(dynamodbTargets("TagResource", { ResourceArn: "arn:aws:dynamodb:x" })).toEqual([]);
   });
 });

@@ -64,14 +64,40 @@ export function formatAppResourceArn(
 }
 
 /** Variables the template's own code sets: an app resource may not take one of these names. */
-const RESERVED_VARIABLE = /^(AWS_|VERCEL_|KEYLESS_|S3_|NEXT_|NODE_)/;
+const RESERVED_VARIABLE =
+  /^(AWS_|VERCEL_|KEYLESS_|S3_|NEXT_|NODE_|LAMBDA_|NOW_|_|TZ$|ENABLE_EXPERIMENTAL_COREPACK$)/;
 
 /** Logical-id starts of the stack's own resources, whose name prefixes the deploy role holds. */
 const RESERVED_ID_STARTS = ["VercelRole", "AppBucket", "AppBoundary", "Github", "VercelOidc"];
 
 const EXACT_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
-/** Deploy actions a run never gets: deleting data, or resource policies (no boundary caps them). */
-const ADMINISTRATOR_ONLY = /:(Delete|Remove|Purge)|:Put[A-Za-z]*Policy$|:SetQueueAttributes$/;
+const ARN_FORMAT =
+  /^arn:\{partition\}:[a-z0-9-]+:(\{region\})?:(\{account\})?:([A-Za-z0-9-]+[/:])?\{name\}$/;
+/**
+ * What a deploy run never gets on an app resource, in any service (IAM action names ignore case):
+ * deleting or purging data, restoring over it, resource policies and permissions (no boundary
+ * caps those), and the settings that could expire data or switch recovery off. The deploy role
+ * is also denied them (appResourceDenials), so they hold if an Allow is ever widened.
+ */
+export const ADMINISTRATOR_ONLY_ACTIONS = [
+  "Delete*",
+  "Remove*",
+  "Purge*",
+  "Restore*",
+  "Put*Policy",
+  "Set*Policy",
+  "AddPermission",
+  "Set*Attributes",
+  "UpdateTimeToLive",
+  "UpdateContinuousBackups",
+] as const;
+const ADMINISTRATOR_ONLY = new RegExp(
+  `:(${ADMINISTRATOR_ONLY_ACTIONS.map((action) => action.replace("*", "[A-Za-z]*")).join("|")})$`,
+  "i",
+);
+
+/** The service of an ARN format: `arn:{partition}:dynamodb:…` → dynamodb. */
+export const appResourceService = (arnFormat: string): string => arnFormat.split(":")[2] ?? "";
 
 /** Why a declaration cannot be used, or undefined: checked before anything is synthesized. */
 export function appResourceProblem(declaration: {
@@ -85,7 +111,8 @@ export function appResourceProblem(declaration: {
   if (!/^[A-Z][A-Za-z0-9]{0,63}$/.test(id)) {
     return `id "${id}" must be PascalCase letters and digits (e.g. NotesTable): it starts each environment's logical id`;
   }
-  const taken = RESERVED_ID_STARTS.find((start) => id.startsWith(start));
+  // Either way round: an id that starts a reserved name (`App`) would reach those resources too.
+  const taken = RESERVED_ID_STARTS.find((start) => id.startsWith(start) || start.startsWith(id));
   if (taken !== undefined) {
     return `id "${id}" starts with ${taken}, which the stack's own resources use (the deploy role reaches them by that name prefix); pick another`;
   }
@@ -93,7 +120,7 @@ export function appResourceProblem(declaration: {
     return `${id}: variable "${variable}" must be an environment variable name in capitals (e.g. NOTES_TABLE)`;
   }
   if (RESERVED_VARIABLE.test(variable)) {
-    return `${id}: variable "${variable}" starts with a prefix the template or Vercel uses (AWS_, VERCEL_, KEYLESS_, S3_, NEXT_, NODE_); pick another (e.g. NOTES_TABLE)`;
+    return `${id}: variable "${variable}" is one the template, Vercel or AWS Lambda uses (AWS_, VERCEL_, KEYLESS_, S3_, NEXT_, NODE_, LAMBDA_, NOW_, _…, TZ, ENABLE_EXPERIMENTAL_COREPACK); pick another (e.g. NOTES_TABLE)`;
   }
   if (actions.length === 0) {
     return `${id}: actions is empty; list what each environment's role may do with its own resource (e.g. dynamodb:GetItem)`;
@@ -104,10 +131,23 @@ export function appResourceProblem(declaration: {
   }
   const kept = deployActions.find((action) => ADMINISTRATOR_ONLY.test(action));
   if (kept !== undefined) {
-    return `${id}: deployActions has ${kept}; deletes and resource policies stay administrator deploys (a run could drop the data, or open it to another account, which no boundary caps)`;
+    return `${id}: deployActions has ${kept}; deletes, restores, resource policies and permissions, data expiry and backup settings stay administrator deploys (a run could drop or expire the data, switch recovery off, or open it to another account, which no boundary caps)`;
   }
-  if (!arnFormat.startsWith("arn:{partition}:") || !arnFormat.includes("{name}")) {
-    return `${id}: arnFormat "${arnFormat}" must start with arn:{partition}: and contain {name} (e.g. arn:{partition}:dynamodb:{region}:{account}:table/{name})`;
+  const format = arnFormatProblem(arnFormat);
+  return format ? `${id}: ${format}` : undefined;
+}
+
+/**
+ * Why `arnFormat` does not name exactly one resource by its name, or undefined. Also applied to
+ * the format a deployed stack's Metadata holds (verify, vercel:env): Metadata is text a deploy run
+ * can rewrite, so a format that would widen what verify accepts is refused there too.
+ */
+export function arnFormatProblem(arnFormat: string): string | undefined {
+  if (!ARN_FORMAT.test(arnFormat)) {
+    return `arnFormat "${arnFormat}" must be arn:{partition}:<service>:{region}:{account}:<type>/{name} with nothing else variable (e.g. arn:{partition}:dynamodb:{region}:{account}:table/{name}, arn:{partition}:sqs:{region}:{account}:{name})`;
+  }
+  if (appResourceService(arnFormat) === "s3") {
+    return `arnFormat "${arnFormat}" names a bucket: use the app bucket (each environment has its own prefix); CloudFormation lower-cases generated bucket names, which the stack's name-prefix scopes cannot match`;
   }
   return undefined;
 }

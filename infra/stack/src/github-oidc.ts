@@ -16,6 +16,7 @@
 import { Aws, CfnResource, Duration, Lazy, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
+import { ADMINISTRATOR_ONLY_ACTIONS, appResourceService } from "./app-resource-naming";
 import { acknowledgeAppResourceScopes, appResourceScope } from "./app-resource-scope";
 import type { AppResource } from "./app-resources";
 import {
@@ -404,16 +405,26 @@ function deployStatements(
               : undefined,
         }),
     ),
-    // The app's own resources, each by the name prefix of all its environments' resources.
-    ...appResources
-      .filter((declaration) => declaration.deployActions.length > 0)
-      .map(
-        (declaration) =>
-          new iam.PolicyStatement({
-            actions: [...declaration.deployActions],
-            resources: [appResourceScope(stack, declaration)],
-          }),
-      ),
+    // The app's own resources, each by the name prefix of all its environments' resources: what
+    // CloudFormation calls to create and update them, and never what could drop, expire or open
+    // their data (denied even if an Allow is ever widened).
+    ...appResources.flatMap((declaration) => [
+      ...(declaration.deployActions.length > 0
+        ? [
+            new iam.PolicyStatement({
+              actions: [...declaration.deployActions],
+              resources: [appResourceScope(stack, declaration)],
+            }),
+          ]
+        : []),
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ADMINISTRATOR_ONLY_ACTIONS.map(
+          (action) => `${appResourceService(declaration.arnFormat)}:${action}`,
+        ),
+        resources: [appResourceScope(stack, declaration)],
+      }),
+    ]),
     ...DEPLOY_DENIALS.map(
       (denial) =>
         new iam.PolicyStatement({

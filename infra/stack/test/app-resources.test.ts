@@ -126,6 +126,22 @@ describe("one declaration, every environment its own (the GitHub deploy role on)
     expect(tables[0]?.Action).toEqual([...NOTES_TABLE.deployActions]);
     expect(JSON.stringify(tables[0]?.Resource)).toContain(":table/KeylessVercelOidc-NotesTable*");
     expect(JSON.stringify(statements)).toContain("AWS::DynamoDB::Table");
+    // And never what could drop, expire or open the data, in its policy and its boundary.
+    for (const policy of [statements, statementsOf(resourcesOf(template).GithubDeployBoundary)]) {
+      const denied = policy.find(
+        (statement) =>
+          statement.Effect === "Deny" && listOf(statement.Action).includes("dynamodb:Delete*"),
+      );
+      expect(listOf(denied?.Action ?? [])).toEqual(
+        expect.arrayContaining([
+          "dynamodb:Restore*",
+          "dynamodb:Put*Policy",
+          "dynamodb:UpdateTimeToLive",
+          "dynamodb:UpdateContinuousBackups",
+        ]),
+      );
+      expect(JSON.stringify(denied?.Resource)).toContain(":table/KeylessVercelOidc-NotesTable*");
+    }
   });
 });
 
@@ -199,6 +215,41 @@ describe("trust:check's app-resource rows (the permission evaluator on the templ
     );
   });
 
+  it("an undeclared action, or a policy shared with another role, is tried as well", () => {
+    // Without the GitHub deploy role there is no app boundary: the role's policies are all there is.
+    const widened = structuredClone(synth({ KEYLESS_GITHUB_REPOSITORY: "" }));
+    widened.Resources.SharedNotesPolicy = {
+      Type: "AWS::IAM::Policy",
+      Properties: {
+        PolicyName: "shared",
+        Roles: [{ Ref: "VercelRoleProduction" }, { Ref: "VercelRolePreview" }],
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "dynamodb:Scan",
+              Resource: { "Fn::GetAtt": ["NotesTableProduction", "Arn"] },
+            },
+          ],
+        },
+      },
+    };
+    const rows = appResourceRows(widened, [NOTES_TABLE], place, ["production", "preview"]);
+    expect(rows.filter((row) => !row.ok)).toEqual([
+      expect.objectContaining({
+        who: "preview role",
+        resource: "NotesTableProduction",
+        contrary: ["dynamodb:Scan"],
+      }),
+    ]);
+    // With the app boundary the same Scan is capped: only declared actions can ever be granted.
+    const bounded = structuredClone(template);
+    bounded.Resources.SharedNotesPolicy = widened.Resources.SharedNotesPolicy as never;
+    const boundedRows = appResourceRows(bounded, [NOTES_TABLE], place, ["production", "preview"]);
+    expect(boundedRows.every((row) => row.ok)).toBe(true);
+    expect(boundedRows[1]?.actions).toContain("dynamodb:Scan");
+  });
+
   it("a deploy action the deploy role was not given is WRONG, named", () => {
     const rows = appResourceRows(
       template,
@@ -219,12 +270,26 @@ describe("declarations the stack refuses, before anything is synthesized", () =>
     [{ id: "notes" }, /PascalCase/],
     [{ id: "VercelRoleNotes" }, /the stack's own resources use/],
     [{ variable: "notes" }, /in capitals/],
-    [{ variable: "AWS_TABLE" }, /prefix the template or Vercel uses/],
+    [{ variable: "AWS_TABLE" }, /is one the template, Vercel or AWS Lambda uses/],
+    [
+      { variable: "ENABLE_EXPERIMENTAL_COREPACK" },
+      /is one the template, Vercel or AWS Lambda uses/,
+    ],
+    [{ id: "App" }, /the stack's own resources use/],
     [{ actions: [] }, /actions is empty/],
     [{ actions: ["dynamodb:*"] }, /"dynamodb:\*" is not one exact action/],
     [{ deployActions: ["dynamodb:DeleteTable"] }, /administrator deploys/],
     [{ deployActions: ["dynamodb:PutResourcePolicy"] }, /administrator deploys/],
-    [{ arnFormat: "arn:aws:dynamodb:::table/x" }, /must start with arn:\{partition\}:/],
+    // IAM action names ignore case; expiry, backups and permissions are administrator deploys too.
+    [{ deployActions: ["dynamodb:deleteTable"] }, /administrator deploys/],
+    [{ deployActions: ["dynamodb:UpdateTimeToLive"] }, /administrator deploys/],
+    [{ deployActions: ["dynamodb:UpdateContinuousBackups"] }, /administrator deploys/],
+    [{ deployActions: ["sns:AddPermission"] }, /administrator deploys/],
+    [{ deployActions: ["sqs:SetQueueAttributes"] }, /administrator deploys/],
+    [{ arnFormat: "arn:aws:dynamodb:::table/x" }, /must be arn:\{partition\}:<service>/],
+    [{ arnFormat: "arn:{partition}:dynamodb:{region}:{account}:table/*" }, /must be arn/],
+    [{ arnFormat: "arn:{partition}:dynamodb:{region}:{account}:table/{name}*" }, /must be arn/],
+    [{ arnFormat: "arn:{partition}:s3:::{name}" }, /names a bucket: use the app bucket/],
   ])("%o", (change, message) => {
     expect(appResourceProblem(declare(change))).toMatch(message);
     expect(() => stackWith([declare(change)])).toThrow(message);

@@ -305,6 +305,29 @@ describe("checks on fetched data", () => {
     );
     expect(renamed.appResources).toEqual([]);
 
+    // Metadata is text a deploy run can rewrite: a format that would let every table pass is refused.
+    const widened = table("Preview", "KeylessVercelOidc-NotesTablePreview-B2");
+    const tampered = checkStack(
+      deployed(outputs, {
+        resources: [
+          ...deployed(outputs).resources,
+          {
+            ...widened,
+            appResource: {
+              ...widened.appResource,
+              arnFormat: "arn:{partition}:dynamodb:{region}:{account}:table/*",
+            },
+          },
+        ],
+      }),
+      config,
+    );
+    expect(tampered.result.ok).toBe(false);
+    expect(tampered.result.detail).toContain(
+      'app resource NotesTablePreview\'s template Metadata has arnFormat "arn:{partition}:dynamodb:{region}:{account}:table/*" must be',
+    );
+    expect(tampered.appResources).toEqual([]);
+
     // A queue: its physical id is its URL; its name (and so its ARN) is the URL's last part.
     const queue = checkStack(
       deployed(outputs, {

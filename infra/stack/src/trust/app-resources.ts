@@ -7,6 +7,7 @@
 import {
   type AppResourceMetadata,
   appResourceMetadataOf,
+  appResourceService,
   formatAppResourceArn,
 } from "../app-resource-naming";
 import { GITHUB_DEPLOY_ROLE_LOGICAL_ID, vercelRoleLogicalId } from "../github-naming";
@@ -87,24 +88,46 @@ function resolver(template: CfnTemplate, place: Place) {
   return resolve;
 }
 
-/** A role's inline policies (AWS::IAM::Policy naming it) and its boundary, resolved. */
+/**
+ * Every identity policy the template gives a role — AWS::IAM::Policy resources naming it (alone or
+ * with others), its inline `Policies`, the template's managed policies in its `ManagedPolicyArns`
+ * — and its boundary, resolved.
+ */
 function policiesOf(template: CfnTemplate, roleId: string, resolve: (v: unknown) => unknown) {
-  const identity = Object.values(template.Resources)
-    .filter(
-      (resource) =>
-        resource.Type === "AWS::IAM::Policy" &&
-        JSON.stringify(resource.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]),
-    )
-    .map((resource) => resolve(resource.Properties?.PolicyDocument) as PolicyDocument);
   const role = template.Resources[roleId];
+  const refersToRole = (roles: unknown) =>
+    Array.isArray(roles) && roles.some((r) => (r as { Ref?: string })?.Ref === roleId);
+  const managed = ((role?.Properties?.ManagedPolicyArns as { Ref?: string }[] | undefined) ?? [])
+    .map((arn) => (arn?.Ref ? template.Resources[arn.Ref] : undefined))
+    .filter((policy) => policy?.Type === "AWS::IAM::ManagedPolicy");
+  const documents = [
+    ...Object.values(template.Resources)
+      .filter((r) => r.Type === "AWS::IAM::Policy" && refersToRole(r.Properties?.Roles))
+      .map((r) => r.Properties?.PolicyDocument),
+    ...((role?.Properties?.Policies as { PolicyDocument?: unknown }[] | undefined) ?? []).map(
+      (policy) => policy.PolicyDocument,
+    ),
+    ...managed.map((policy) => policy?.Properties?.PolicyDocument),
+  ];
   const boundaryRef = role?.Properties?.PermissionsBoundary as { Ref?: string } | undefined;
   const boundary = boundaryRef?.Ref ? template.Resources[boundaryRef.Ref] : undefined;
   return {
-    identity,
+    identity: documents.map((document) => resolve(document) as PolicyDocument),
     boundary: boundary
       ? [resolve(boundary.Properties?.PolicyDocument) as PolicyDocument]
       : undefined,
   };
+}
+
+/** Every action a role's policies allow in `service` (or in every service): what a denied row tries. */
+function allowedActionsIn(documents: readonly PolicyDocument[], service: string): string[] {
+  return documents.flatMap((document) =>
+    [document.Statement]
+      .flat()
+      .filter((statement) => statement.Effect === "Allow")
+      .flatMap((statement) => [statement.Action ?? []].flat())
+      .filter((action) => action === "*" || action.toLowerCase().startsWith(`${service}:`)),
+  );
 }
 
 /**
@@ -133,12 +156,23 @@ export function appResourceRows(
     expected: "allowed" | "denied",
   ) => {
     const { identity, boundary } = policiesOf(template, roleId, resolve);
+    // A role that must be denied is tried with everything its policies allow in that service,
+    // not only the declared actions: a widened grant shows whatever it adds.
+    const tried =
+      expected === "denied"
+        ? [
+            ...new Set([
+              ...actions,
+              ...allowedActionsIn(identity, appResourceService(target.metadata.arnFormat)),
+            ]),
+          ]
+        : actions;
     const resource = formatAppResourceArn(
       target.metadata.arnFormat,
       place,
       generatedName(place, target.logicalId),
     );
-    const decisions = actions.map((action) => ({
+    const decisions = tried.map((action) => ({
       action,
       decision: evaluatePermission(identity, { action, resource }, boundary),
     }));
@@ -148,7 +182,7 @@ export function appResourceRows(
     rows.push({
       who,
       resource: target.logicalId,
-      actions,
+      actions: tried,
       expected,
       contrary: contrary.map(({ action }) => action),
       reason: contrary[0]?.decision.reason ?? decisions[0]?.decision.reason ?? "no action declared",

@@ -188,6 +188,17 @@ const COMPARATORS: Record<string, { compare: Comparator; negated: boolean }> = {
   stringnotlike: { compare: (p, r) => wildcardMatches(p, r), negated: true },
 };
 
+/** The operator without its set qualifier and IfExists: `ForAnyValue:StringLikeIfExists` → stringlike. */
+const baseOperator = (operator: string) =>
+  operator
+    .toLowerCase()
+    .replace(/^(foranyvalue|forallvalues):/, "")
+    .replace(/ifexists$/, "");
+
+/** True for the operators this evaluator implements (the String ones and Null). */
+export const conditionOperatorKnown = (operator: string): boolean =>
+  baseOperator(operator) === "null" || baseOperator(operator) in COMPARATORS;
+
 /** Operator names are matched case-insensitively; an unknown operator never holds. */
 export function conditionHolds(
   operator: string,
@@ -308,10 +319,14 @@ function permissionStatementMatches(
   return (
     actionOk &&
     resourceOk &&
-    Object.entries(statement.Condition ?? {}).every(([operator, block]) =>
-      Object.entries(block).every(([key, values]) =>
-        conditionHolds(operator, [values].flat().map(String), context.get(key.toLowerCase())),
-      ),
+    Object.entries(statement.Condition ?? {}).every(
+      ([operator, block]) =>
+        // A Deny whose condition this evaluator cannot read is taken to apply (fail closed); an
+        // Allow's never holds.
+        (statement.Effect === "Deny" && !conditionOperatorKnown(operator)) ||
+        Object.entries(block).every(([key, values]) =>
+          conditionHolds(operator, [values].flat().map(String), context.get(key.toLowerCase())),
+        ),
     )
   );
 }
@@ -337,8 +352,11 @@ export function evaluatePermission(
           statement.Effect === effect && permissionStatementMatches(statement, request, context),
       ),
     );
-  if (matching(identity, "Deny") || (boundary && matching(boundary, "Deny"))) {
-    return { allowed: false, reason: `with an explicit deny in an identity-based policy` };
+  if (matching(identity, "Deny")) {
+    return { allowed: false, reason: "with an explicit deny in an identity-based policy" };
+  }
+  if (boundary && matching(boundary, "Deny")) {
+    return { allowed: false, reason: "with an explicit deny in a permissions boundary" };
   }
   if (!matching(identity, "Allow")) {
     return {

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   conditionHolds,
   contextFromClaims,
+  evaluatePermission,
   evaluateTrustPolicy,
   issuerHostPath,
   oidcProviderArn,
@@ -264,5 +265,87 @@ describe("claims → context", () => {
     expect(oidcProviderArn("https://oidc.vercel.com", "111122223333")).toBe(
       "arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com",
     );
+  });
+});
+
+describe("evaluatePermission", () => {
+  const TABLE = "arn:aws:dynamodb:us-east-1:111122223333:table/S-NotesTableProduction-A";
+  const allow = (Action: string | string[], Resource: string | string[]) => ({
+    Statement: [{ Effect: "Allow" as const, Action, Resource }],
+  });
+  const request = { action: "dynamodb:GetItem", resource: TABLE };
+
+  it("an Allow on the resource allows; any other resource, or no Allow, is an implicit deny", () => {
+    expect(evaluatePermission([allow("dynamodb:GetItem", TABLE)], request).allowed).toBe(true);
+    // Action names ignore case; resources do not.
+    expect(evaluatePermission([allow("DynamoDB:getitem", TABLE)], request).allowed).toBe(true);
+    expect(
+      evaluatePermission([allow("dynamodb:GetItem", TABLE.toLowerCase())], request).allowed,
+    ).toBe(false);
+    expect(evaluatePermission([allow("dynamodb:GetItem", `${TABLE}2`)], request)).toEqual({
+      allowed: false,
+      reason: "because no identity-based policy allows the dynamodb:GetItem action",
+    });
+    expect(evaluatePermission([allow("dynamodb:*", "*")], request).allowed).toBe(true);
+  });
+
+  it("NotAction and NotResource allow everything they do not name", () => {
+    const notAction = {
+      Statement: [{ Effect: "Allow" as const, NotAction: "s3:*", Resource: "*" }],
+    };
+    expect(evaluatePermission([notAction], request).allowed).toBe(true);
+    const notResource = {
+      Statement: [{ Effect: "Allow" as const, Action: "dynamodb:*", NotResource: `${TABLE}2` }],
+    };
+    expect(evaluatePermission([notResource], request).allowed).toBe(true);
+    expect(evaluatePermission([notResource], { ...request, resource: `${TABLE}2` }).allowed).toBe(
+      false,
+    );
+  });
+
+  it("a boundary caps the identity policies; an explicit Deny in either wins", () => {
+    const everything = allow("*", "*");
+    expect(evaluatePermission([everything], request, [allow("s3:GetObject", "*")])).toEqual({
+      allowed: false,
+      reason: "because no permissions boundary allows the dynamodb:GetItem action",
+    });
+    const deny = { Statement: [{ Effect: "Deny" as const, Action: "dynamodb:*", Resource: "*" }] };
+    expect(evaluatePermission([everything, deny], request).reason).toBe(
+      "with an explicit deny in an identity-based policy",
+    );
+    expect(evaluatePermission([everything], request, [everything, deny]).reason).toBe(
+      "with an explicit deny in a permissions boundary",
+    );
+  });
+
+  it("conditions: String operators on the request's context; a Deny it cannot read applies", () => {
+    const conditional = {
+      Statement: [
+        {
+          Effect: "Allow" as const,
+          Action: "dynamodb:GetItem",
+          Resource: TABLE,
+          Condition: { StringEquals: { "aws:PrincipalTag/team": "a" } },
+        },
+      ],
+    };
+    expect(evaluatePermission([conditional], request).allowed).toBe(false);
+    expect(
+      evaluatePermission([conditional], { ...request, context: { "AWS:PrincipalTag/team": "a" } })
+        .allowed,
+    ).toBe(true);
+    // ArnNotLike is not implemented: an Allow under it never holds, a Deny under it always does.
+    const unreadable = (Effect: "Allow" | "Deny") => ({
+      Statement: [
+        {
+          Effect,
+          Action: "dynamodb:*",
+          Resource: "*",
+          Condition: { ArnNotLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/admin" } },
+        },
+      ],
+    });
+    expect(evaluatePermission([unreadable("Allow")], request).allowed).toBe(false);
+    expect(evaluatePermission([allow("*", "*"), unreadable("Deny")], request).allowed).toBe(false);
   });
 });
