@@ -1,9 +1,13 @@
-// The role ARNs and the bucket a deployed stack gives the Vercel project, taken from the stack's
+// The role ARNs, the bucket and the app's own resources a deployed stack gives the Vercel project,
+// taken from the stack's
 // own resources (DescribeStackResources), never from its Outputs alone: an Output is text any
 // deploy run can rewrite without an IAM permission, so trusting it would let a run point the
 // owner's next `vercel:env --apply` (or verify) at a role and bucket in another account. A
 // resource's physical id is what CloudFormation made: a role name in the stack's own account, a
 // bucket name; each must carry the stack's generated name prefix, and every Output must agree.
+// Which resources are the app's own comes from the template's Metadata (also text a run can
+// rewrite): only its environment and variable are taken from there, and an ARN format that would
+// name more than one resource is refused.
 // Pure: vercel:env and verify read the facts, this decides.
 
 import {

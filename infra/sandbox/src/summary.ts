@@ -5,17 +5,6 @@ import type { SandboxHandle } from "./index";
 import { REPO_ROOT } from "./state";
 
 /** What `pnpm sandbox` prints once ready: where everything is and how to see a refusal. */
-/** What the sandbox itself writes to the app's environment; anything else is an app resource. */
-const SANDBOX_APP_KEYS = new Set([
-  "AWS_REGION",
-  "AWS_ROLE_ARN",
-  "AWS_ENDPOINT_URL",
-  "S3_BUCKET",
-  "S3_PREFIX",
-  "AWS_WEB_IDENTITY_TOKEN_FILE",
-  "KEYLESS_SANDBOX",
-]);
-
 export function formatSandboxSummary(sandbox: SandboxHandle, readyMs: number): string {
   // Paths as seen from the repo root, where `pnpm sandbox` is run.
   const path = (file: string) => {
@@ -47,7 +36,9 @@ export function formatSandboxSummary(sandbox: SandboxHandle, readyMs: number): s
       [
         "AWS_REGION, AWS_ROLE_ARN, AWS_ENDPOINT_URL, S3_BUCKET, AWS_WEB_IDENTITY_TOKEN_FILE",
         // The app's own resources' variables (infra/stack/src/app-resources.ts).
-        ...Object.keys(sandbox.appEnv).filter((key) => !SANDBOX_APP_KEYS.has(key)),
+        ...new Set(
+          Object.values(sandbox.appVariables).flatMap((variables) => Object.keys(variables)),
+        ),
       ].join(", "),
     ),
     row("Token file", path(sandbox.tokenFile), "a production token, rewritten before it expires"),

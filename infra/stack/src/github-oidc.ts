@@ -282,11 +282,11 @@ export interface GithubDeployBoundaryProps {
   /** The Vercel issuer's host path, for the provider the stack reads or manages. */
   readonly vercelIssuerHostPath: string;
   /** The app's own resources: a run deploys them with their `deployActions`. */
-  readonly appResources?: readonly DeployedAppResource[];
+  readonly appResources?: readonly AppResourceDeployAccess[];
 }
 
 /** What the deploy role needs of an app resource declaration. */
-export type DeployedAppResource = Pick<AppResource, "id" | "arnFormat" | "deployActions">;
+export type AppResourceDeployAccess = Pick<AppResource, "id" | "arnFormat" | "deployActions">;
 
 /**
  * The deploy boundary: the most the deploy role may ever do — the deploy permissions with their
@@ -321,7 +321,7 @@ export interface GithubDeployRoleProps
   /** Its own permissions boundary. */
   readonly boundary: GithubDeployBoundary;
   /** The app's own resources: a run deploys them with their `deployActions`. */
-  readonly appResources?: readonly DeployedAppResource[];
+  readonly appResources?: readonly AppResourceDeployAccess[];
 }
 
 /**
@@ -380,7 +380,7 @@ function deployStatements(
   stack: Stack,
   stackName: string,
   vercelIssuerHostPath: string,
-  appResources: readonly DeployedAppResource[],
+  appResources: readonly AppResourceDeployAccess[],
 ): iam.PolicyStatement[] {
   const resources = deployResources(stack, stackName, vercelIssuerHostPath);
   const withAppBoundary = {
@@ -489,7 +489,7 @@ function deployResources(
 function acknowledgeDeployWildcards(
   scope: Construct,
   stackName: string,
-  appResources: readonly DeployedAppResource[],
+  appResources: readonly AppResourceDeployAccess[],
 ): void {
   acknowledgeAppResourceScopes(scope, appResources);
   const region = Stack.of(scope).region;

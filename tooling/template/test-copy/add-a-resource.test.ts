@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { parseEnv } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/root.mjs";
 import { cloneAsCreated, runIn } from "../test/helpers/clone";
@@ -91,13 +92,8 @@ const nodeIn = (repo: string, workspace: string, script: string, env: Record<str
     timeout: 60_000,
   });
 
-const dotenv = (text: string) =>
-  Object.fromEntries(
-    text
-      .split("\n")
-      .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line.trim()))
-      .flatMap((match) => (match ? [[match[1], match[2]?.replace(/^"|"$/g, "")]] : [])),
-  ) as Record<string, string>;
+/** The sandbox's app.env, read with Node's own dotenv parser. */
+const dotenv = (text: string) => parseEnv(text) as Record<string, string>;
 
 describe("docs/add-a-resource.md, applied to a fresh copy", () => {
   let repo = "";

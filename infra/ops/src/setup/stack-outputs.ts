@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { CommandFailure } from "@repo/infra/cli";
 import { environmentSuffix, type VercelEnvironment } from "@repo/infra/vercel-naming";
-import { readStackResources } from "../stack-template";
+import { readStackResources } from "../stack-resources";
 import type { StackResource } from "../stack-values";
 
 // Output names of KeylessStack (src/stack/keyless-stack.ts). Spelled out here so this CLI does not

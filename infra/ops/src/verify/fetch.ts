@@ -18,7 +18,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { explainAwsError, redact } from "@repo/aws-auth/explain";
 import type { InfraEnv } from "@repo/infra/config";
-import { readStackResources } from "../stack-template";
+import { readStackResources } from "../stack-resources";
 import type {
   HealthFacts,
   IdentityFacts,

@@ -1,10 +1,7 @@
-// A deployed stack's resources, and which of them are the app's own (app-resources.ts): the stack
-// writes that in each one's template Metadata, read here with GetTemplate and joined to
-// DescribeStackResources by logical id.
-//
-// Which of a deployed stack's resources are the app's own (app-resources.ts): the stack writes
-// that in each one's template Metadata, read here with GetTemplate. vercel:env and verify join
-// it to DescribeStackResources by logical id; the resources themselves come from there.
+// A deployed stack's resources (DescribeStackResources), and which of them are the app's own
+// (app-resources.ts): the stack writes that in each one's template Metadata, read here with
+// GetTemplate and joined by logical id. vercel:env and verify read the stack through here;
+// stack-values.ts decides what of it to trust.
 
 import {
   type CloudFormationClient,
